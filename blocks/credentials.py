@@ -1,0 +1,212 @@
+"""The commercetools connection block: the iPaaS "subscription" as a Prefect block."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from prefect.blocks.abstract import CredentialsBlock
+from pydantic import ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from ctsync.auth import TokenProvider
+from ctsync.client import CommercetoolsClient
+from ctsync.config import (
+    DEFAULT_CONCURRENT_CONNECTIONS,
+    DEFAULT_THROTTLE_LIMIT,
+    DEFAULT_THROTTLE_SECONDS,
+    ConnectionSettings,
+    ThrottleSettings,
+)
+from ctsync.throttle import Throttle
+
+_shared_lock = threading.Lock()
+_shared: dict[tuple[object, ...], tuple[TokenProvider, Throttle]] = {}
+
+
+def _shared_for(settings: ConnectionSettings) -> tuple[TokenProvider, Throttle]:
+    """One token and one throttle budget per API client, for every task of this process."""
+    key = (*settings.fingerprint(), settings.throttle)
+    with _shared_lock:
+        if key not in _shared:
+            limits = settings.throttle
+            _shared[key] = (
+                TokenProvider(
+                    settings.token_url,
+                    settings.client_id,
+                    settings.client_secret,
+                    settings.scope,
+                    retry=settings.retry,
+                ),
+                Throttle(limits.limit, limits.seconds, limits.concurrency),
+            )
+        return _shared[key]
+
+
+def _first_message(error: ValidationError) -> str:
+    messages = []
+    for detail in error.errors():
+        cause = (detail.get("ctx") or {}).get("error")
+        messages.append(str(cause) if cause is not None else detail["msg"])
+    return "; ".join(messages)
+
+
+class CommercetoolsCredentials(CredentialsBlock):
+    """Connection to one commercetools project: API client credentials and throttling limits.
+
+    Create an API client in the Merchant Center (Settings > Developer settings), copy its
+    values here, save the block under a name, and pass that name to any flow of this collection.
+
+    Example:
+        Load a saved block and check the connection:
+        ```python
+        from blocks import CommercetoolsCredentials
+        from flows import check_connection
+
+        credentials = CommercetoolsCredentials.load("my-store")
+        report = check_connection(credentials)
+        print(report.project_name, report.scopes)
+        ```
+    """
+
+    # Validation errors must never echo the raw input: it holds the client secret.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    _block_type_name = "commercetools Credentials"
+    _block_type_slug = "commercetools-credentials"
+    _logo_url = "https://docs.commercetools.com/favicon.ico"
+    _documentation_url = "https://docs.commercetools.com/api/authorization"
+    _description = (
+        "API client credentials and throttling limits for one commercetools project "
+        "(API URL, Client ID, Client Secret, Scope)."
+    )
+
+    version: str = Field(
+        default="v1.0",
+        title="Version",
+        description="Version of this integration's settings, as iPaaS subscriptions name it.",
+    )
+    api_url: str = Field(
+        default=...,
+        title="API URL",
+        description=(
+            "Instance URL including the project key, e.g. "
+            "https://api.europe-west1.gcp.commercetools.com/mystore."
+        ),
+    )
+    client_id: str = Field(
+        default=..., title="Client ID", description="ID of the commercetools API client."
+    )
+    client_secret: SecretStr = Field(
+        default=...,
+        title="Client Secret",
+        description="Secret of the API client; shown once when the client is created.",
+    )
+    scope: str = Field(
+        default=...,
+        title="Scope",
+        description=(
+            "Space-separated scopes granted to the API client, e.g. manage_project:mystore; "
+            "each must name the project of the API URL."
+        ),
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        title="API Key",
+        description="Optional key sent on every API call, for a gateway in front of commercetools.",
+    )
+    api_key_header: str = Field(
+        default="X-API-Key",
+        title="API Key Header",
+        description="HTTP header that carries the API Key when one is set.",
+    )
+    auth_url: str | None = Field(
+        default=None,
+        title="Auth URL",
+        description=(
+            "OAuth host, e.g. https://auth.europe-west1.gcp.commercetools.com. Leave empty to "
+            "derive it from the API URL (api.<region> becomes auth.<region>)."
+        ),
+    )
+    api_throttle_limit: int = Field(
+        default=DEFAULT_THROTTLE_LIMIT,
+        title="API Throttle Limit",
+        description=(
+            "Most API calls started per throttle window. commercetools publishes no general "
+            "request limit but asks integrations to ramp up gradually and back off on 502/503; "
+            f"{DEFAULT_THROTTLE_LIMIT} calls per second keeps a full sync well inside what a "
+            "project serves while storefront traffic goes on."
+        ),
+    )
+    api_throttle_seconds: float = Field(
+        default=DEFAULT_THROTTLE_SECONDS,
+        title="API Throttle Seconds",
+        description=(
+            "Length of the throttle window in seconds: no window of this length ever holds more "
+            "calls than the API Throttle Limit."
+        ),
+    )
+    concurrent_connections: int = Field(
+        default=DEFAULT_CONCURRENT_CONNECTIONS,
+        title="Concurrent Connections",
+        description=(
+            "Most API calls in flight at once, shared by every task of a run; also the default "
+            f"number of parallel partitions of a full sync. {DEFAULT_CONCURRENT_CONNECTIONS} keeps "
+            "latency-bound paging fast without bursts a project would notice."
+        ),
+    )
+    timeout_seconds: float = Field(
+        default=30.0,
+        title="Request Timeout (seconds)",
+        description="How long one API call may take before it is retried.",
+    )
+
+    @model_validator(mode="after")
+    def _validate_connection(self) -> CommercetoolsCredentials:
+        self.connection_settings()
+        return self
+
+    def connection_settings(self, correlation_prefix: str | None = None) -> ConnectionSettings:
+        """The engine's settings for this block; raises ValueError naming the field to fix."""
+        try:
+            throttle = ThrottleSettings(
+                limit=self.api_throttle_limit,
+                seconds=self.api_throttle_seconds,
+                concurrency=self.concurrent_connections,
+            )
+            extra: dict[str, Any] = {}
+            if correlation_prefix:
+                extra["correlation_prefix"] = correlation_prefix
+            return ConnectionSettings(
+                api_url=self.api_url,
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+                scope=self.scope,
+                auth_url=self.auth_url,
+                api_key=self.api_key,
+                api_key_header=self.api_key_header,
+                version=self.version,
+                throttle=throttle,
+                timeout_seconds=self.timeout_seconds,
+                **extra,
+            )
+        except ValidationError as error:
+            raise ValueError(_first_message(error)) from None
+
+    @property
+    def project_key(self) -> str:
+        return self.connection_settings().project_key
+
+    def get_client(self, correlation_id_prefix: str | None = None) -> CommercetoolsClient:
+        """A client that shares this process's token and throttle budget for this API client.
+
+        Use it as `async with credentials.get_client() as client: ...`. `correlation_id_prefix`
+        (e.g. the flow run id) starts every request's X-Correlation-ID.
+        """
+        settings = self.connection_settings()
+        token_provider, throttle = _shared_for(settings)
+        return CommercetoolsClient(
+            settings,
+            token_provider=token_provider,
+            throttle=throttle,
+            correlation_id_prefix=correlation_id_prefix,
+        )

@@ -1,0 +1,37 @@
+"""The engine of prefect-commercetools: talks to commercetools and to the hub, knows no Prefect."""
+
+from ctsync.auth import AccessToken, TokenProvider
+from ctsync.client import CommercetoolsClient, QueryPage
+from ctsync.config import ConnectionSettings, RetrySettings, ThrottleSettings
+from ctsync.errors import (
+    AuthenticationError,
+    CommercetoolsError,
+    ConcurrentModification,
+    ConnectionFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+)
+from ctsync.retries import RequestStats
+from ctsync.throttle import Throttle
+
+__all__ = [
+    "AccessToken",
+    "AuthenticationError",
+    "CommercetoolsClient",
+    "CommercetoolsError",
+    "ConcurrentModification",
+    "ConnectionFailed",
+    "ConnectionSettings",
+    "InvalidInput",
+    "NotFound",
+    "PermissionDenied",
+    "QueryPage",
+    "RequestStats",
+    "RetrySettings",
+    "ServiceUnavailable",
+    "Throttle",
+    "ThrottleSettings",
+    "TokenProvider",
+]

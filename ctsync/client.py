@@ -1,0 +1,351 @@
+"""The commercetools HTTP client the flows use: authenticated, throttled, retried, traceable.
+
+It is a thin layer on one `httpx.AsyncClient`: the token lives in an httpx `Auth`
+(`BearerTokenAuth`), the throttle in a transport (`ThrottledTransport`) so that every attempt of
+every request, retries and re-sends after a 401 included, is counted against the block's limits, and
+the retry policy is tenacity's (`ctsync.retries`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from ctsync.auth import TRANSIENT_ERRORS, AccessToken, BearerTokenAuth, TokenProvider
+from ctsync.config import ConnectionSettings
+from ctsync.errors import (
+    AuthenticationError,
+    ConnectionFailed,
+    InvalidInput,
+    ServiceUnavailable,
+    error_from_response,
+)
+from ctsync.retries import (
+    RequestStats,
+    RetryableResponse,
+    is_retryable_status,
+    parse_retry_after,
+    retrying,
+)
+from ctsync.throttle import Sleep, Throttle
+
+MAX_PAGE_SIZE = 500
+MAX_ACTIONS_PER_UPDATE = 500
+USER_AGENT = "prefect-commercetools/0.1 (+httpx)"
+_CORRELATION_SAFE = re.compile(r"[^A-Za-z0-9_\-]")
+
+
+class QueryPage(BaseModel):
+    """One page of a commercetools query (`PagedQueryResponse`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    limit: int
+    offset: int = 0
+    count: int
+    total: int | None = None
+    results: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class _ReleasingStream(httpx.AsyncByteStream):
+    """Holds the connection slot until the response body is read and closed."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, release: Any) -> None:
+        self._inner = inner
+        self._release = release
+        self._released = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            if not self._released:
+                self._released = True
+                self._release()
+
+
+class ThrottledTransport(httpx.AsyncBaseTransport):
+    """Waits for the throttle before each attempt and counts calls and waits in `stats`."""
+
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, throttle: Throttle, stats: RequestStats
+    ) -> None:
+        self._inner = inner
+        self._throttle = throttle
+        self._stats = stats
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        wait = await self._throttle.acquire()
+        self._stats.calls += 1
+        if wait.waited:
+            self._stats.throttle_waits += 1
+            self._stats.throttle_wait_seconds += wait.seconds
+        try:
+            response = await self._inner.handle_async_request(request)
+        except BaseException:
+            self._throttle.release()
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _ReleasingStream(response.stream, self._throttle.release)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def correlation_prefix(text: str) -> str:
+    """commercetools accepts letters, digits, '-' and '_' in correlation ids."""
+    return _CORRELATION_SAFE.sub("-", text)[:100] or "prefect-commercetools"
+
+
+class CommercetoolsClient:
+    """Calls to one commercetools project. Use it as `async with client:`.
+
+    `token_provider` and `throttle` are meant to be shared by every client of a process (the block
+    does that); `transport` and `sleep` let tests replace the network and the clock.
+    """
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        token_provider: TokenProvider | None = None,
+        throttle: Throttle | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
+        correlation_id_prefix: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.project_key = settings.project_key
+        self.stats = RequestStats()
+        self.correlation_id_prefix = correlation_prefix(
+            correlation_id_prefix or settings.correlation_prefix
+        )
+        self.token_provider = token_provider or TokenProvider(
+            settings.token_url,
+            settings.client_id,
+            settings.client_secret,
+            settings.scope,
+            retry=settings.retry,
+        )
+        limits = settings.throttle
+        self.throttle = throttle or Throttle(limits.limit, limits.seconds, limits.concurrency)
+        self._transport = transport
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._http: httpx.AsyncClient | None = None
+        self._token_http: httpx.AsyncClient | None = None
+        self.last_server_date: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"CommercetoolsClient(api_url={self.settings.api_url!r})"
+
+    async def __aenter__(self) -> Self:
+        self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        for http in (self._http, self._token_http):
+            if http is not None:
+                await http.aclose()
+        self._http = self._token_http = None
+
+    def _open(self) -> httpx.AsyncClient:
+        if self._http is not None:
+            return self._http
+        concurrency = self.settings.throttle.concurrency
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        inner = self._transport or httpx.AsyncHTTPTransport(limits=limits)
+        timeout = httpx.Timeout(self.settings.timeout_seconds)
+        self._token_http = httpx.AsyncClient(
+            transport=self._transport or httpx.AsyncHTTPTransport(),
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+        )
+        headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"}
+        if self.settings.api_key is not None:
+            headers[self.settings.api_key_header] = self.settings.api_key.get_secret_value()
+        self._http = httpx.AsyncClient(
+            transport=ThrottledTransport(inner, self.throttle, self.stats),
+            auth=BearerTokenAuth(self.token_provider, self._token_http, self.stats, self._sleep),
+            timeout=timeout,
+            headers=headers,
+        )
+        return self._http
+
+    async def token(self) -> AccessToken:
+        """The process-wide token for this API client, minted if needed."""
+        self._open()
+        assert self._token_http is not None
+        return await self.token_provider.get(self._token_http, self.stats, sleep=self._sleep)
+
+    def url(self, path: str = "") -> str:
+        path = path.strip("/")
+        return f"{self.settings.api_url}/{path}" if path else self.settings.api_url
+
+    def new_correlation_id(self) -> str:
+        return f"{self.correlation_id_prefix}-{uuid.uuid4()}"
+
+    async def request(
+        self,
+        method: str,
+        path: str = "",
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Send one request with retries; return the decoded JSON or raise a typed error."""
+        http = self._open()
+        method = method.upper()
+        correlation_id = self.new_correlation_id()
+        headers = {"X-Correlation-ID": correlation_id}
+        url = self.url(path)
+        error_context = {"correlation_id": correlation_id, "method": method, "path": "/" + path}
+        policy = retrying(
+            self.settings.retry, self.stats, transient=TRANSIENT_ERRORS, sleep=self._sleep
+        )
+        attempts = 0
+        try:
+            async for attempt in policy:
+                with attempt:
+                    attempts += 1
+                    response = await http.request(
+                        method, url, params=params, json=json, headers=headers
+                    )
+                    self._note_server_date(response)
+                    if is_retryable_status(response.status_code, method):
+                        raise RetryableResponse(
+                            response.status_code,
+                            _body(response),
+                            parse_retry_after(response.headers.get("Retry-After")),
+                        )
+        except RetryableResponse as exc:
+            error = error_from_response(exc.status, exc.body, **error_context)
+            raise ServiceUnavailable(
+                f"{error.message} (gave up after {attempts} attempts)",
+                attempts=attempts,
+                status=exc.status,
+                code=error.code,
+                errors=error.errors,
+                **error_context,
+            ) from None
+        except httpx.TimeoutException as exc:
+            raise ConnectionFailed(
+                f"no answer within {self.settings.timeout_seconds:g}s from "
+                f"{self.settings.api_origin} "
+                f"({type(exc).__name__}, gave up after {attempts} attempts)",
+                attempts=attempts,
+                **error_context,
+            ) from None
+        except httpx.TransportError as exc:
+            raise ConnectionFailed(
+                f"cannot reach {self.settings.api_origin} ({type(exc).__name__}: {exc}; gave up "
+                f"after {attempts} attempts): check API URL and the network",
+                attempts=attempts,
+                **error_context,
+            ) from None
+        if response.status_code >= 400:
+            error = error_from_response(response.status_code, _body(response), **error_context)
+            if isinstance(error, AuthenticationError):
+                error.message += (
+                    " (the token was rejected again after one re-mint: the API client may have "
+                    "been deleted or its scopes changed)"
+                )
+            raise error
+        return _body(response)
+
+    def _note_server_date(self, response: httpx.Response) -> None:
+        value = response.headers.get("Date")
+        if value:
+            try:
+                self.last_server_date = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                pass
+
+    # -- helpers the flows use -------------------------------------------------------------
+
+    async def get_project(self) -> dict[str, Any]:
+        return await self.request("GET")
+
+    async def get(
+        self, endpoint: str, resource_id: str, *, expand: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        params = {"expand": list(expand)} if expand else None
+        return await self.request("GET", f"{endpoint}/{resource_id}", params=params)
+
+    async def get_by_key(self, endpoint: str, key: str) -> dict[str, Any]:
+        return await self.request("GET", f"{endpoint}/key={key}")
+
+    async def query(
+        self,
+        endpoint: str,
+        *,
+        where: str | Sequence[str] | None = None,
+        sort: Sequence[str] = (),
+        limit: int = MAX_PAGE_SIZE,
+        offset: int | None = None,
+        with_total: bool = False,
+        expand: Sequence[str] = (),
+        variables: dict[str, str] | None = None,
+    ) -> QueryPage:
+        """One page; `with_total` is off by default: counting is costly and paging needs none."""
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit is {limit}: commercetools pages hold 1 to {MAX_PAGE_SIZE}")
+        params: dict[str, Any] = {"limit": limit, "withTotal": "true" if with_total else "false"}
+        if where:
+            params["where"] = [where] if isinstance(where, str) else list(where)
+        if sort:
+            params["sort"] = list(sort)
+        if offset is not None:
+            params["offset"] = offset
+        if expand:
+            params["expand"] = list(expand)
+        for name, value in (variables or {}).items():
+            params[f"var.{name}"] = value
+        return QueryPage.model_validate(await self.request("GET", endpoint, params=params))
+
+    async def create(self, endpoint: str, draft: dict[str, Any]) -> dict[str, Any]:
+        return await self.request("POST", endpoint, json=draft)
+
+    async def update(
+        self, endpoint: str, resource_id: str, version: int, actions: Sequence[dict[str, Any]]
+    ) -> dict[str, Any]:
+        if len(actions) > MAX_ACTIONS_PER_UPDATE:
+            raise InvalidInput(
+                f"{len(actions)} update actions for {endpoint}/{resource_id}: commercetools "
+                f"takes at most {MAX_ACTIONS_PER_UPDATE} per request; split them"
+            )
+        body = {"version": version, "actions": list(actions)}
+        return await self.request("POST", f"{endpoint}/{resource_id}", json=body)
+
+    async def delete(self, endpoint: str, resource_id: str, version: int) -> dict[str, Any]:
+        return await self.request(
+            "DELETE", f"{endpoint}/{resource_id}", params={"version": version}
+        )
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

@@ -15,6 +15,7 @@ from ctsync.config import (
     DEFAULT_THROTTLE_LIMIT,
     DEFAULT_THROTTLE_SECONDS,
     ConnectionSettings,
+    RetrySettings,
     ThrottleSettings,
 )
 from ctsync.throttle import Throttle
@@ -196,14 +197,19 @@ class CommercetoolsCredentials(CredentialsBlock):
     def project_key(self) -> str:
         return self.connection_settings().project_key
 
-    def get_client(self, correlation_id_prefix: str | None = None) -> CommercetoolsClient:
+    def get_client(
+        self, correlation_id_prefix: str | None = None, *, retry: RetrySettings | None = None
+    ) -> CommercetoolsClient:
         """A client that shares this process's token and throttle budget for this API client.
 
         Use it as `async with credentials.get_client() as client: ...`. `correlation_id_prefix`
-        (e.g. the flow run id) starts every request's X-Correlation-ID.
+        (e.g. the flow run id) starts every request's X-Correlation-ID; `retry` replaces the
+        default retry policy (a connection check wants a quick answer, a sync patience).
         """
         settings = self.connection_settings()
         token_provider, throttle = _shared_for(settings)
+        if retry is not None:
+            settings = settings.model_copy(update={"retry": retry})
         return CommercetoolsClient(
             settings,
             token_provider=token_provider,

@@ -72,6 +72,11 @@ class TokenProvider:
     def __repr__(self) -> str:
         return f"TokenProvider(token_url={self.token_url!r}, client_id={self.client_id!r})"
 
+    @property
+    def cached(self) -> AccessToken | None:
+        """The token held now, if any (for diagnostics; `get` is how callers obtain one)."""
+        return self._token
+
     def _fresh(self, token: AccessToken) -> bool:
         margin = min(self._refresh_margin, token.expires_in * 0.1)
         return self._clock() < token.expires_at - margin
@@ -87,9 +92,13 @@ class TokenProvider:
         http: httpx.AsyncClient,
         stats: RequestStats,
         *,
+        retry: RetrySettings | None = None,
         sleep: Callable[[float], object] | None = None,
     ) -> AccessToken:
-        """The current token, minting a new one (once, for all waiting callers) when needed."""
+        """The current token, minting a new one (once, for all waiting callers) when needed.
+
+        `retry` overrides the provider's retry settings for a mint this caller leads.
+        """
         while True:
             with self._lock:
                 token = self._token
@@ -106,7 +115,7 @@ class TokenProvider:
                 except _MintAbandoned:
                     continue
             try:
-                token = await self._mint(http, stats, sleep)
+                token = await self._mint(http, stats, retry or self._retry, sleep)
             except asyncio.CancelledError:
                 self._finish(inflight, error=_MintAbandoned())
                 raise
@@ -133,7 +142,11 @@ class TokenProvider:
             inflight.set_result(token)  # type: ignore[arg-type]
 
     async def _mint(
-        self, http: httpx.AsyncClient, stats: RequestStats, sleep: Callable[[float], object] | None
+        self,
+        http: httpx.AsyncClient,
+        stats: RequestStats,
+        retry: RetrySettings,
+        sleep: Callable[[float], object] | None,
     ) -> AccessToken:
         basic = httpx.BasicAuth(self.client_id, self._client_secret.get_secret_value())
         data = {"grant_type": "client_credentials", "scope": self.scope}
@@ -180,8 +193,18 @@ class TokenProvider:
                 expires_in=expires_in,
                 scope=str(body.get("scope") or self.scope),
             )
-        code = body.get("error") if isinstance(body, dict) else None
-        if response.status_code == 401 or code == "invalid_client":
+        code = None
+        if isinstance(body, dict):
+            errors = body.get("errors")
+            first = errors[0] if isinstance(errors, list) and errors else {}
+            code = body.get("error") or (first.get("code") if isinstance(first, dict) else None)
+        if response.status_code == 401 and code not in (None, "invalid_client"):
+            message = (
+                f"Auth URL {self.token_url} answered like an API ({code}), not like an OAuth "
+                "server: it is not a commercetools auth server; check Auth URL (e.g. "
+                "https://auth.<region>.commercetools.com, not the api. host)"
+            )
+        elif response.status_code == 401 or code == "invalid_client":
             message = (
                 f"Client ID {self.client_id!r} and its Client Secret were rejected by "
                 f"{self.token_url}: check Client ID and Client Secret (a secret is shown only "
@@ -194,7 +217,7 @@ class TokenProvider:
                 f"{f' ({detail})' if detail else ''}: the project may not exist, or the API "
                 "client was not granted these scopes; check API URL and Scope"
             )
-        elif not isinstance(body, dict):
+        elif response.status_code == 404 or not isinstance(body, dict):
             message = (
                 f"Auth URL {self.token_url} answered HTTP {response.status_code} without an OAuth "
                 "response: it is not a commercetools auth server; check Auth URL"
@@ -214,11 +237,13 @@ class BearerTokenAuth(httpx.Auth):
         provider: TokenProvider,
         token_http: httpx.AsyncClient,
         stats: RequestStats,
+        retry: RetrySettings | None = None,
         sleep: Callable[[float], object] | None = None,
     ) -> None:
         self._provider = provider
         self._token_http = token_http
         self._stats = stats
+        self._retry = retry
         self._sleep = sleep
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
@@ -228,13 +253,17 @@ class BearerTokenAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        token = await self._provider.get(self._token_http, self._stats, sleep=self._sleep)
+        token = await self._provider.get(
+            self._token_http, self._stats, retry=self._retry, sleep=self._sleep
+        )
         request.headers["Authorization"] = f"Bearer {token.value}"
         response = yield request
         if response.status_code == 401:
             self._stats.token_remints_on_401 += 1
             self._provider.invalidate(token)
-            token = await self._provider.get(self._token_http, self._stats, sleep=self._sleep)
+            token = await self._provider.get(
+                self._token_http, self._stats, retry=self._retry, sleep=self._sleep
+            )
             request.headers["Authorization"] = f"Bearer {token.value}"
             yield request
 

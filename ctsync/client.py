@@ -98,7 +98,10 @@ class ThrottledTransport(httpx.AsyncBaseTransport):
         except BaseException:
             self._throttle.release()
             raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
+        if response.is_closed or not isinstance(response.stream, httpx.AsyncByteStream):
+            # Already read by an inner transport: nothing is left in flight.
+            self._throttle.release()
+            return response
         response.stream = _ReleasingStream(response.stream, self._throttle.release)
         return response
 
@@ -187,7 +190,13 @@ class CommercetoolsClient:
             headers[self.settings.api_key_header] = self.settings.api_key.get_secret_value()
         self._http = httpx.AsyncClient(
             transport=ThrottledTransport(inner, self.throttle, self.stats),
-            auth=BearerTokenAuth(self.token_provider, self._token_http, self.stats, self._sleep),
+            auth=BearerTokenAuth(
+                self.token_provider,
+                self._token_http,
+                self.stats,
+                retry=self.settings.retry,
+                sleep=self._sleep,
+            ),
             timeout=timeout,
             headers=headers,
         )
@@ -197,7 +206,9 @@ class CommercetoolsClient:
         """The process-wide token for this API client, minted if needed."""
         self._open()
         assert self._token_http is not None
-        return await self.token_provider.get(self._token_http, self.stats, sleep=self._sleep)
+        return await self.token_provider.get(
+            self._token_http, self.stats, retry=self.settings.retry, sleep=self._sleep
+        )
 
     def url(self, path: str = "") -> str:
         path = path.strip("/")

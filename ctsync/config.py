@@ -142,7 +142,7 @@ class RetrySettings(BaseModel):
     max_attempts: int = Field(6, ge=1, description="Attempts per request, the first included.")
     max_seconds: float = Field(120.0, gt=0, description="Give up once this much time is spent.")
     initial_backoff: float = Field(0.5, ge=0, description="First backoff, doubled each attempt.")
-    max_backoff: float = Field(30.0, ge=0, description="Longest single backoff or Retry-After.")
+    max_backoff: float = Field(30.0, ge=0, description="Longest backoff (not Retry-After).")
     jitter: float = Field(0.5, ge=0, description="Random seconds added to each backoff.")
 
 

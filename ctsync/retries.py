@@ -79,7 +79,8 @@ class WaitRetryAfterOrBackoff:
     """Honour the server's Retry-After when it gives one, else exponential backoff with jitter."""
 
     def __init__(self, settings: RetrySettings) -> None:
-        self._max = settings.max_backoff
+        # The server's word beats our backoff cap; the request's time budget still bounds it.
+        self._max_retry_after = settings.max_seconds
         self._backoff = wait_exponential_jitter(
             multiplier=settings.initial_backoff, max=settings.max_backoff, jitter=settings.jitter
         )
@@ -88,7 +89,7 @@ class WaitRetryAfterOrBackoff:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RetryableResponse) and exc.retry_after is not None:
             # A little jitter so a fleet of workers does not return in lockstep.
-            return min(self._max, exc.retry_after) + random.uniform(0, 0.1)
+            return min(self._max_retry_after, exc.retry_after) + random.uniform(0, 0.1)
         return float(self._backoff(state))
 
 

@@ -13,10 +13,22 @@ from ctsync.errors import (
     PermissionDenied,
     ServiceUnavailable,
 )
+from ctsync.hub import (
+    UNSET,
+    DeadLetter,
+    HubRecord,
+    HubStore,
+    HubUnavailable,
+    StoredRecord,
+    SyncState,
+    UpsertCounts,
+    Watermark,
+)
 from ctsync.retries import RequestStats
 from ctsync.throttle import Throttle
 
 __all__ = [
+    "UNSET",
     "AccessToken",
     "AuthenticationError",
     "CommercetoolsClient",
@@ -24,6 +36,10 @@ __all__ = [
     "ConcurrentModification",
     "ConnectionFailed",
     "ConnectionSettings",
+    "DeadLetter",
+    "HubRecord",
+    "HubStore",
+    "HubUnavailable",
     "InvalidInput",
     "NotFound",
     "PermissionDenied",
@@ -31,7 +47,11 @@ __all__ = [
     "RequestStats",
     "RetrySettings",
     "ServiceUnavailable",
+    "StoredRecord",
+    "SyncState",
     "Throttle",
     "ThrottleSettings",
     "TokenProvider",
+    "UpsertCounts",
+    "Watermark",
 ]

@@ -1,0 +1,85 @@
+"""`python -m sandbox`: run the local commercetools stand-in in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Literal
+
+from sandbox import Sandbox, SandboxError
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox",
+        description="Run the local commercetools sandbox (commercetools-mock + adapter).",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("SANDBOX_PORT") or 8089),
+        help="port on 127.0.0.1 (default: $SANDBOX_PORT or 8089; 0 picks a free one)",
+    )
+    seed = parser.add_mutually_exclusive_group()
+    seed.add_argument("--seed", type=Path, help="seed JSON file (default: sandbox/data/seed.json)")
+    seed.add_argument("--no-seed", action="store_true", help="start with an empty project")
+    parser.add_argument("--project-key", default="sandbox")
+    parser.add_argument("--verbose", action="store_true", help="adapter log lines on stderr")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start, print how to connect, block until SIGINT/SIGTERM, stop."""
+    args = _parse(argv)
+    seed: Path | Literal["default"] | None = None if args.no_seed else (args.seed or "default")
+    sb = Sandbox(port=args.port, project_key=args.project_key, seed=seed, verbose=args.verbose)
+    try:
+        sb.start()
+    except SandboxError as exc:
+        print(f"sandbox failed to start: {exc}", file=sys.stderr)
+        return 1
+
+    seeded = ", ".join(f"{k}={v}" for k, v in sorted(sb.seeded.items())) or "nothing"
+    print(
+        f"""commercetools sandbox running (seeded {seeded} in {sb.seed_ms:.0f} ms)
+
+  API URL        {sb.api_url}
+  Auth URL       {sb.auth_url}
+  Client ID      {sb.client_id}
+  Client secret  {sb.client_secret}
+  Scope          {sb.scope}
+  Control API    {sb.url}/_sandbox/(faults|stats|load|reset|revoke-tokens|info)
+
+Use it from Python:
+
+  import httpx
+  form = {{"grant_type": "client_credentials", "scope": "{sb.scope}"}}
+  tok = httpx.post("{sb.token_url}", data=form, auth=("{sb.client_id}", "{sb.client_secret}"))
+  headers = {{"Authorization": f"Bearer {{tok.json()['access_token']}}"}}
+  print(httpx.get("{sb.api_url}/customers", headers=headers).json()["total"])
+
+Ctrl-C to stop.""",
+        flush=True,
+    )
+
+    stop = threading.Event()
+    # Explicit handlers: a shell that starts us in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            if not sb.running:
+                print("sandbox process exited", file=sys.stderr)
+                return 1
+    finally:
+        sb.stop()
+    print("sandbox stopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1125 @@
+// Local commercetools stand-in: @labdigital/commercetools-mock behind an adapter that adds what
+// the real API does and the published mock lacks (see /sandbox/README.md for the full contract):
+// real client-credential checks and scopes, `sort` before paging, limit/offset caps,
+// `withTotal=false`, queries that do not clone the whole store, in-process seeding, fault
+// injection and request stats. Configuration comes from SANDBOX_* environment variables.
+import { randomBytes, randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+import { CommercetoolsMock, InMemoryStorage } from "@labdigital/commercetools-mock";
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------------------------
+
+const env = process.env;
+const PROJECT_KEY = env.SANDBOX_PROJECT_KEY || "sandbox";
+const CLIENT_ID = env.SANDBOX_CLIENT_ID || "sandbox-client";
+const CLIENT_SECRET = env.SANDBOX_CLIENT_SECRET || "sandbox-secret";
+const ALLOWED_SCOPES = (env.SANDBOX_SCOPES || `manage_project:${PROJECT_KEY}`)
+	.split(/\s+/)
+	.filter(Boolean);
+const TOKEN_TTL = Number.parseInt(env.SANDBOX_TOKEN_TTL || "172800", 10);
+const PORT = Number.parseInt(env.SANDBOX_PORT || "0", 10);
+const SEED_PATH = env.SANDBOX_SEED || "";
+const VERBOSE = env.SANDBOX_VERBOSE === "1";
+// fast: collection GETs answered from storage without the mock's handler (default);
+// storage: through the mock's handler, our storage; mock: the published mock's query code.
+const QUERY_MODE = env.SANDBOX_QUERY_MODE || "fast";
+if (!["fast", "storage", "mock"].includes(QUERY_MODE)) {
+	throw new Error(`SANDBOX_QUERY_MODE must be fast, storage or mock, not '${QUERY_MODE}'`);
+}
+
+const MAX_LIMIT = 500;
+const MAX_OFFSET = 10000;
+const CONTROL_PREFIX = "/_sandbox";
+// Query values we smuggle through the mock's `var.*` pass-through down to storage.query.
+const SORT_VAR = "var.__sandbox_sort";
+const WITH_TOTAL_VAR = "var.__sandbox_withTotal";
+
+/** Resource type ids the mock 4.4.0 serves over HTTP (storage type id -> URL segment). */
+const SERVED_TYPES = {
+	"approval-flow": "approval-flows",
+	"approval-rule": "approval-rules",
+	"associate-role": "associate-roles",
+	"attribute-group": "attribute-groups",
+	"business-unit": "business-units",
+	cart: "carts",
+	"cart-discount": "cart-discounts",
+	category: "categories",
+	channel: "channels",
+	customer: "customers",
+	"customer-group": "customer-groups",
+	"discount-code": "discount-codes",
+	"discount-group": "discount-groups",
+	extension: "extensions",
+	"inventory-entry": "inventory",
+	"key-value-document": "custom-objects",
+	order: "orders",
+	payment: "payments",
+	product: "products",
+	"product-discount": "product-discounts",
+	"product-selection": "product-selections",
+	"product-type": "product-types",
+	quote: "quotes",
+	"quote-request": "quote-requests",
+	"recurrence-policy": "recurrence-policies",
+	"recurring-order": "recurring-orders",
+	review: "reviews",
+	"shipping-method": "shipping-methods",
+	"shopping-list": "shopping-lists",
+	"staged-quote": "staged-quotes",
+	"standalone-price": "standalone-prices",
+	state: "states",
+	store: "stores",
+	subscription: "subscriptions",
+	"tax-category": "tax-categories",
+	type: "types",
+	zone: "zones",
+};
+
+const log = (...args) => {
+	if (VERBOSE) process.stderr.write(`[sandbox] ${args.join(" ")}\n`);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Mock internals the package does not export (predicate parser, error class). The chunk name is
+// hashed, so find it by the functions' own names; the version is pinned in package-lock.json.
+// ---------------------------------------------------------------------------------------------
+
+async function loadMockInternals() {
+	const entry = fileURLToPath(import.meta.resolve("@labdigital/commercetools-mock"));
+	const dist = dirname(entry);
+	const found = {};
+	for (const file of readdirSync(dist)) {
+		if (!file.endsWith(".mjs")) continue;
+		const mod = await import(pathToFileURL(join(dist, file)).href);
+		for (const value of Object.values(mod)) {
+			if (typeof value === "function" && value.name) found[value.name] ??= value;
+		}
+	}
+	for (const name of ["parseQueryExpression", "CommercetoolsError"]) {
+		if (!found[name]) {
+			throw new Error(`commercetools-mock internals changed: ${name} not found in ${dist}`);
+		}
+	}
+	return found;
+}
+
+const { parseQueryExpression, CommercetoolsError } = await loadMockInternals();
+
+const ctError = (statusCode, code, message, extra = {}) =>
+	new CommercetoolsError({ code, message, ...extra }, statusCode);
+
+const invalidInput = (message) => ctError(400, "InvalidInput", message);
+
+// ---------------------------------------------------------------------------------------------
+// Storage: the published InMemoryStorage deep-clones every stored resource on each query. This
+// subclass filters and sorts the stored objects in place (sorted views cached per write
+// generation), and clones only the page it returns.
+// ---------------------------------------------------------------------------------------------
+
+const clone = (o) => JSON.parse(JSON.stringify(o));
+const asArray = (v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+
+const compareValues = (left, right) => {
+	// Same rules as the mock's sortParser: missing values sort last ascending, strings compare
+	// with < and > so `sort=id asc` agrees with `where id > "..."`.
+	if (left === undefined || left === null) return right === undefined || right === null ? 0 : 1;
+	if (right === undefined || right === null) return -1;
+	if (typeof left === "number" && typeof right === "number") return left - right;
+	if (typeof left === "boolean" && typeof right === "boolean") return Number(left) - Number(right);
+	const l = String(left);
+	const r = String(right);
+	return l < r ? -1 : l > r ? 1 : 0;
+};
+
+const resolvePath = (obj, path) => {
+	let current = obj;
+	for (const segment of path) {
+		if (current === null || typeof current !== "object") return undefined;
+		current = current[segment];
+	}
+	return current;
+};
+
+const SORT_FIELD = /^[A-Za-z_][\w-]*(\.[\w-]+)*$/;
+
+/** Parse commercetools `sort` values ("field", "field asc", "field desc"); 400 on bad input. */
+const parseSort = (sort) => {
+	if (sort === undefined || sort === null || sort === "") return [];
+	const clauses = Array.isArray(sort) ? sort : [sort];
+	return clauses.map((clause) => {
+		const parts = String(clause).trim().split(/\s+/);
+		const field = parts[0];
+		const direction = (parts[1] || "asc").toLowerCase();
+		if (!field || !SORT_FIELD.test(field) || parts.length > 2 || !["asc", "desc"].includes(direction)) {
+			throw invalidInput(`Malformed parameter: sort: Invalid sort expression '${clause}'.`);
+		}
+		return { path: field.split("."), desc: direction === "desc" };
+	});
+};
+
+// --- keyset skip-ahead ----------------------------------------------------------------------
+// Keyset pages (`sort=id asc` + `id > :last`, or `sort=lastModifiedAt asc&sort=id asc` +
+// `(lastModifiedAt > :t) or (lastModifiedAt = :t and id > :id)`) start by binary search in the
+// sorted view instead of testing every resource before the cursor. The full predicate is still
+// evaluated on what follows, so this only skips resources that cannot match.
+
+const STRING_FIELDS = new Set(["id", "key", "createdAt", "lastModifiedAt"]);
+const VALUE = String.raw`(?:"((?:[^"\\]|\\.)*)"|:([-_A-Za-z0-9]+))`;
+const ID_BOUND = new RegExp(String.raw`^id\s*(>=?)\s*${VALUE}$`, "i");
+const DELTA_BOUND = new RegExp(
+	String.raw`^\(\s*([A-Za-z]+)\s*>\s*${VALUE}\s*\)\s+or\s+\(\s*([A-Za-z]+)\s*=\s*${VALUE}\s+and\s+id\s*>\s*${VALUE}\s*\)$`,
+	"i",
+);
+
+/** Index of the ")" closing the "(" at `open` (quoted strings skipped), or -1. */
+const closingParen = (text, open) => {
+	let depth = 0;
+	let quote = null;
+	for (let i = open; i < text.length; i++) {
+		const c = text[i];
+		if (quote) {
+			if (c === "\\") i++;
+			else if (c === quote) quote = null;
+		} else if (c === '"' || c === "'") quote = c;
+		else if (c === "(") depth++;
+		else if (c === ")" && --depth === 0) return i;
+	}
+	return -1;
+};
+
+const stripParens = (text) => {
+	let t = text.trim();
+	while (t.startsWith("(") && closingParen(t, 0) === t.length - 1) t = t.slice(1, -1).trim();
+	return t;
+};
+
+/** Top-level `and` conjuncts of a predicate; [predicate] when it has a top-level `or`. */
+const conjuncts = (predicate) => {
+	const text = stripParens(predicate);
+	const parts = [];
+	let depth = 0;
+	let quote = null;
+	let from = 0;
+	for (let i = 0; i < text.length; i++) {
+		const c = text[i];
+		if (quote) {
+			if (c === "\\") i++;
+			else if (c === quote) quote = null;
+			continue;
+		}
+		if (c === '"' || c === "'") quote = c;
+		else if (c === "(") depth++;
+		else if (c === ")") depth--;
+		else if (depth === 0 && /\s/.test(c)) {
+			const word = /^\s+(and|or)\s+/i.exec(text.slice(i));
+			if (word?.[1].toLowerCase() === "or") return [text];
+			if (word) {
+				parts.push(stripParens(text.slice(from, i)));
+				i += word[0].length - 1;
+				from = i + 1;
+			}
+		}
+	}
+	parts.push(stripParens(text.slice(from)));
+	return parts;
+};
+
+const valueOf = (literal, variable, vars) =>
+	literal !== undefined ? literal.replace(/\\(.)/g, "$1") : vars[variable];
+
+/** A `before(resource)` test for the sorted view's skippable prefix, or null. */
+const keysetBound = (clauses, where, vars) => {
+	if (!where?.length || clauses[0].desc || clauses[0].path.length !== 1) return null;
+	const field = clauses[0].path[0];
+	for (const part of where.flatMap(conjuncts)) {
+		if (field === "id") {
+			const m = ID_BOUND.exec(part);
+			const value = m && valueOf(m[2], m[3], vars);
+			if (typeof value === "string") {
+				return m[1] === ">="
+					? (r) => typeof r.id === "string" && r.id < value
+					: (r) => typeof r.id === "string" && r.id <= value;
+			}
+		} else if (
+			STRING_FIELDS.has(field) &&
+			clauses.length > 1 &&
+			clauses[1].path.length === 1 &&
+			clauses[1].path[0] === "id" &&
+			!clauses[1].desc
+		) {
+			const m = DELTA_BOUND.exec(part);
+			if (!m || m[1] !== field || m[4] !== field) continue;
+			const t = valueOf(m[2], m[3], vars);
+			const t2 = valueOf(m[5], m[6], vars);
+			const id = valueOf(m[7], m[8], vars);
+			if (typeof t !== "string" || t !== t2 || typeof id !== "string") continue;
+			return (r) => {
+				const f = r[field];
+				return typeof f === "string" && (f < t || (f === t && r.id <= id));
+			};
+		}
+	}
+	return null;
+};
+
+function* sortedFrom(sorted, before) {
+	let lo = 0;
+	let hi = sorted.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >>> 1;
+		if (before(sorted[mid])) lo = mid + 1;
+		else hi = mid;
+	}
+	for (let i = lo; i < sorted.length; i++) yield sorted[i];
+}
+
+class PredicateCache {
+	constructor(max = 1000) {
+		this.max = max;
+		this.map = new Map();
+	}
+
+	get(where) {
+		const key = Array.isArray(where) ? where.join("\u0000") : where;
+		let fn = this.map.get(key);
+		if (fn === undefined) {
+			try {
+				fn = parseQueryExpression(where);
+			} catch (err) {
+				throw invalidInput(`Malformed parameter: where: ${err?.message ?? String(err)}`);
+			}
+			if (this.map.size >= this.max) this.map.clear();
+			this.map.set(key, fn);
+		}
+		return fn;
+	}
+}
+
+class SandboxStorage extends InMemoryStorage {
+	constructor() {
+		super();
+		this._generation = new Map();
+		this._sortCache = new Map();
+		this._predicates = new PredicateCache();
+	}
+
+	_bump(projectKey, typeId) {
+		const k = `${projectKey}\u0000${typeId}`;
+		this._generation.set(k, (this._generation.get(k) ?? 0) + 1);
+	}
+
+	/** The mock's private Map of stored objects for one type (never hand these out unclone). */
+	async rawMap(projectKey, typeId) {
+		const projectStorage = await this.forProjectKey(projectKey);
+		const store = projectStorage[typeId];
+		if (!store) throw new Error(`No type ${typeId}`);
+		return store._map;
+	}
+
+	async clear() {
+		await super.clear();
+		this._generation.clear();
+		this._sortCache.clear();
+	}
+
+	async add(projectKey, typeId, obj, params = {}) {
+		this._bump(projectKey, typeId);
+		return super.add(projectKey, typeId, obj, params);
+	}
+
+	async delete(projectKey, typeId, id, params = {}) {
+		this._bump(projectKey, typeId);
+		return super.delete(projectKey, typeId, id, params);
+	}
+
+	/** Insert already-parsed resources as they are (they came from JSON, nobody else holds them). */
+	async bulkInsert(projectKey, typeId, resources) {
+		if (typeId === "key-value-document") {
+			for (const r of resources) await super.add(projectKey, typeId, r);
+		} else {
+			const map = await this.rawMap(projectKey, typeId);
+			for (const r of resources) map.set(r.id, r);
+		}
+		this._bump(projectKey, typeId);
+	}
+
+	async getByKey(projectKey, typeId, key, params = {}) {
+		if (QUERY_MODE === "mock") return super.getByKey(projectKey, typeId, key, params);
+		const map = await this.rawMap(projectKey, typeId);
+		for (const resource of map.values()) {
+			if (resource.key === key) {
+				return this.expand(projectKey, clone(resource), params.expand);
+			}
+		}
+		return null;
+	}
+
+	_sorted(projectKey, typeId, map, clauses) {
+		const gen = this._generation.get(`${projectKey}\u0000${typeId}`) ?? 0;
+		const cacheKey = `${projectKey}\u0000${typeId}\u0000${clauses
+			.map((c) => `${c.path.join(".")} ${c.desc ? "desc" : "asc"}`)
+			.join(",")}`;
+		const hit = this._sortCache.get(cacheKey);
+		if (hit && hit.gen === gen && hit.size === map.size) return hit.items;
+
+		const decorated = [];
+		for (const v of map.values()) {
+			decorated.push({ v, k: clauses.map((c) => resolvePath(v, c.path)) });
+		}
+		decorated.sort((a, b) => {
+			for (let i = 0; i < clauses.length; i++) {
+				const result = compareValues(a.k[i], b.k[i]);
+				if (result !== 0) return clauses[i].desc ? -result : result;
+			}
+			return 0;
+		});
+		const items = decorated.map((d) => d.v);
+		if (this._sortCache.size >= 64) this._sortCache.delete(this._sortCache.keys().next().value);
+		this._sortCache.set(cacheKey, { gen, size: map.size, items });
+		return items;
+	}
+
+	/** Filter, sort and page the stored objects themselves; callers must not mutate `items`. */
+	async page(projectKey, typeId, params) {
+		const map = await this.rawMap(projectKey, typeId);
+		const clauses = parseSort(params[SORT_VAR] ?? params.sort);
+		const withTotal = params[WITH_TOTAL_VAR] !== "false" && params.withTotal !== false;
+		const offset = params.offset ?? 0;
+		const limit = params.limit ?? 20;
+
+		const vars = {};
+		for (const [key, value] of Object.entries(params)) {
+			if (key.startsWith("var.") && !key.startsWith("var.__sandbox_")) vars[key.slice(4)] = value;
+		}
+		const where = asArray(params.where);
+		let source = map.values();
+		if (clauses.length) {
+			const sorted = this._sorted(projectKey, typeId, map, clauses);
+			const before = keysetBound(clauses, where, vars);
+			source = before ? sortedFrom(sorted, before) : sorted;
+		}
+		const match = where?.length ? this._predicates.get(where) : null;
+
+		const items = [];
+		const end = offset + limit;
+		let total = 0;
+		for (const resource of source) {
+			if (match) {
+				let ok;
+				try {
+					ok = match(resource, vars);
+				} catch (err) {
+					throw invalidInput(`Malformed parameter: where: ${err?.message ?? String(err)}`);
+				}
+				if (!ok) continue;
+			}
+			if (total >= offset && total < end) items.push(resource);
+			total++;
+			if (!withTotal && total >= end) break;
+		}
+		return { limit, offset, total: withTotal ? total : undefined, items };
+	}
+
+	async query(projectKey, typeId, params) {
+		if (QUERY_MODE === "mock") return super.query(projectKey, typeId, params);
+		const { limit, offset, total, items } = await this.page(projectKey, typeId, params);
+		let results = items.map(clone);
+		if (params.expand !== undefined) {
+			results = await Promise.all(results.map((r) => this.expand(projectKey, r, params.expand)));
+		}
+		const response = { limit, offset, count: results.length };
+		if (total !== undefined) response.total = total;
+		response.results = results;
+		return response;
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auth: our own token store, because the mock hands a token to any client id and never expires,
+// revokes or scopes one.
+// ---------------------------------------------------------------------------------------------
+
+const tokens = new Map(); // access_token -> { clientId, scopes: string[], expiresAt }
+
+const authError = (statusCode, error, message, extra = {}) => ({
+	statusCode,
+	message,
+	errors: [{ code: error, message }],
+	error,
+	error_description: message,
+	...extra,
+});
+
+const INVALID_CLIENT_MESSAGE =
+	"Please provide valid client credentials using HTTP Basic Authentication.";
+
+const parseBasic = (header) => {
+	const match = /^Basic\s+(\S+)$/i.exec(header || "");
+	if (!match) return null;
+	const decoded = Buffer.from(match[1], "base64").toString("utf8");
+	const idx = decoded.indexOf(":");
+	if (idx < 0) return null;
+	return { clientId: decoded.slice(0, idx), clientSecret: decoded.slice(idx + 1) };
+};
+
+const scopeProject = (scope) => {
+	const idx = scope.lastIndexOf(":");
+	return idx < 0 ? null : scope.slice(idx + 1);
+};
+
+/** A requested scope is grantable if allowed as is, or narrower than an allowed manage_project. */
+const grantable = (scope) =>
+	ALLOWED_SCOPES.includes(scope) ||
+	(/^(view|manage)_[a-z_]+:[^:\s]+$/.test(scope) &&
+		ALLOWED_SCOPES.includes(`manage_project:${scopeProject(scope)}`));
+
+const bearerToken = (request) => {
+	const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization || "");
+	return match ? match[1] : null;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Faults and stats
+// ---------------------------------------------------------------------------------------------
+
+const faults = [];
+let faultSeq = 0;
+
+const stats = {
+	requests: 0,
+	tokens_issued: 0,
+	faults_served: 0,
+	by_method_path: {},
+	by_status: {},
+	in_flight: 0,
+	max_in_flight: 0,
+	since: new Date().toISOString(),
+};
+
+const resetStats = () => {
+	Object.assign(stats, {
+		requests: 0,
+		tokens_issued: 0,
+		faults_served: 0,
+		by_method_path: {},
+		by_status: {},
+		max_in_flight: stats.in_flight,
+		since: new Date().toISOString(),
+	});
+};
+
+const UUID_SEGMENT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** "GET /sandbox/customers/{id}": ids and keys folded so stats stay small and comparable. */
+const routeLabel = (method, url) => {
+	const path = url.split("?", 1)[0];
+	const segments = path.split("/").map((s) => {
+		if (UUID_SEGMENT.test(s)) return "{id}";
+		if (s.startsWith("key=")) return "key={key}";
+		return s;
+	});
+	return `${method} ${segments.join("/")}`;
+};
+
+const DEFAULT_FAULT_ERRORS = {
+	400: ["InvalidInput", "Invalid input."],
+	401: ["invalid_token", "invalid_token"],
+	403: ["insufficient_scope", null],
+	404: ["ResourceNotFound", "The Resource was not found."],
+	409: ["ConcurrentModification", "Object has a different version than expected."],
+	429: ["TooManyRequests", "Too many requests. Please retry later."],
+	500: ["General", "Internal Server Error"],
+	502: ["BadGateway", "Bad Gateway"],
+	503: ["ServiceUnavailable", "Service Unavailable"],
+	504: ["GatewayTimeout", "Gateway Timeout"],
+};
+
+const insufficientScopeBody = (projectKey) => {
+	const message =
+		`Insufficient scope. One of the following scopes is missing: manage_project:${projectKey}`;
+	return { statusCode: 403, message, errors: [{ code: "insufficient_scope", message }] };
+};
+
+const defaultFaultBody = (status, url) => {
+	if (status === 401 && url.startsWith("/oauth/")) {
+		return authError(401, "invalid_client", INVALID_CLIENT_MESSAGE);
+	}
+	if (status === 401) return authError(401, "invalid_token", "invalid_token");
+	if (status === 403) return insufficientScopeBody(PROJECT_KEY);
+	const [code, message] = DEFAULT_FAULT_ERRORS[status] ??
+		(status >= 500 ? ["General", "Internal Server Error"] : ["InvalidOperation", `HTTP ${status}`]);
+	return { statusCode: status, message, errors: [{ code, message }] };
+};
+
+const compileFault = (input) => {
+	if (input === null || typeof input !== "object" || Array.isArray(input)) {
+		throw invalidInput("A fault rule must be a JSON object.");
+	}
+	const known = ["count", "status", "retryAfter", "path", "method", "latencyMs", "drop", "body"];
+	for (const key of Object.keys(input)) {
+		if (!known.includes(key)) throw invalidInput(`Unknown fault field '${key}'.`);
+	}
+	const count = input.count === undefined ? 1 : input.count;
+	if (count !== null && !(Number.isInteger(count) && count > 0)) {
+		throw invalidInput("count must be a positive integer or null.");
+	}
+	const status = input.status ?? null;
+	if (status !== null && !(Number.isInteger(status) && status >= 100 && status <= 599)) {
+		throw invalidInput("status must be an HTTP status code.");
+	}
+	const latencyMs = input.latencyMs ?? 0;
+	if (!(typeof latencyMs === "number" && latencyMs >= 0)) {
+		throw invalidInput("latencyMs must be a non-negative number.");
+	}
+	const drop = input.drop === true;
+	if (status === null && !drop && latencyMs === 0) {
+		throw invalidInput("A fault rule needs status, latencyMs or drop.");
+	}
+	const retryAfter = input.retryAfter ?? null;
+	if (retryAfter !== null && !(typeof retryAfter === "number" && retryAfter >= 0)) {
+		throw invalidInput("retryAfter must be a non-negative number of seconds.");
+	}
+	let matcher = () => true;
+	const path = input.path ?? null;
+	if (path !== null) {
+		if (typeof path !== "string") throw invalidInput("path must be a string.");
+		// "/.../" is a regular expression; anything else (e.g. "/oauth/token") a substring.
+		const re = path.length > 2 && path.startsWith("/") && path.endsWith("/");
+		if (re) {
+			let regex;
+			try {
+				regex = new RegExp(path.slice(1, -1));
+			} catch (err) {
+				throw invalidInput(`path regex: ${err.message}`);
+			}
+			matcher = (url) => regex.test(url);
+		} else {
+			matcher = (url) => url.includes(path);
+		}
+	}
+	const method = input.method ? String(input.method).toUpperCase() : null;
+	const rule = {
+		id: `fault-${++faultSeq}`,
+		count,
+		remaining: count,
+		served: 0,
+		status,
+		retryAfter,
+		path,
+		method,
+		latencyMs,
+		drop,
+		body: input.body ?? null,
+	};
+	Object.defineProperty(rule, "matches", {
+		enumerable: false,
+		value: (req) =>
+			(rule.remaining === null || rule.remaining > 0) &&
+			(method === null || req.method === method) &&
+			matcher(req.url),
+	});
+	return rule;
+};
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Fast path for collection GETs: same answer as the mock's handler for resource types whose
+// repository does not post-process query results, built from cached per-resource JSON. Stored
+// objects are replaced (never mutated) on write, so a WeakMap keyed by them stays correct.
+// ---------------------------------------------------------------------------------------------
+
+const SEGMENT_TO_TYPE = Object.fromEntries(
+	Object.entries(SERVED_TYPES).map(([typeId, segment]) => [segment, typeId]),
+);
+// category: ancestors recomputed per read; extension: secrets masked per read.
+const NO_FAST_PATH = new Set(["category", "extension"]);
+const jsonCache = new WeakMap();
+const jsonOf = (resource) => {
+	let bytes = jsonCache.get(resource);
+	if (bytes === undefined) {
+		bytes = Buffer.from(JSON.stringify(resource));
+		jsonCache.set(resource, bytes);
+	}
+	return bytes;
+};
+const COMMA = Buffer.from(",");
+const TAIL = Buffer.from("]}");
+
+/** The params the mock's collection handler would build, plus sort and withTotal. */
+const collectionParams = (query) => {
+	const last = (v) => (Array.isArray(v) ? v[v.length - 1] : v);
+	const params = {
+		where: asArray(query.where),
+		sort: query.sort,
+		limit: query.limit !== undefined ? Number(last(query.limit)) : undefined,
+		offset: query.offset !== undefined ? Number(last(query.offset)) : undefined,
+		withTotal: query.withTotal !== undefined ? String(last(query.withTotal)) !== "false" : true,
+	};
+	for (const key of Object.keys(query)) {
+		if (key.startsWith("var.") && !key.startsWith("var.__sandbox_")) {
+			const items = asArray(query[key]);
+			params[key] = items.length === 1 ? items[0] : items;
+		}
+	}
+	return params;
+};
+
+const fastTypeFor = async (projectKey, segments, query) => {
+	if (QUERY_MODE !== "fast" || segments.length !== 1 || query.expand !== undefined) return null;
+	const typeId = SEGMENT_TO_TYPE[segments[0]];
+	if (!typeId || NO_FAST_PATH.has(typeId)) return null;
+	// Products get reviewRatingStatistics from the mock once reviews exist.
+	if (typeId === "product" && (await storage.count(projectKey, "review")) > 0) return null;
+	return typeId;
+};
+
+const fastQuery = async (reply, projectKey, typeId, query) => {
+	let page;
+	try {
+		page = await storage.page(projectKey, typeId, collectionParams(query));
+	} catch (err) {
+		if (err instanceof CommercetoolsError) {
+			return sendJson(reply, err.statusCode, {
+				statusCode: err.statusCode,
+				message: err.message,
+				errors: [err.info],
+			});
+		}
+		throw err;
+	}
+	const { limit, offset, total, items } = page;
+	const head = `{"limit":${limit},"offset":${offset},"count":${items.length}${
+		total === undefined ? "" : `,"total":${total}`
+	},"results":[`;
+	const parts = [Buffer.from(head)];
+	for (let i = 0; i < items.length; i++) {
+		if (i) parts.push(COMMA);
+		parts.push(jsonOf(items[i]));
+	}
+	parts.push(TAIL);
+	reply.code(200).header("content-type", "application/json; charset=utf-8");
+	return reply.send(Buffer.concat(parts));
+};
+
+// ---------------------------------------------------------------------------------------------
+// The app
+// ---------------------------------------------------------------------------------------------
+
+const storage = new SandboxStorage();
+const ctMock = new CommercetoolsMock({
+	enableAuthentication: true,
+	// We validate tokens ourselves (scopes, expiry, revocation); the mock's middleware then only
+	// fills createdBy/lastModifiedBy from the token's client id.
+	validateCredentials: false,
+	defaultProjectKey: PROJECT_KEY,
+	storage,
+	silent: true,
+	strict: false,
+});
+const app = ctMock.app;
+
+const PROJECT_DEFAULTS = {
+	name: "Sandbox",
+	countries: ["DE", "NL", "US", "GB", "FR"],
+	currencies: ["EUR", "USD", "GBP"],
+	languages: ["en", "de", "nl"],
+	createdAt: "2026-01-01T08:00:00.000Z",
+	trialUntil: undefined,
+	messages: { enabled: true, deleteDaysAfterCreation: 15 },
+	version: 1,
+};
+let projectOverrides = {};
+
+const applyProject = async (overrides) => {
+	projectOverrides = { ...projectOverrides, ...overrides };
+	const base = await storage.getProject(PROJECT_KEY);
+	const project = { ...base, ...PROJECT_DEFAULTS, ...projectOverrides, key: PROJECT_KEY };
+	await storage.saveProject(JSON.parse(JSON.stringify(project)));
+};
+
+const now = () => new Date().toISOString();
+
+/** Load a seed document ({"project": {...}, "<type id>": [...]}) straight into storage. */
+const loadResources = async (doc) => {
+	const started = performance.now();
+	if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+		throw invalidInput("The load body must be an object of resource type id -> list.");
+	}
+	for (const [typeId, list] of Object.entries(doc)) {
+		if (typeId === "project") continue;
+		if (!(typeId in SERVED_TYPES)) {
+			const known = Object.keys(SERVED_TYPES).join(", ");
+			throw invalidInput(`Unknown or unserved resource type id '${typeId}'. Known: ${known}.`);
+		}
+		if (!Array.isArray(list)) throw invalidInput(`'${typeId}' must be a list of resources.`);
+		if (!list.every((r) => r !== null && typeof r === "object" && !Array.isArray(r))) {
+			throw invalidInput(`'${typeId}' entries must be objects.`);
+		}
+	}
+	if (doc.project) await applyProject(doc.project);
+	const loaded = {};
+	for (const [typeId, list] of Object.entries(doc)) {
+		if (typeId === "project") continue;
+		const ts = now();
+		const clientInfo = { clientId: CLIENT_ID, isPlatformClient: false };
+		const prepared = list.map((r) => {
+			if (!r.id) r.id = randomUUID();
+			r.version ??= 1;
+			r.createdAt ??= ts;
+			r.lastModifiedAt ??= r.createdAt;
+			r.createdBy ??= clientInfo;
+			r.lastModifiedBy ??= clientInfo;
+			if (typeId === "customer" && typeof r.email === "string") {
+				// The mock's email-uniqueness check reads this field.
+				r.lowercaseEmail ??= r.email.toLowerCase();
+			}
+			return r;
+		});
+		await storage.bulkInsert(PROJECT_KEY, typeId, prepared);
+		loaded[typeId] = prepared.length;
+	}
+	return { loaded, ms: Math.round((performance.now() - started) * 10) / 10 };
+};
+
+// --- control endpoints: no auth, no faults, not counted ---------------------------------------
+
+const BIG_BODY = 1024 * 1024 * 1024;
+
+app.register(
+	async (control) => {
+		control.get("/faults", async () => ({ faults }));
+		control.post("/faults", async (request, reply) => {
+			const rule = compileFault(request.body ?? {});
+			faults.push(rule);
+			return reply.status(201).send(rule);
+		});
+		control.delete("/faults", async () => {
+			const cleared = faults.length;
+			faults.length = 0;
+			return { cleared };
+		});
+		control.post("/revoke-tokens", async () => {
+			const revoked = tokens.size;
+			tokens.clear();
+			return { revoked };
+		});
+		control.get("/stats", async () => stats);
+		control.post("/stats/reset", async () => {
+			resetStats();
+			return stats;
+		});
+		control.post("/load", { bodyLimit: BIG_BODY }, async (request) =>
+			loadResources(request.body ?? {}),
+		);
+		control.post("/reset", { bodyLimit: BIG_BODY }, async (request) => {
+			await storage.clear();
+			const body = request.body;
+			const result = body && Object.keys(body).length ? await loadResources(body) : { loaded: {} };
+			return { reset: true, ...result };
+		});
+		control.get("/info", async () => {
+			const counts = {};
+			for (const typeId of Object.keys(SERVED_TYPES)) {
+				const n = await storage.count(PROJECT_KEY, typeId);
+				if (n) counts[typeId] = n;
+			}
+			return {
+				projectKey: PROJECT_KEY,
+				clientId: CLIENT_ID,
+				scopes: ALLOWED_SCOPES,
+				tokenTtl: TOKEN_TTL,
+				counts,
+				servedTypes: SERVED_TYPES,
+			};
+		});
+	},
+	{ prefix: CONTROL_PREFIX },
+);
+
+// `GET /<project>/` (what httpx sends for get("") on a base URL): the project, as without "/".
+app.get("/:projectKey/", async (request, reply) => {
+	const { projectKey } = request.params;
+	if (projectKey.startsWith("_")) return reply.callNotFound();
+	const project = await storage.getProject(projectKey);
+	if (project.externalOAuth?.authorizationHeader) project.externalOAuth.authorizationHeader = "****";
+	return reply.send(project);
+});
+
+const isControl = (url) => url === CONTROL_PREFIX || url.startsWith(`${CONTROL_PREFIX}/`);
+
+const sendJson = (reply, status, body, headers = {}) => {
+	reply.code(status).headers(headers).header("content-type", "application/json; charset=utf-8");
+	return reply.send(JSON.stringify(body));
+};
+
+app.addHook("onRequest", async (request, reply) => {
+	const url = request.url;
+	if (isControl(url)) return;
+
+	stats.requests++;
+	const label = routeLabel(request.method, url);
+	stats.by_method_path[label] = (stats.by_method_path[label] ?? 0) + 1;
+	stats.in_flight++;
+	if (stats.in_flight > stats.max_in_flight) stats.max_in_flight = stats.in_flight;
+	const raw = reply.raw;
+	const started = VERBOSE ? performance.now() : 0;
+	let counted = false;
+	const done = (key) => {
+		if (counted) return;
+		counted = true;
+		stats.in_flight--;
+		stats.by_status[key] = (stats.by_status[key] ?? 0) + 1;
+		if (VERBOSE) log(request.method, url, key, `${(performance.now() - started).toFixed(1)}ms`);
+	};
+	raw.once("finish", () => done(String(raw.statusCode)));
+	raw.once("close", () => done(raw.writableFinished ? String(raw.statusCode) : "dropped"));
+	reply.header("x-correlation-id", request.headers["x-correlation-id"] || randomUUID());
+
+	// Faults first: a gateway in front of commercetools fails before auth does.
+	const rule = faults.find((f) => f.matches(request));
+	if (rule) {
+		if (rule.remaining !== null) rule.remaining--;
+		rule.served++;
+		stats.faults_served++;
+		if (rule.latencyMs > 0) await sleep(rule.latencyMs);
+		if (rule.drop) {
+			reply.hijack();
+			request.raw.socket.destroy();
+			return;
+		}
+		if (rule.status !== null) {
+			const headers = rule.retryAfter !== null ? { "retry-after": String(rule.retryAfter) } : {};
+			return sendJson(reply, rule.status, rule.body ?? defaultFaultBody(rule.status, url), headers);
+		}
+	}
+
+	const path = url.split("?", 1)[0];
+	if (path.endsWith("/oauth/token") && path !== "/oauth/token") {
+		// A wrong auth URL (e.g. with a path prefix): the auth server has no such endpoint.
+		const message = `No endpoint at ${path}: the token endpoint is /oauth/token.`;
+		return sendJson(reply, 404, {
+			statusCode: 404,
+			message,
+			errors: [{ code: "ResourceNotFound", message }],
+		});
+	}
+	if (url.startsWith("/oauth/")) {
+		// Before the mock's own oauth hooks, which accept any client.
+		const creds = parseBasic(request.headers.authorization);
+		if (!creds || creds.clientId !== CLIENT_ID || creds.clientSecret !== CLIENT_SECRET) {
+			return sendJson(reply, 401, authError(401, "invalid_client", INVALID_CLIENT_MESSAGE));
+		}
+		return;
+	}
+
+	const token = bearerToken(request);
+	if (!token) {
+		const message =
+			"This endpoint requires an access token. You can get one from the authorization server.";
+		return sendJson(reply, 401, authError(401, "invalid_token", message));
+	}
+	const grant = tokens.get(token);
+	if (!grant || grant.expiresAt <= Date.now()) {
+		if (grant) tokens.delete(token);
+		return sendJson(reply, 401, authError(401, "invalid_token", "invalid_token"));
+	}
+	const projectKey = decodeURIComponent(path.split("/")[1] || "");
+	const projectScopes = grant.scopes.filter((s) => scopeProject(s) === projectKey);
+	const write = request.method !== "GET" && request.method !== "HEAD";
+	const covered = write
+		? projectScopes.some((s) => s.startsWith("manage_"))
+		: projectScopes.length > 0;
+	if (!covered) return sendJson(reply, 403, insufficientScopeBody(projectKey));
+
+	if (request.method === "GET") {
+		const query = request.query;
+		const one = (v) => (Array.isArray(v) ? v[v.length - 1] : v);
+		const limit = one(query.limit);
+		const offset = one(query.offset);
+		for (const [name, value, max] of [
+			["limit", limit, MAX_LIMIT],
+			["offset", offset, MAX_OFFSET],
+		]) {
+			if (value === undefined) continue;
+			const n = Number(value);
+			if (!Number.isInteger(n) || n < 0 || n > max) {
+				const message = `The ${name} must be between 0 and ${max}, got '${value}'.`;
+				const body = { statusCode: 400, message, errors: [{ code: "InvalidInput", message }] };
+				return sendJson(reply, 400, body);
+			}
+		}
+		// The mock's collection handler forwards only where/limit/offset/expand/var.* to storage.
+		if (query.sort !== undefined) {
+			try {
+				parseSort(query.sort);
+			} catch (err) {
+				const body = { statusCode: 400, message: err.message, errors: [err.info] };
+				return sendJson(reply, 400, body);
+			}
+			query[SORT_VAR] = query.sort;
+		}
+		if (query.withTotal !== undefined) query[WITH_TOTAL_VAR] = String(one(query.withTotal));
+
+		const segments = path.split("/").filter(Boolean).slice(1);
+		const typeId = await fastTypeFor(projectKey, segments, query);
+		if (typeId) return fastQuery(reply, projectKey, typeId, query);
+	}
+});
+
+/** The stored object a `/<project>/<segment>/<id|key=...>` URL names, or null. */
+const addressedResource = async (url) => {
+	const segments = url.split("?", 1)[0].split("/").filter(Boolean).map(decodeURIComponent);
+	if (segments.length !== 3) return null;
+	const [projectKey, segment, ident] = segments;
+	const typeId = SEGMENT_TO_TYPE[segment];
+	if (!typeId) return null;
+	const map = await storage.rawMap(projectKey, typeId);
+	if (!ident.startsWith("key=")) return map.get(ident) ?? null;
+	const key = ident.slice(4);
+	for (const resource of map.values()) if (resource.key === key) return resource;
+	return null;
+};
+
+const conflict = (reply, resource, expected) => {
+	const message =
+		`Object ${resource.id} has a different version than expected. ` +
+		`Expected: ${expected} - Actual: ${resource.version}.`;
+	return sendJson(reply, 409, {
+		statusCode: 409,
+		message,
+		errors: [{ code: "ConcurrentModification", message, currentVersion: resource.version }],
+	});
+};
+
+// Version checks for API writes; the token endpoint (only grantable scopes, our token store).
+app.addHook("preHandler", async (request, reply) => {
+	const url = request.url;
+	if (!url.startsWith("/oauth/")) {
+		// commercetools checks the version of every update and delete; the mock checks it only
+		// when an update action changes something, and never on delete.
+		const method = request.method;
+		if (method !== "POST" && method !== "DELETE") return;
+		const expected =
+			method === "POST" ? request.body?.version : Number(request.query?.version ?? Number.NaN);
+		if (method === "POST" && !Array.isArray(request.body?.actions)) return;
+		if (!Number.isInteger(expected)) return;
+		const resource = await addressedResource(url);
+		if (resource && resource.version !== expected) return conflict(reply, resource, expected);
+		return;
+	}
+	// Credentials were checked in onRequest; customer/anonymous token flows stay the mock's.
+	if (request.routeOptions.url !== "/oauth/token") return;
+
+	const body = request.body && typeof request.body === "object" ? request.body : {};
+	const param = (name) => {
+		const v = body[name] ?? request.query[name];
+		return Array.isArray(v) ? v.join(" ") : v;
+	};
+	const grantType = param("grant_type");
+	if (!grantType) {
+		return sendJson(
+			reply,
+			400,
+			authError(400, "invalid_request", "Missing required parameter: grant_type."),
+		);
+	}
+	if (grantType !== "client_credentials") {
+		return sendJson(
+			reply,
+			400,
+			authError(
+				400,
+				"unsupported_grant_type",
+				`Invalid parameter: grant_type: Invalid grant type: ${grantType}`,
+			),
+		);
+	}
+	const requested = String(param("scope") ?? "")
+		.split(/\s+/)
+		.filter(Boolean);
+	const bad = requested.filter((s) => !grantable(s));
+	if (bad.length) {
+		return sendJson(
+			reply,
+			400,
+			authError(400, "invalid_scope", `Invalid scope: ${bad.join(" ")}`),
+		);
+	}
+	const scopes = requested.length ? [...new Set(requested)] : [...ALLOWED_SCOPES];
+	const accessToken = randomBytes(24).toString("base64url");
+	tokens.set(accessToken, { clientId: CLIENT_ID, scopes, expiresAt: Date.now() + TOKEN_TTL * 1000 });
+	// Let the mock's middleware map the token to our client id for createdBy/lastModifiedBy.
+	ctMock.authStore().tokenClientMap?.set(accessToken, CLIENT_ID);
+	stats.tokens_issued++;
+	return sendJson(reply, 200, {
+		access_token: accessToken,
+		token_type: "Bearer",
+		expires_in: TOKEN_TTL,
+		scope: scopes.join(" "),
+	});
+});
+
+// withTotal=false also for endpoints that do not go through storage.query (product projections).
+app.addHook("preSerialization", async (request, _reply, payload) => {
+	if (
+		request.query?.[WITH_TOTAL_VAR] === "false" &&
+		payload &&
+		typeof payload === "object" &&
+		Array.isArray(payload.results) &&
+		"total" in payload
+	) {
+		const { total: _omit, ...rest } = payload;
+		return rest;
+	}
+	return payload;
+});
+
+// ---------------------------------------------------------------------------------------------
+// Start
+// ---------------------------------------------------------------------------------------------
+
+const shutdown = async (code = 0) => {
+	try {
+		await app.close();
+	} finally {
+		process.exit(code);
+	}
+};
+process.on("SIGTERM", () => shutdown(0));
+process.on("SIGINT", () => shutdown(0));
+if (env.SANDBOX_EXIT_ON_STDIN_EOF === "1") {
+	// The Python wrapper holds our stdin: when it dies, so do we (no orphans).
+	process.stdin.on("end", () => shutdown(0));
+	process.stdin.on("error", () => shutdown(0));
+	process.stdin.resume();
+}
+
+async function main() {
+	await applyProject({});
+	let seeded = {};
+	let seedMs = 0;
+	if (SEED_PATH) {
+		const started = performance.now();
+		const doc = JSON.parse(readFileSync(SEED_PATH, "utf8"));
+		const result = await loadResources(doc);
+		seeded = result.loaded;
+		seedMs = Math.round((performance.now() - started) * 10) / 10;
+	}
+	await app.listen({ port: PORT, host: "127.0.0.1" });
+	const port = app.server.address().port;
+	log(`listening on http://127.0.0.1:${port}/${PROJECT_KEY}`);
+	process.stdout.write(
+		`${JSON.stringify({ event: "ready", port, projectKey: PROJECT_KEY, seeded, seedMs })}\n`,
+	);
+}
+
+main().catch((err) => {
+	process.stderr.write(`[sandbox] failed to start: ${err?.stack ?? err}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,291 @@
+"""The registry of commercetools entities a sync knows: one generic engine, driven by this table.
+
+Each entity names its endpoint, a pydantic model that validates the fields the hub indexes (the
+document itself is stored as commercetools returned it), the field that is its natural key, and the
+entities it refers to, which gives the dependency order of `sync_all`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# commercetools writes timestamps as UTC ISO 8601 with milliseconds; cursors compare them as text.
+TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$"
+
+
+class Reference(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    typeId: str
+    id: str = Field(min_length=1)
+
+
+class Resource(BaseModel):
+    """What every versioned commercetools resource has, and what the hub indexes."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    id: str = Field(min_length=1, max_length=256)
+    version: int = Field(ge=1)
+    createdAt: str = Field(pattern=TIMESTAMP)
+    lastModifiedAt: str = Field(pattern=TIMESTAMP)
+    key: str | None = None
+
+
+class Project(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    key: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    createdAt: str = Field(pattern=TIMESTAMP)
+    countries: list[str]
+    currencies: list[str]
+    languages: list[str]
+
+
+class Customer(Resource):
+    email: str = Field(min_length=3)
+    customerGroup: Reference | None = None
+
+
+class CustomerGroup(Resource):
+    name: str
+
+
+class ProductData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: dict[str, str]
+    slug: dict[str, str]
+    categories: list[Reference] = []
+
+
+class ProductCatalogData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    published: bool
+    current: ProductData
+    staged: ProductData
+
+
+class Product(Resource):
+    productType: Reference
+    masterData: ProductCatalogData
+
+
+class ProductType(Resource):
+    name: str
+
+
+class Category(Resource):
+    name: dict[str, str]
+    slug: dict[str, str]
+    parent: Reference | None = None
+    orderHint: str | None = None
+
+
+class Money(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    currencyCode: str = Field(min_length=3, max_length=3)
+    centAmount: int
+
+
+class Order(Resource):
+    orderNumber: str | None = None
+    customerId: str | None = None
+    totalPrice: Money
+    orderState: str
+
+
+class InventoryEntry(Resource):
+    sku: str = Field(min_length=1)
+    supplyChannel: Reference | None = None
+    quantityOnStock: int
+
+
+class Payment(Resource):
+    amountPlanned: Money
+
+
+class DiscountCode(Resource):
+    code: str = Field(min_length=1)
+    cartDiscounts: list[Reference]
+
+
+class CartDiscount(Resource):
+    name: dict[str, str]
+    sortOrder: str
+
+
+class Channel(Resource):
+    key: str = Field(min_length=1)  # type: ignore[assignment]
+    roles: list[str]
+
+
+class Store(Resource):
+    key: str = Field(min_length=1)  # type: ignore[assignment]
+
+
+class TaxCategory(Resource):
+    name: str
+
+
+class Type(Resource):
+    key: str = Field(min_length=1)  # type: ignore[assignment]
+    resourceTypeIds: list[str]
+
+
+class State(Resource):
+    key: str = Field(min_length=1)  # type: ignore[assignment]
+    type: str
+
+
+class ShippingMethod(Resource):
+    name: str
+    taxCategory: Reference
+
+
+class Zone(Resource):
+    name: str
+
+
+class ShoppingList(Resource):
+    name: dict[str, str]
+
+
+class StandalonePrice(Resource):
+    sku: str = Field(min_length=1)
+    value: Money
+
+
+@dataclass(frozen=True)
+class Entity:
+    """How one kind of commercetools resource is read and stored."""
+
+    name: str
+    endpoint: str
+    model: type[BaseModel]
+    natural_key: str = "key"
+    depends_on: tuple[str, ...] = ()
+    singleton: bool = False
+    expand: tuple[str, ...] = field(default=())
+
+    def validate(self, document: Any) -> str | None:
+        """None when the document is valid, else the reason (field and problem) it is not."""
+        try:
+            self.model.model_validate(document)
+        except ValidationError as error:
+            problems = []
+            for detail in error.errors()[:3]:
+                where = ".".join(str(part) for part in detail["loc"]) or "document"
+                problems.append(f"{where}: {detail['msg']}")
+            return "; ".join(problems)
+        return None
+
+    def natural_key_of(self, document: dict[str, Any]) -> str | None:
+        value = document.get(self.natural_key)
+        return None if value is None else str(value)
+
+
+_ENTITIES = [
+    Entity("project", "", Project, singleton=True),
+    Entity("types", "types", Type),
+    Entity("states", "states", State),
+    Entity("channels", "channels", Channel, depends_on=("types",)),
+    Entity("zones", "zones", Zone),
+    Entity("tax-categories", "tax-categories", TaxCategory),
+    Entity("customer-groups", "customer-groups", CustomerGroup, depends_on=("types",)),
+    Entity("product-types", "product-types", ProductType),
+    Entity("categories", "categories", Category, depends_on=("types",)),
+    Entity("stores", "stores", Store, depends_on=("channels", "types")),
+    Entity(
+        "shipping-methods",
+        "shipping-methods",
+        ShippingMethod,
+        depends_on=("zones", "tax-categories", "types"),
+    ),
+    Entity(
+        "customers",
+        "customers",
+        Customer,
+        natural_key="email",
+        depends_on=("customer-groups", "stores", "types"),
+    ),
+    Entity(
+        "products",
+        "products",
+        Product,
+        depends_on=("product-types", "categories", "tax-categories", "states"),
+    ),
+    Entity(
+        "standalone-prices",
+        "standalone-prices",
+        StandalonePrice,
+        depends_on=("products", "channels", "customer-groups"),
+    ),
+    Entity(
+        "inventory",
+        "inventory",
+        InventoryEntry,
+        natural_key="sku",
+        depends_on=("channels", "types"),
+    ),
+    Entity("cart-discounts", "cart-discounts", CartDiscount, depends_on=("types", "stores")),
+    Entity(
+        "discount-codes",
+        "discount-codes",
+        DiscountCode,
+        natural_key="code",
+        depends_on=("cart-discounts",),
+    ),
+    Entity("payments", "payments", Payment, depends_on=("customers", "types")),
+    Entity(
+        "orders",
+        "orders",
+        Order,
+        natural_key="orderNumber",
+        depends_on=("customers", "products", "shipping-methods", "payments", "stores", "states"),
+    ),
+    Entity(
+        "shopping-lists",
+        "shopping-lists",
+        ShoppingList,
+        depends_on=("customers", "products", "stores"),
+    ),
+]
+
+ENTITIES: dict[str, Entity] = {entity.name: entity for entity in _ENTITIES}
+
+
+def get_entity(name: str) -> Entity:
+    """The entity called `name`, or a ValueError listing the known names."""
+    try:
+        return ENTITIES[name]
+    except KeyError:
+        known = ", ".join(sorted(ENTITIES))
+        raise ValueError(f"unknown entity {name!r}: use one of {known}") from None
+
+
+def dependency_levels(names: Iterable[str] | None = None) -> list[list[str]]:
+    """Entities grouped so that each group depends only on earlier groups (run a group at once).
+
+    Dependencies outside `names` are ignored: syncing a subset never drags in other entities.
+    """
+    chosen = [get_entity(n).name for n in (names or ENTITIES)]
+    wanted = set(chosen)
+    sorter: TopologicalSorter[str] = TopologicalSorter()
+    for name in chosen:
+        sorter.add(name, *(d for d in ENTITIES[name].depends_on if d in wanted))
+    sorter.prepare()
+    levels = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        levels.append(ready)
+        sorter.done(*ready)
+    return levels

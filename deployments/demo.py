@@ -1,7 +1,9 @@
-"""`make demo`: the flows against the local sandbox, with an ephemeral Prefect.
+"""`make demo`: the flows against the local sandbox, with an ephemeral Prefect and a SQLite hub.
 
 No commercetools account is needed: the sandbox stands in for the API, seeded with a realistic
-project, and Prefect starts a temporary server for the run when PREFECT_API_URL is not set.
+project, and Prefect starts a temporary server for the run when PREFECT_API_URL is not set. The
+first run initializes `./data/hub.db` with a full pull of every entity; the next ones are deltas
+that find nothing new, because the sandbox starts from the same seed each time.
 """
 
 from __future__ import annotations
@@ -12,9 +14,43 @@ import sys
 # Before Prefect is imported: its temporary SQLite server logs "database is locked" with analytics.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from blocks import CommercetoolsCredentials
+from blocks import CommercetoolsCredentials, HubDatabase
+from ctsync.entities import ENTITIES
 from flows import check_connection
+from flows.sync import SyncAllReport, SyncFailed, sync_all
 from sandbox import Sandbox
+
+HUB_URL = "sqlite:///data/hub.db"
+COLUMNS = (
+    "entity",
+    "mode",
+    "status",
+    "fetched",
+    "inserted",
+    "updated",
+    "unchanged",
+    "deleted",
+    "failed",
+    "records/s",
+)
+
+
+def print_table(result: SyncAllReport) -> None:
+    rows = [[str(r.table_row()[c]) for c in COLUMNS] for r in result.reports]
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(COLUMNS)]
+    line = "  ".join(
+        c.ljust(w) if i < 3 else c.rjust(w)
+        for i, (c, w) in enumerate(zip(COLUMNS, widths, strict=True))
+    )
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print(
+            "  ".join(
+                v.ljust(w) if i < 3 else v.rjust(w)
+                for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 def main() -> int:
@@ -27,20 +63,28 @@ def main() -> int:
             scope=sandbox.scope,
         )
         report = check_connection(credentials)
-    width = 20
-    print()
-    print("commercetools connection OK")
-    for label, value in [
-        ("project", f"{report.project_name} ({report.project_key})"),
-        ("API URL", report.api_url),
-        ("countries", ", ".join(report.countries)),
-        ("currencies", ", ".join(report.currencies)),
-        ("languages", ", ".join(report.languages)),
-        ("messages enabled", "yes" if report.messages_enabled else "no"),
-        ("scopes granted", " ".join(report.scopes)),
-        ("duration", f"{report.duration_seconds:.3f} s, {report.api_calls} API call(s)"),
-    ]:
-        print(f"  {label:<{width}} {value}")
+        print(
+            f"\nconnection OK: {report.project_name} ({report.project_key}), "
+            f"{', '.join(report.countries)}, {', '.join(report.currencies)}, "
+            f"scopes {' '.join(report.scopes)}\n",
+            flush=True,
+        )
+        try:
+            result = sync_all(credentials, hub=HubDatabase(url=HUB_URL))
+        except SyncFailed as failure:
+            if isinstance(failure.report, SyncAllReport):
+                print_table(failure.report)
+            print(f"\nsync_all failed: {failure}")
+            return 1
+    print(f"\nsync_all into {HUB_URL.removeprefix('sqlite:///')}:\n")
+    print_table(result)
+    first_run = any(r.mode == "full" and not ENTITIES[r.entity].singleton for r in result.reports)
+    print(
+        "\nFirst run: a full initialization of every entity. Run `make demo` again: every entity "
+        "is then a delta from its watermark, with nothing new."
+        if first_run
+        else "\nEvery entity ran as a delta from its watermark: nothing changed in the sandbox."
+    )
     return 0
 
 

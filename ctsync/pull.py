@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ctsync.client import CommercetoolsClient
 from ctsync.entities import Entity
@@ -23,6 +23,7 @@ from ctsync.paging import (
     DeltaCursor,
     FullCursor,
     IdRange,
+    Page,
     id_partitions,
     read_delta,
     read_full,
@@ -30,6 +31,7 @@ from ctsync.paging import (
 from ctsync.retries import RequestStats
 
 Mode = Literal["full", "delta"]
+C = TypeVar("C")
 MAX_FAILURES_KEPT = 20
 
 
@@ -321,26 +323,17 @@ def _ignore(_: PullCounts) -> None:
     return None
 
 
-async def pull_range(
-    client: CommercetoolsClient, run: PullRun, partition: int, on_page: OnPage = _ignore
+async def _drain(
+    client: CommercetoolsClient,
+    pages: AsyncIterator[tuple[Page, C]],
+    write: Callable[[Page, C], PullCounts],
+    on_page: OnPage,
 ) -> PullCounts:
-    """Read one id range of a full run to its end, committing each page with the range's cursor."""
-    plan = run.plan
+    """Write each page as it comes (off the event loop, so the next fetch goes on meanwhile)."""
     total = PullCounts()
-    if plan.done[partition]:
-        return total
-    pages = read_full(
-        client.query,
-        plan.entity.endpoint,
-        plan.ranges[partition],
-        page_size=plan.page_size,
-        where=plan.where,
-    )
     try:
         async for page, cursor in pages:
-            counts = await asyncio.to_thread(
-                run.write, page.results, partition=partition, cursor=cursor, finished=page.last
-            )
+            counts = await asyncio.to_thread(write, page, cursor)
             total.add(counts)
             on_page(counts)
     except Exception as error:
@@ -348,6 +341,27 @@ async def pull_range(
         raise PullInterrupted(error, total) from error
     total.add_stats(client.stats)
     return total
+
+
+async def pull_range(
+    client: CommercetoolsClient, run: PullRun, partition: int, on_page: OnPage = _ignore
+) -> PullCounts:
+    """Read one id range of a full run to its end, committing each page with the range's cursor."""
+    plan = run.plan
+    if plan.done[partition]:
+        return PullCounts()
+    pages = read_full(
+        client.query,
+        plan.entity.endpoint,
+        plan.ranges[partition],
+        page_size=plan.page_size,
+        where=plan.where,
+    )
+
+    def write(page: Page, cursor: FullCursor) -> PullCounts:
+        return run.write(page.results, partition=partition, cursor=cursor, finished=page.last)
+
+    return await _drain(client, pages, write, on_page)
 
 
 async def pull_delta(
@@ -356,25 +370,17 @@ async def pull_delta(
     """Read what changed since the watermark; each page moves the watermark in its transaction."""
     plan = run.plan
     assert plan.delta is not None
-    total = PullCounts()
     pages = read_delta(
         client.query, plan.entity.endpoint, plan.delta, page_size=plan.page_size, where=plan.where
     )
-    try:
-        async for page, cursor in pages:
-            watermark = (
-                Watermark(cursor.last_modified_at, cursor.after_id)
-                if page.results and cursor.last_modified_at
-                else None
-            )
-            counts = await asyncio.to_thread(run.write, page.results, watermark=watermark)
-            total.add(counts)
-            on_page(counts)
-    except Exception as error:
-        total.add_stats(client.stats)
-        raise PullInterrupted(error, total) from error
-    total.add_stats(client.stats)
-    return total
+
+    def write(page: Page, cursor: DeltaCursor) -> PullCounts:
+        watermark = None
+        if page.results and cursor.last_modified_at:
+            watermark = Watermark(cursor.last_modified_at, cursor.after_id)
+        return run.write(page.results, watermark=watermark)
+
+    return await _drain(client, pages, write, on_page)
 
 
 async def pull_singleton(

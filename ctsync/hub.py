@@ -753,6 +753,20 @@ class HubStore:
             ],
         )
 
+    def add_dead_letters(
+        self,
+        project_key: str,
+        entity: str,
+        letters: Sequence[tuple[str | None, str, Any]],
+        *,
+        run_id: str | None = None,
+    ) -> None:
+        """Keep records a run could not sync, (record id, reason, document), for a replay."""
+        if not letters:
+            return
+        with self._writer.begin() as conn:
+            self._insert_dead_letters(conn, project_key, entity, run_id, letters, _now())
+
     def dead_letters(
         self, project_key: str, entity: str | None = None, run_id: str | None = None
     ) -> list[DeadLetter]:

@@ -1,6 +1,7 @@
 """Prefect flows of prefect-commercetools, callable ad hoc: `sync_customers(credentials="prod")`."""
 
 from flows.check import ConnectionCheckFailed, ConnectionReport, check_connection
+from flows.push import PushFailed, PushReport, push_categories, push_customers, push_inventory
 from flows.sync import (
     ENTITY_FLOWS,
     SyncAllReport,
@@ -34,10 +35,15 @@ __all__ = [
     "ENTITY_FLOWS",
     "ConnectionCheckFailed",
     "ConnectionReport",
+    "PushFailed",
+    "PushReport",
     "SyncAllReport",
     "SyncFailed",
     "SyncReport",
     "check_connection",
+    "push_categories",
+    "push_customers",
+    "push_inventory",
     "sync_all",
     "sync_cart_discounts",
     "sync_categories",

@@ -1,0 +1,176 @@
+"""Reading drafts from JSON Lines or CSV files, each row validated and numbered by its line.
+
+A broken row becomes a `DraftError` (line, field, reason) and never stops the rows after it.
+
+CSV conventions: one column per field; a dotted header nests (`name.en`, `custom.type`,
+`custom.fields.size`); a numeric segment is a list position (`addresses.0.key`,
+`addresses.0.country`); an empty cell is an absent field. References are given by key in a
+plain column (`customerGroup`, `parent`, `supplyChannel`). Custom field cells are read as JSON
+when they parse (`42`, `true`, `["a","b"]`), as text otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class DraftRow(Generic[M]):
+    """A valid draft and where it came from."""
+
+    line: int
+    draft: M
+
+
+@dataclass(frozen=True)
+class DraftError:
+    """A row that cannot be pushed: where it is, which field, and why."""
+
+    line: int
+    field: str
+    reason: str
+    raw: Any
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.reason}"
+
+
+def validate_rows(
+    model: type[M], rows: Iterable[tuple[int, Any]]
+) -> tuple[list[DraftRow[M]], list[DraftError]]:
+    """Validate numbered raw rows; every problem of a bad row is kept, the first one named."""
+    drafts: list[DraftRow[M]] = []
+    errors: list[DraftError] = []
+    for line, raw in rows:
+        if isinstance(raw, DraftError):
+            errors.append(raw)
+            continue
+        try:
+            drafts.append(DraftRow(line, model.model_validate(raw)))
+        except ValidationError as error:
+            problems = error.errors()
+            first = problems[0]
+            field = ".".join(str(part) for part in first["loc"]) or "row"
+            reason = "; ".join(
+                (".".join(str(p) for p in d["loc"]) + ": " if d is not first else "")
+                + d["msg"].removeprefix("Value error, ")
+                for d in problems[:3]
+            )
+            errors.append(DraftError(line, field, reason, raw))
+    return drafts, errors
+
+
+def numbered(drafts: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    """Drafts given from Python, numbered from 1 like lines."""
+    for index, draft in enumerate(drafts, start=1):
+        yield index, draft.model_dump(exclude_none=True) if isinstance(draft, BaseModel) else draft
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """One JSON object per line; blank lines are skipped, a bad line is a `DraftError`."""
+    with path.open(encoding="utf-8") as lines:
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except ValueError as error:
+                yield number, DraftError(number, "row", f"not JSON ({error})", text.strip())
+                continue
+            if not isinstance(value, dict):
+                yield number, DraftError(number, "row", "not a JSON object", value)
+                continue
+            yield number, value
+
+
+def read_csv(path: Path) -> Iterator[tuple[int, Any]]:
+    """Rows of a CSV with a header line, nested by their dotted column names."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        columns = [name.strip() for name in header]
+        row_start = reader.line_num + 1
+        for cells in reader:
+            line, row_start = row_start, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) > len(columns):
+                yield (
+                    line,
+                    DraftError(line, "row", f"{len(cells)} cells, {len(columns)} columns", cells),
+                )
+                continue
+            yield line, _compact(unflatten(zip(columns, cells, strict=False)))
+
+
+def unflatten(cells: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """`{"name.en": "Shoes", "addresses.0.key": "home"}` -> nested dicts and lists."""
+    document: dict[str, Any] = {}
+    for column, cell in cells:
+        if not cell.strip():
+            continue
+        parts = column.split(".")
+        value: Any = _custom_value(cell) if parts[:2] == ["custom", "fields"] else cell
+        node: Any = document
+        for part, following in pairwise(parts):
+            node = _child(node, part, [] if following.isdigit() else {})
+        _assign(node, parts[-1], value)
+    return document
+
+
+def _compact(node: Any) -> Any:
+    """Drop list slots no column filled: `addresses.1.*` alone is the first address."""
+    if isinstance(node, dict):
+        return {name: _compact(value) for name, value in node.items()}
+    if isinstance(node, list):
+        return [_compact(value) for value in node if value is not None]
+    return node
+
+
+def _child(node: Any, part: str, empty: Any) -> Any:
+    if isinstance(node, list):
+        index = int(part)
+        while len(node) <= index:
+            node.append(None)
+        if node[index] is None:
+            node[index] = empty
+        return node[index]
+    return node.setdefault(part, empty)
+
+
+def _assign(node: Any, part: str, value: Any) -> None:
+    if isinstance(node, list):
+        _child(node, part, None)
+        node[int(part)] = value
+    else:
+        node[part] = value
+
+
+def _custom_value(cell: str) -> Any:
+    try:
+        return json.loads(cell)
+    except ValueError:
+        return cell
+
+
+def read_file(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """Numbered raw rows of a `.jsonl`/`.ndjson` or `.csv` file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return read_jsonl(path)
+    if suffix == ".csv":
+        return read_csv(path)
+    raise ValueError(f"source {str(path)!r}: use a .jsonl, .ndjson or .csv file")

@@ -1,0 +1,149 @@
+"""Drafts a push brings commercetools in line with, validated before any call is made.
+
+A draft is the desired state of one resource as another system (ERP, PIM, CRM) sees it:
+references are given by key (`{"key": "vip"}` or just `"vip"`), and a managed field that is
+absent means "not set". Unknown fields are refused, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+Key = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=True)]
+LocalizedString = dict[str, str]
+
+
+def normalize_timestamp(value: str) -> str:
+    """commercetools' own spelling (UTC, milliseconds, Z), so equal instants compare equal."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("give a time zone, e.g. 2026-03-01T08:00:00Z")
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+Timestamp = Annotated[str, AfterValidator(normalize_timestamp)]
+
+
+class DraftModel(BaseModel):
+    """Base of every draft: strict about unknown fields, lax about CSV strings for numbers."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class KeyReference(DraftModel):
+    """A reference by key; a plain string is read as the key."""
+
+    key: Key
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        return {"key": value} if isinstance(value, str) else value
+
+
+class CustomFieldsDraft(DraftModel):
+    type: KeyReference
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class AddressDraft(DraftModel):
+    """A customer address; `key` is how a push recognises it on the next run."""
+
+    key: Key
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    title: str | None = None
+    salutation: str | None = None
+    firstName: str | None = None
+    lastName: str | None = None
+    streetName: str | None = None
+    streetNumber: str | None = None
+    additionalStreetInfo: str | None = None
+    postalCode: str | None = None
+    city: str | None = None
+    region: str | None = None
+    state: str | None = None
+    company: str | None = None
+    department: str | None = None
+    building: str | None = None
+    apartment: str | None = None
+    pOBox: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+
+
+class CustomerDraft(DraftModel):
+    """Matched by `key`, else by e-mail."""
+
+    key: Key | None = None
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    firstName: str | None = None
+    middleName: str | None = None
+    lastName: str | None = None
+    title: str | None = None
+    salutation: str | None = None
+    companyName: str | None = None
+    customerGroup: KeyReference | None = None
+    addresses: list[AddressDraft] = Field(default_factory=list)
+    defaultShippingAddress: Key | None = None
+    defaultBillingAddress: Key | None = None
+    custom: CustomFieldsDraft | None = None
+
+    @model_validator(mode="after")
+    def _defaults_name_addresses(self) -> CustomerDraft:
+        keys = [address.key for address in self.addresses]
+        if len(set(keys)) != len(keys):
+            raise ValueError("addresses: two addresses share a key")
+        for name in ("defaultShippingAddress", "defaultBillingAddress"):
+            value = getattr(self, name)
+            if value is not None and value not in keys:
+                raise ValueError(f"{name}: no address has the key {value!r}")
+        return self
+
+    @property
+    def identity(self) -> str:
+        return f"key {self.key}" if self.key else f"email {self.email.lower()}"
+
+
+class CategoryDraft(DraftModel):
+    key: Key
+    name: Annotated[LocalizedString, Field(min_length=1)]
+    slug: Annotated[LocalizedString, Field(min_length=1)]
+    description: LocalizedString | None = None
+    parent: KeyReference | None = None
+    orderHint: str | None = None
+    custom: CustomFieldsDraft | None = None
+
+    @property
+    def identity(self) -> str:
+        return f"key {self.key}"
+
+
+class InventoryDraft(DraftModel):
+    """Matched by SKU and supply channel (none is a channel of its own)."""
+
+    sku: Key
+    supplyChannel: KeyReference | None = None
+    quantityOnStock: int = Field(ge=0)
+    restockableInDays: int | None = Field(default=None, ge=0)
+    expectedDelivery: Timestamp | None = None
+    custom: CustomFieldsDraft | None = None
+
+    @property
+    def identity(self) -> str:
+        channel = self.supplyChannel.key if self.supplyChannel else "-"
+        return f"sku {self.sku} channel {channel}"
+
+
+Draft = CustomerDraft | CategoryDraft | InventoryDraft

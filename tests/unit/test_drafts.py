@@ -1,0 +1,78 @@
+"""Drafts from files: nested CSV columns, line numbers, and bad rows that never stop good ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ctsync.draft_files import read_file, unflatten, validate_rows
+from ctsync.drafts import CategoryDraft, CustomerDraft, InventoryDraft
+
+
+def test_unflatten_nests_dotted_columns_and_reads_custom_values_as_json() -> None:
+    document = unflatten(
+        [
+            ("key", "c1"),
+            ("name.en", "Shoes"),
+            ("addresses.0.key", "home"),
+            ("addresses.0.country", "DE"),
+            ("custom.type", "extra"),
+            ("custom.fields.size", "42"),
+            ("custom.fields.label", "big"),
+            ("description.en", ""),
+        ]
+    )
+    assert document == {
+        "key": "c1",
+        "name": {"en": "Shoes"},
+        "addresses": [{"key": "home", "country": "DE"}],
+        "custom": {"type": "extra", "fields": {"size": 42, "label": "big"}},
+    }
+
+
+def test_csv_rows_keep_their_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "key,email,firstName,addresses.0.key,addresses.0.country,addresses.1.key,"
+        "addresses.1.country,defaultShippingAddress,customerGroup\n"
+        "c1,ada@example.com,Ada,home,DE,,,home,vip\n"
+        "\n"
+        'c2,not-an-email,"Bob, Jr.",,,,,,\n'
+        "c3,carl@example.com,Carl,,,work,de,,\n"
+        "c4,dora@example.com,Dora,,,work,AT,work,\n",
+        encoding="utf-8",
+    )
+    drafts, errors = validate_rows(CustomerDraft, read_file(path))
+    assert [row.line for row in drafts] == [2, 6]
+    assert drafts[0].draft.customerGroup is not None
+    assert drafts[0].draft.customerGroup.key == "vip"
+    assert drafts[1].draft.addresses[0].key == "work"  # an empty first slot is dropped
+    assert [(e.line, e.field) for e in errors] == [(4, "email"), (5, "addresses.0.country")]
+
+
+def test_jsonl_bad_json_and_unknown_fields(tmp_path: Path) -> None:
+    path = tmp_path / "categories.jsonl"
+    path.write_text(
+        '{"key": "a", "name": {"en": "A"}, "slug": {"en": "a"}}\n'
+        "{not json\n"
+        '{"key": "b", "name": {"en": "B"}, "slug": {"en": "b"}, "colour": "red"}\n'
+        '{"key": "c", "name": {}, "slug": {"en": "c"}, "parent": {"key": "a"}}\n',
+        encoding="utf-8",
+    )
+    drafts, errors = validate_rows(CategoryDraft, read_file(path))
+    assert [row.draft.key for row in drafts] == ["a"]
+    assert [(e.line, e.field) for e in errors] == [(2, "row"), (3, "colour"), (4, "name")]
+    assert "Extra inputs are not permitted" in errors[1].reason
+
+
+def test_default_address_must_name_an_address() -> None:
+    rows = [(1, {"email": "a@b.co", "defaultBillingAddress": "nowhere"})]
+    drafts, errors = validate_rows(CustomerDraft, rows)
+    assert drafts == [] and "no address has the key 'nowhere'" in errors[0].reason
+
+
+def test_inventory_delivery_is_normalized_to_commercetools_spelling() -> None:
+    draft = InventoryDraft.model_validate(
+        {"sku": "S", "quantityOnStock": "3", "expectedDelivery": "2026-03-01T10:00:00+02:00"}
+    )
+    assert draft.quantityOnStock == 3
+    assert draft.expectedDelivery == "2026-03-01T08:00:00.000Z"

@@ -95,6 +95,8 @@ class PullPlan:
     notes: list[str] = field(default_factory=list)
     total: int | None = None
     """Records a full run will read (one `withTotal` query), for progress; None for a delta."""
+    planning: PullCounts = field(default_factory=PullCounts)
+    """The calls planning made (server clock, count), retries included: the report adds them."""
     ranges: list[FullCursor] = field(default_factory=list)
     done: list[bool] = field(default_factory=list)
     delta: DeltaCursor | None = None
@@ -135,6 +137,12 @@ async def server_now(client: CommercetoolsClient) -> datetime:
     return client.last_server_date
 
 
+def _planned(plan: PullPlan, client: CommercetoolsClient) -> PullPlan:
+    """Count the calls planning took (server clock, count) so the report includes them."""
+    plan.planning.add_stats(client.stats)
+    return plan
+
+
 async def plan_pull(
     hub: HubStore,
     client: CommercetoolsClient,
@@ -168,7 +176,7 @@ async def plan_pull(
     )
     if entity.singleton:
         plan.mode = "full"
-        return plan
+        return _planned(plan, client)
     if mode == "delta":
         watermark = state.watermark if state else None
         if since is not None:
@@ -182,7 +190,7 @@ async def plan_pull(
         if start is not None:
             until = iso(now - timedelta(seconds=settle_seconds))
             plan.delta = DeltaCursor(start.last_modified_at, start.after_id, until)
-            return plan
+            return _planned(plan, client)
     counted = await client.query(entity.endpoint, limit=1, with_total=True, where=where)
     plan.total = counted.total
     cursor = state.cursor if state else None
@@ -206,7 +214,7 @@ async def plan_pull(
             )
         else:
             plan.notes.append("resumed an interrupted full run")
-        return plan
+        return _planned(plan, client)
     # A partition costs a task and a connection: no more of them than there are pages to read.
     pages = -(-(plan.total or 0) // page_size)
     if 1 <= pages < partitions:
@@ -218,7 +226,7 @@ async def plan_pull(
         await asyncio.to_thread(
             hub.save_state, project_key, entity.name, cursor=plan.cursor_document()
         )
-    return plan
+    return _planned(plan, client)
 
 
 class PullRun:

@@ -5,8 +5,14 @@ A broken row becomes a `DraftError` (line, field, reason) and never stops the ro
 CSV conventions: one column per field; a dotted header nests (`name.en`, `custom.type`,
 `custom.fields.size`); a numeric segment is a list position (`addresses.0.key`,
 `addresses.0.country`); an empty cell is an absent field. References are given by key in a
-plain column (`customerGroup`, `parent`, `supplyChannel`). Custom field cells are read as JSON
-when they parse (`42`, `true`, `["a","b"]`), as text otherwise.
+plain column (`customerGroup`, `parent`, `supplyChannel`, `categories.0`). Custom field and
+product attribute cells (`custom.fields.size`, `masterVariant.attributes.color`) are read as JSON
+when they parse (`42`, `true`, `["a","b"]`, `"\"42\""` for the text 42), as text otherwise.
+
+Products: one row per product; `masterVariant.sku`, `masterVariant.prices.0.value.currencyCode`,
+`masterVariant.prices.0.value.centAmount`, `masterVariant.prices.0.country`, then
+`variants.0.sku`, `variants.0.prices.0.value.centAmount`, `variants.0.attributes.size`... and
+`publish` (`true`/`false`).
 """
 
 from __future__ import annotations
@@ -122,7 +128,8 @@ def unflatten(cells: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if not cell.strip():
             continue
         parts = column.split(".")
-        value: Any = _custom_value(cell) if parts[:2] == ["custom", "fields"] else cell
+        typed = parts[:2] == ["custom", "fields"] or "attributes" in parts[:-1]
+        value: Any = _custom_value(cell) if typed else cell
         node: Any = document
         for part, following in pairwise(parts):
             node = _child(node, part, [] if following.isdigit() else {})

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -146,4 +147,94 @@ class InventoryDraft(DraftModel):
         return f"sku {self.sku} channel {channel}"
 
 
-Draft = CustomerDraft | CategoryDraft | InventoryDraft
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class MoneyDraft(DraftModel):
+    currencyCode: CurrencyCode
+    centAmount: int
+
+
+class PriceDraft(DraftModel):
+    """A variant price; its scope (currency, country, group, channel) is how a push matches it."""
+
+    value: MoneyDraft
+    country: CountryCode | None = None
+    customerGroup: KeyReference | None = None
+    channel: KeyReference | None = None
+
+    @property
+    def scope(self) -> tuple[str, str | None, str | None, str | None]:
+        group = self.customerGroup.key if self.customerGroup else None
+        channel = self.channel.key if self.channel else None
+        return (self.value.currencyCode, self.country, group, channel)
+
+
+def _attributes_by_name(value: Any) -> Any:
+    """`[{"name": n, "value": v}]` (commercetools' form) or `{n: v}` (the CSV form) -> `{n: v}`."""
+    if isinstance(value, list):
+        named = {}
+        for item in value:
+            if not isinstance(item, dict) or "name" not in item or "value" not in item:
+                raise ValueError("give attributes as {name: value} or [{name, value}, ...]")
+            named[item["name"]] = item["value"]
+        return named
+    return value
+
+
+class VariantDraft(DraftModel):
+    """A product variant, matched by SKU; attributes by name (a null value means "not set")."""
+
+    sku: Key
+    prices: list[PriceDraft] = Field(default_factory=list)
+    attributes: Annotated[dict[str, Any], BeforeValidator(_attributes_by_name)] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="after")
+    def _one_price_per_scope(self) -> VariantDraft:
+        scopes = [price.scope for price in self.prices]
+        if len(set(scopes)) != len(scopes):
+            raise ValueError(f"prices: two prices of SKU {self.sku!r} have the same scope")
+        return self
+
+
+class ProductDraft(DraftModel):
+    """Matched by `key`; `productType` applies on create only (commercetools cannot change it).
+
+    `publish: true` publishes every change (current == staged); `false` keeps changes staged and
+    unpublishes a published product.
+    """
+
+    key: Key
+    productType: KeyReference
+    name: Annotated[LocalizedString, Field(min_length=1)]
+    slug: Annotated[LocalizedString, Field(min_length=1)]
+    description: LocalizedString | None = None
+    categories: list[KeyReference] = Field(default_factory=list)
+    taxCategory: KeyReference | None = None
+    masterVariant: VariantDraft
+    variants: list[VariantDraft] = Field(default_factory=list)
+    publish: bool = False
+
+    @model_validator(mode="after")
+    def _unique_skus_and_categories(self) -> ProductDraft:
+        skus = [variant.sku for variant in self.all_variants]
+        if len(set(skus)) != len(skus):
+            raise ValueError("variants: two variants share a SKU")
+        keys = [category.key for category in self.categories]
+        if len(set(keys)) != len(keys):
+            raise ValueError("categories: a category is listed twice")
+        return self
+
+    @property
+    def all_variants(self) -> list[VariantDraft]:
+        return [self.masterVariant, *self.variants]
+
+    @property
+    def identity(self) -> str:
+        return f"key {self.key}"
+
+
+Draft = CustomerDraft | CategoryDraft | InventoryDraft | ProductDraft

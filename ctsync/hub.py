@@ -169,6 +169,21 @@ class DeadLetter:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class OutboxItem:
+    """A draft another system queued for a push; pending until a push processed it."""
+
+    id: int
+    project_key: str
+    entity: str
+    record_key: str | None
+    draft: Any
+    enqueued_at: datetime
+    processed_at: datetime | None
+    attempts: int
+    last_error: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
     """A record as read back from the hub."""
@@ -269,6 +284,24 @@ runs_table = Table(
     Column("counts", _json()),
     Column("error", Text),
     Column("flow_run_id", String),
+)
+
+
+outbox_table = Table(
+    "outbox",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("project_key", String, nullable=False),
+    Column("entity", String, nullable=False),
+    Column("record_key", String),
+    Column("draft", _json(), nullable=False),
+    Column("enqueued_at", UTCDateTime, nullable=False),
+    Column("processed_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Index("ix_outbox_pending", "project_key", "entity", "processed_at", "id"),
 )
 
 
@@ -907,3 +940,79 @@ class HubStore:
                 .first()
             )
         return dict(row) if row is not None else None
+
+    # -- outbox ------------------------------------------------------------------------------
+
+    def enqueue(
+        self, project_key: str, entity: str, drafts: Sequence[tuple[str | None, Any]]
+    ) -> list[int]:
+        """Queue (record key, draft) pairs for the next push of `entity`; their ids, in order."""
+        now = _now()
+        ids: list[int] = []
+        with self._writer.begin() as conn:
+            for record_key, draft in drafts:
+                result = conn.execute(
+                    outbox_table.insert().values(
+                        project_key=project_key,
+                        entity=entity,
+                        record_key=record_key,
+                        draft=draft,
+                        enqueued_at=now,
+                        attempts=0,
+                    )
+                )
+                ids.append(int(result.inserted_primary_key[0]))
+        return ids
+
+    def pending(
+        self, project_key: str, entity: str, *, limit: int | None = None
+    ) -> list[OutboxItem]:
+        """Unprocessed drafts of `entity` (failed ones included, to retry), oldest first."""
+        query = (
+            select(outbox_table)
+            .where(
+                outbox_table.c.project_key == project_key,
+                outbox_table.c.entity == entity,
+                outbox_table.c.processed_at.is_(None),
+            )
+            .order_by(outbox_table.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [OutboxItem(**row) for row in rows]
+
+    def outbox(self, project_key: str, entity: str | None = None) -> list[OutboxItem]:
+        """Every outbox row of the project (or of one entity), processed or not, oldest first."""
+        query = select(outbox_table).where(outbox_table.c.project_key == project_key)
+        if entity is not None:
+            query = query.where(outbox_table.c.entity == entity)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(outbox_table.c.id)).mappings().all()
+        return [OutboxItem(**row) for row in rows]
+
+    def mark_outbox(self, processed: Sequence[int], failed: Sequence[tuple[int, str]]) -> None:
+        """Record a push's outcome in one transaction: processed rows are done, failed rows
+        keep their reason and stay pending, so the next push retries them."""
+        now = _now()
+        with self._writer.begin() as conn:
+            if processed:
+                conn.execute(
+                    update(outbox_table)
+                    .where(outbox_table.c.id.in_(list(processed)))
+                    .values(
+                        processed_at=now,
+                        attempts=outbox_table.c.attempts + 1,
+                        last_error=None,
+                    )
+                )
+            if failed:
+                conn.execute(
+                    update(outbox_table)
+                    .where(outbox_table.c.id == bindparam("row_id"))
+                    .values(
+                        attempts=outbox_table.c.attempts + 1,
+                        last_error=bindparam("reason"),
+                    ),
+                    [{"row_id": row_id, "reason": reason} for row_id, reason in failed],
+                )

@@ -19,7 +19,13 @@ from typing import Any, Generic, TypeVar
 from ctsync import actions as act
 from ctsync.client import MAX_ACTIONS_PER_UPDATE, MAX_PAGE_SIZE, CommercetoolsClient
 from ctsync.draft_files import DraftRow
-from ctsync.drafts import CategoryDraft, CustomerDraft, DraftModel, InventoryDraft
+from ctsync.drafts import (
+    CategoryDraft,
+    CustomerDraft,
+    DraftModel,
+    InventoryDraft,
+    ProductDraft,
+)
 from ctsync.errors import CommercetoolsError, ConcurrentModification
 from ctsync.retries import RequestStats
 
@@ -34,6 +40,8 @@ ENDPOINTS = {
     "category": "categories",
     "channel": "channels",
     "type": "types",
+    "product-type": "product-types",
+    "tax-category": "tax-categories",
 }
 
 
@@ -55,6 +63,8 @@ class PushCounts:
     failures: list[str] = field(default_factory=list)
     dead: list[tuple[str | None, str, Any]] = field(default_factory=list)
     plan: list[dict[str, Any]] = field(default_factory=list)
+    # (line, reason) of every failed row, so an outbox push can mark exactly those rows.
+    failed_lines: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, other: PushCounts) -> None:
         for f in fields(self):
@@ -81,6 +91,7 @@ class PushCounts:
         if len(self.failures) < MAX_FAILURES_KEPT:
             self.failures.append(message)
         self.dead.append((identity, message, row.draft.model_dump(exclude_none=True)))
+        self.failed_lines.append((row.line, reason))
 
 
 @dataclass(frozen=True)
@@ -367,6 +378,20 @@ def _find_inventory(
     return None
 
 
+def _product_refs(draft: ProductDraft) -> list[tuple[str, str]]:
+    refs = [("product-type", draft.productType.key)]
+    refs += [("category", category.key) for category in draft.categories]
+    if draft.taxCategory:
+        refs.append(("tax-category", draft.taxCategory.key))
+    for variant in draft.all_variants:
+        for price in variant.prices:
+            if price.customerGroup:
+                refs.append(("customer-group", price.customerGroup.key))
+            if price.channel:
+                refs.append(("channel", price.channel.key))
+    return list(dict.fromkeys(refs))
+
+
 CUSTOMERS: PushEntity[CustomerDraft] = PushEntity(
     name="customers",
     endpoint="customers",
@@ -401,7 +426,20 @@ INVENTORY: PushEntity[InventoryDraft] = PushEntity(
     create=act.inventory_create,
     actions=act.inventory_actions,
 )
-PUSH_ENTITIES: dict[str, PushEntity[Any]] = {e.name: e for e in (CUSTOMERS, CATEGORIES, INVENTORY)}
+PRODUCTS: PushEntity[ProductDraft] = PushEntity(
+    name="products",
+    endpoint="products",
+    model=ProductDraft,
+    identity=lambda d: d.identity,
+    references=_product_refs,
+    lookups=lambda drafts: [("key", sorted({d.key for d in drafts}))],
+    find=_find_by_key,
+    create=act.product_create,
+    actions=act.product_actions,
+)
+PUSH_ENTITIES: dict[str, PushEntity[Any]] = {
+    e.name: e for e in (CUSTOMERS, CATEGORIES, INVENTORY, PRODUCTS)
+}
 
 
 def deduplicate(

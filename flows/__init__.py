@@ -1,7 +1,14 @@
 """Prefect flows of prefect-commercetools, callable ad hoc: `sync_customers(credentials="prod")`."""
 
 from flows.check import ConnectionCheckFailed, ConnectionReport, check_connection
-from flows.push import PushFailed, PushReport, push_categories, push_customers, push_inventory
+from flows.push import (
+    PushFailed,
+    PushReport,
+    push_categories,
+    push_customers,
+    push_inventory,
+    push_products,
+)
 from flows.sync import (
     ENTITY_FLOWS,
     SyncAllReport,
@@ -44,6 +51,7 @@ __all__ = [
     "push_categories",
     "push_customers",
     "push_inventory",
+    "push_products",
     "sync_all",
     "sync_cart_discounts",
     "sync_categories",

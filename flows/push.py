@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.draft_files import DraftRow, numbered, read_file, validate_rows
+from ctsync.hub import HubStore
 from ctsync.push import (
     PUSH_ENTITIES,
     PushCounts,
@@ -126,22 +127,52 @@ async def push_batch_task(
 
 
 def read_source(entity: PushEntity[Any], source: Source) -> tuple[list[DraftRow[Any]], PushCounts]:
-    """Valid drafts of the source, and the counts of the rows that are not."""
+    """Valid drafts of a file or list, and the counts of the rows that are not."""
     if source is None:
-        raise ValueError(
-            "source is required: a .jsonl/.ndjson/.csv path or a list of drafts (pushing from "
-            "the hub outbox is not available yet)"
-        )
+        raise ValueError("source is None: the hub outbox is read by `read_outbox`")
     raw = numbered(source) if isinstance(source, list) else read_file(source)
+    rows, counts = _validated(entity, raw)
+    kept, duplicates = deduplicate(entity, rows)
+    counts.add(duplicates)
+    return kept, counts
+
+
+def _validated(entity: PushEntity[Any], raw: Any) -> tuple[list[DraftRow[Any]], PushCounts]:
     rows, errors = validate_rows(entity.model, raw)
     counts = PushCounts(read=len(errors), failed=len(errors))
     for error in errors:
         if len(counts.failures) < 20:
             counts.failures.append(str(error))
         counts.dead.append((None, str(error), error.raw))
-    kept, duplicates = deduplicate(entity, rows)
-    counts.add(duplicates)
-    return kept, counts
+        counts.failed_lines.append((error.line, f"{error.field}: {error.reason}"))
+    return rows, counts
+
+
+def read_outbox(
+    entity: PushEntity[Any], store: HubStore, project_key: str
+) -> tuple[list[DraftRow[Any]], PushCounts, list[int]]:
+    """Pending outbox drafts numbered by their outbox id; for a record queued more than once
+    the newest draft wins and the older rows are returned as superseded (done with it)."""
+    items = store.pending(project_key, entity.name)
+    rows, counts = _validated(entity, ((item.id, item.draft) for item in items))
+    newest: dict[str, DraftRow[Any]] = {}
+    for row in rows:
+        newest[entity.identity(row.draft)] = row
+    kept = sorted(newest.values(), key=lambda row: row.line)
+    latest = {row.line for row in kept}
+    superseded = [row.line for row in rows if row.line not in latest]
+    return kept, counts, superseded
+
+
+def _mark_outbox(
+    store: HubStore, rows: list[DraftRow[Any]], counts: PushCounts, superseded: list[int]
+) -> None:
+    """Pushed rows (and the older drafts they replaced) are processed; failed ones keep why."""
+    failed: dict[int, str] = {}
+    for line, reason in counts.failed_lines:
+        failed.setdefault(line, reason)
+    done = [row.line for row in rows if row.line not in failed] + superseded
+    store.mark_outbox(sorted(done), sorted(failed.items()))
 
 
 def _report(
@@ -154,7 +185,12 @@ def _report(
     error: str | None,
 ) -> PushReport:
     duration = time.perf_counter() - started
-    shown = f"{len(source)} drafts from Python" if isinstance(source, list) else str(source)
+    if source is None:
+        shown = "hub outbox"
+    elif isinstance(source, list):
+        shown = f"{len(source)} drafts from Python"
+    else:
+        shown = str(source)
     return PushReport(
         project_key=project_key,
         entity=entity,
@@ -241,7 +277,11 @@ def run_push(
     block = resolve_credentials(credentials)
     project_key = block.project_key
     store = resolve_hub(hub).get_store()
-    rows, counts = read_source(entity, source)
+    superseded: list[int] = []
+    if source is None:
+        rows, counts, superseded = read_outbox(entity, store, project_key)
+    else:
+        rows, counts = read_source(entity, source)
     cache = ReferenceCache()
     prefix = correlation_prefix_for_run()
     options = {"dry_run": dry_run, "create_missing": create_missing}
@@ -250,8 +290,10 @@ def run_push(
     index = 0
     for level in levels:
         futures = []
+        batches = []
         for start in range(0, len(level), batch_size):
             batch = level[start : start + batch_size]
+            batches.append(batch)
             futures.append(
                 push_batch_task.submit(
                     block, entity.name, index, quote(batch), quote(cache), options, prefix
@@ -259,15 +301,20 @@ def run_push(
             )
             index += 1
         wait(futures)
-        for future in futures:
+        for batch, future in zip(batches, futures, strict=True):
             outcome = future.result(raise_on_failure=False)
             if isinstance(outcome, PushCounts):
                 counts.add(outcome)
-            elif error is None:
-                error = f"{type(outcome).__name__}: {outcome}"
+                continue
+            reason = f"{type(outcome).__name__}: {outcome}"
+            counts.failed_lines += [(row.line, reason) for row in batch]
+            if error is None:
+                error = reason
     run_id = str(flow_run.id or uuid.uuid4())
     if not dry_run:
         store.add_dead_letters(project_key, entity.name, counts.dead, run_id=run_id)
+        if source is None:
+            _mark_outbox(store, rows, counts, superseded)
     report = _report(project_key, entity.name, source, dry_run, counts, started, error)
     _publish(report, counts.plan)
     if error is not None:
@@ -297,7 +344,8 @@ def _entity_flow(name: str) -> Any:
 
     push.__name__ = push.__qualname__ = f"push_{name}"
     push.__doc__ = (
-        f"Bring commercetools {name} in line with drafts from a .jsonl/.csv file or a list: "
+        f"Bring commercetools {name} in line with drafts from a .jsonl/.csv file, a list, or "
+        "(source=None) the hub outbox's pending drafts: "
         "create what is missing, update with minimal actions, leave equal records alone. "
         "Bad rows go to the hub's dead letters; `dry_run` writes nothing and shows the plan."
     )
@@ -307,3 +355,4 @@ def _entity_flow(name: str) -> Any:
 push_customers = _entity_flow("customers")
 push_categories = _entity_flow("categories")
 push_inventory = _entity_flow("inventory")
+push_products = _entity_flow("products")

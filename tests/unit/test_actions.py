@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ctsync import actions as act
-from ctsync.drafts import CategoryDraft, CustomerDraft, InventoryDraft
+from ctsync.drafts import CategoryDraft, CustomerDraft, InventoryDraft, ProductDraft
 
 IDS = {
     ("customer-group", "vip"): "group-1",
@@ -216,3 +216,200 @@ def test_inventory_actions() -> None:
         {"action": "setRestockableInDays"},
         {"action": "setExpectedDelivery"},
     ]
+
+
+# -- products -----------------------------------------------------------------------------------
+
+PRODUCT_IDS = {
+    ("category", "women"): "cat-1",
+    ("category", "men"): "cat-2",
+    ("tax-category", "standard"): "tax-1",
+    ("tax-category", "reduced"): "tax-2",
+    ("product-type", "shirt"): "pt-1",
+    ("channel", "eu"): "chan-1",
+}
+EUR = {"currencyCode": "EUR", "centAmount": 1999}
+
+
+def product(**fields: Any) -> ProductDraft:
+    base: dict[str, Any] = {
+        "key": "tee",
+        "productType": "shirt",
+        "name": {"en": "Tee"},
+        "slug": {"en": "tee"},
+        "description": {"en": "Soft"},
+        "categories": ["women"],
+        "taxCategory": "standard",
+        "masterVariant": {
+            "sku": "tee-s",
+            "prices": [{"value": EUR}],
+            "attributes": {"color": "red"},
+        },
+        "variants": [{"sku": "tee-m"}],
+    }
+    return ProductDraft.model_validate({**base, **fields})
+
+
+def current_product(published: bool = False, **staged: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": {"en": "Tee"},
+        "slug": {"en": "tee"},
+        "description": {"en": "Soft"},
+        "categories": [{"typeId": "category", "id": "cat-1"}],
+        "masterVariant": {
+            "id": 1,
+            "sku": "tee-s",
+            "prices": [{"id": "pr-1", "value": {**EUR, "type": "centPrecision"}}],
+            "attributes": [{"name": "color", "value": "red"}],
+        },
+        "variants": [{"id": 2, "sku": "tee-m", "prices": [], "attributes": []}],
+        **staged,
+    }
+    return {
+        "id": "p1",
+        "version": 4,
+        "key": "tee",
+        "taxCategory": {"typeId": "tax-category", "id": "tax-1"},
+        "masterData": {
+            "staged": data,
+            "current": data,
+            "published": published,
+            "hasStagedChanges": False,
+        },
+    }
+
+
+def test_equal_product_needs_no_action() -> None:
+    assert act.product_actions(product(), current_product(), PRODUCT_IDS) == []
+    published = product(publish=True)
+    assert act.product_actions(published, current_product(published=True), PRODUCT_IDS) == []
+
+
+def test_name_slug_description() -> None:
+    draft = product(name={"en": "Tee 2"}, slug={"en": "tee-2"}, description=None)
+    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+        {"action": "changeName", "name": {"en": "Tee 2"}},
+        {"action": "changeSlug", "slug": {"en": "tee-2"}},
+        {"action": "setDescription"},
+    ]
+    draft = product(description={"en": "Softer"})
+    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+        {"action": "setDescription", "description": {"en": "Softer"}}
+    ]
+
+
+def test_categories_are_added_and_removed_by_key() -> None:
+    assert act.product_actions(product(categories=["men"]), current_product(), PRODUCT_IDS) == [
+        {"action": "removeFromCategory", "category": {"typeId": "category", "id": "cat-1"}},
+        {"action": "addToCategory", "category": {"typeId": "category", "id": "cat-2"}},
+    ]
+
+
+def test_tax_category_set_and_unset() -> None:
+    assert act.product_actions(product(taxCategory="reduced"), current_product(), PRODUCT_IDS) == [
+        {"action": "setTaxCategory", "taxCategory": {"typeId": "tax-category", "id": "tax-2"}}
+    ]
+    assert act.product_actions(product(taxCategory=None), current_product(), PRODUCT_IDS) == [
+        {"action": "setTaxCategory"}
+    ]
+
+
+def test_variants_are_added_and_removed_by_sku() -> None:
+    draft = product(variants=[{"sku": "tee-l", "attributes": {"size": "L"}, "prices": []}])
+    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+        {"action": "addVariant", "sku": "tee-l", "attributes": [{"name": "size", "value": "L"}]},
+        {"action": "removeVariant", "sku": "tee-m"},
+    ]
+
+
+def test_a_new_master_variant_is_switched_before_the_old_one_goes() -> None:
+    draft = product(masterVariant={"sku": "tee-m"}, variants=[])
+    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+        {"action": "changeMasterVariant", "sku": "tee-m"},
+        {"action": "removeVariant", "sku": "tee-s"},
+    ]
+
+
+def test_attributes_set_and_unset_per_sku() -> None:
+    master = {"sku": "tee-s", "prices": [{"value": EUR}], "attributes": {"size": 42}}
+    assert act.product_actions(product(masterVariant=master), current_product(), PRODUCT_IDS) == [
+        {"action": "setAttribute", "sku": "tee-s", "name": "color"},
+        {"action": "setAttribute", "sku": "tee-s", "name": "size", "value": 42},
+    ]
+
+
+def test_prices_matched_by_scope_are_changed_added_and_removed() -> None:
+    prices = [
+        {"value": {"currencyCode": "EUR", "centAmount": 1499}},
+        {"value": {"currencyCode": "EUR", "centAmount": 1799}, "country": "DE", "channel": "eu"},
+    ]
+    draft = product(
+        masterVariant={"sku": "tee-s", "prices": prices, "attributes": {"color": "red"}}
+    )
+    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+        {
+            "action": "changePrice",
+            "priceId": "pr-1",
+            "price": {"value": {"currencyCode": "EUR", "centAmount": 1499}},
+        },
+        {
+            "action": "addPrice",
+            "sku": "tee-s",
+            "price": {
+                "value": {"currencyCode": "EUR", "centAmount": 1799},
+                "country": "DE",
+                "channel": {"typeId": "channel", "id": "chan-1"},
+            },
+        },
+    ]
+    no_prices = product(masterVariant={"sku": "tee-s", "attributes": {"color": "red"}})
+    assert act.product_actions(no_prices, current_product(), PRODUCT_IDS) == [
+        {"action": "removePrice", "priceId": "pr-1"}
+    ]
+
+
+def test_publish_after_changes_or_when_unpublished_and_unpublish_when_not_wanted() -> None:
+    assert act.product_actions(product(publish=True), current_product(), PRODUCT_IDS) == [
+        {"action": "publish"}
+    ]
+    renamed = product(publish=True, name={"en": "New"})
+    assert act.product_actions(renamed, current_product(published=True), PRODUCT_IDS) == [
+        {"action": "changeName", "name": {"en": "New"}},
+        {"action": "publish"},
+    ]
+    staged_only = current_product(published=True)
+    staged_only["masterData"]["hasStagedChanges"] = True
+    assert act.product_actions(product(publish=True), staged_only, PRODUCT_IDS) == [
+        {"action": "publish"}
+    ]
+    assert act.product_actions(product(), current_product(published=True), PRODUCT_IDS) == [
+        {"action": "unpublish"}
+    ]
+
+
+def test_product_create_resolves_every_reference() -> None:
+    draft = product(
+        publish=True,
+        variants=[{"sku": "tee-m", "prices": [{"value": EUR, "channel": "eu"}]}],
+    )
+    assert act.product_create(draft, PRODUCT_IDS) == {
+        "key": "tee",
+        "productType": {"typeId": "product-type", "id": "pt-1"},
+        "name": {"en": "Tee"},
+        "slug": {"en": "tee"},
+        "description": {"en": "Soft"},
+        "categories": [{"typeId": "category", "id": "cat-1"}],
+        "taxCategory": {"typeId": "tax-category", "id": "tax-1"},
+        "masterVariant": {
+            "sku": "tee-s",
+            "prices": [{"value": EUR}],
+            "attributes": [{"name": "color", "value": "red"}],
+        },
+        "variants": [
+            {
+                "sku": "tee-m",
+                "prices": [{"value": EUR, "channel": {"typeId": "channel", "id": "chan-1"}}],
+            }
+        ],
+        "publish": True,
+    }

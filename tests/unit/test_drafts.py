@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ctsync.draft_files import read_file, unflatten, validate_rows
-from ctsync.drafts import CategoryDraft, CustomerDraft, InventoryDraft
+from ctsync.drafts import (
+    CategoryDraft,
+    CustomerDraft,
+    InventoryDraft,
+    ProductDraft,
+    VariantDraft,
+)
 
 
 def test_unflatten_nests_dotted_columns_and_reads_custom_values_as_json() -> None:
@@ -76,3 +82,44 @@ def test_inventory_delivery_is_normalized_to_commercetools_spelling() -> None:
     )
     assert draft.quantityOnStock == 3
     assert draft.expectedDelivery == "2026-03-01T08:00:00.000Z"
+
+
+PRODUCT_CSV = (
+    "key,productType,name.en,slug.en,categories.0,categories.1,taxCategory,publish,"
+    "masterVariant.sku,masterVariant.prices.0.value.currencyCode,"
+    "masterVariant.prices.0.value.centAmount,masterVariant.prices.0.country,"
+    "masterVariant.attributes.color,masterVariant.attributes.size,"
+    "variants.0.sku,variants.0.prices.0.value.currencyCode,variants.0.prices.0.value.centAmount\n"
+    "tee,shirt,Tee,tee,women,,standard,true,tee-s,EUR,1999,DE,red,42,tee-m,EUR,2099\n"
+    "cap,shirt,Cap,cap,,,,false,cap-1,EUR,abc,,,,,,\n"
+)
+
+
+def test_a_product_row_nests_variants_prices_and_typed_attributes(tmp_path: Path) -> None:
+    path = tmp_path / "products.csv"
+    path.write_text(PRODUCT_CSV, encoding="utf-8")
+    drafts, errors = validate_rows(ProductDraft, read_file(path))
+    assert [row.line for row in drafts] == [2]
+    tee = drafts[0].draft
+    assert tee.publish is True and [c.key for c in tee.categories] == ["women"]
+    assert tee.masterVariant.attributes == {"color": "red", "size": 42}
+    assert tee.masterVariant.prices[0].value.centAmount == 1999
+    assert tee.masterVariant.prices[0].scope == ("EUR", "DE", None, None)
+    assert [v.sku for v in tee.variants] == ["tee-m"]
+    assert [(e.line, e.field) for e in errors] == [(3, "masterVariant.prices.0.value.centAmount")]
+
+
+def test_product_drafts_refuse_shared_skus_and_same_scope_prices() -> None:
+    base = {"key": "p", "productType": "t", "name": {"en": "P"}, "slug": {"en": "p"}}
+    twice = {**base, "masterVariant": {"sku": "a"}, "variants": [{"sku": "a"}]}
+    price = {"value": {"currencyCode": "EUR", "centAmount": 1}}
+    same_scope = {**base, "masterVariant": {"sku": "a", "prices": [price, price]}}
+    _, errors = validate_rows(ProductDraft, enumerate([twice, same_scope], start=1))
+    assert ["share a SKU" in errors[0].reason, "same scope" in errors[1].reason] == [True, True]
+
+
+def test_attributes_in_commercetools_list_form_are_read_by_name() -> None:
+    variant = VariantDraft.model_validate(
+        {"sku": "a", "attributes": [{"name": "color", "value": "red"}]}
+    )
+    assert variant.attributes == {"color": "red"}

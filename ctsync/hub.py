@@ -14,7 +14,10 @@ import enum
 import json
 import os
 import re
+import socket
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -305,8 +308,62 @@ outbox_table = Table(
 )
 
 
+sync_locks_table = Table(
+    "sync_locks",
+    metadata,
+    Column("project_key", String, primary_key=True),
+    Column("entity", String, primary_key=True),
+    Column("direction", String, primary_key=True),
+    Column("holder", String, nullable=False),
+    Column("host", String, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who runs a sync of one entity right now, and since when."""
+
+    holder: str
+    host: str
+    pid: int
+    acquired_at: datetime
+    heartbeat_at: datetime
+
+    def describe(self) -> str:
+        return (
+            f"run {self.holder} (pid {self.pid} on {self.host}, since "
+            f"{self.acquired_at:%Y-%m-%d %H:%M:%S} UTC, last heartbeat "
+            f"{self.heartbeat_at:%H:%M:%S} UTC)"
+        )
+
+
+class SyncLocked(Exception):
+    """Another live run holds the entity: two runs must never page over one watermark."""
+
+    def __init__(self, project_key: str, entity: str, holder: LockHolder, stale_after: float):
+        super().__init__(
+            f"{entity} of project {project_key} is being synced by {holder.describe()}; this run "
+            f"did not start. Wait for that run to finish; if it died, its lock is taken over once "
+            f"its process is gone (same host) or after {stale_after:g} s without a heartbeat."
+        )
+        self.holder = holder
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # One reused encoder, compact and UTF-8 as commercetools sends it: rows ~8% smaller and
@@ -942,6 +999,127 @@ class HubStore:
         return dict(row) if row is not None else None
 
     # -- outbox ------------------------------------------------------------------------------
+
+    # -- locks: one run per (project, entity, direction) ------------------------------------
+
+    def acquire_lock(
+        self,
+        project_key: str,
+        entity: str,
+        holder: str,
+        *,
+        direction: str = "pull",
+        stale_after: float = 600.0,
+    ) -> LockHolder | None:
+        """Take the entity for `holder`, or raise SyncLocked naming the live run that has it.
+
+        A lock whose holder stopped beating for `stale_after` seconds, or whose process is gone
+        from this host, is stale: it is taken over, and its former holder is returned.
+        """
+        now = _now()
+        host, pid = socket.gethostname(), os.getpid()
+        scope = (
+            sync_locks_table.c.project_key == project_key,
+            sync_locks_table.c.entity == entity,
+            sync_locks_table.c.direction == direction,
+        )
+        mine = {"holder": holder, "host": host, "pid": pid, "acquired_at": now, "heartbeat_at": now}
+        with self._writer.begin() as conn:
+            inserted = conn.execute(
+                _dialect_insert(self._dialect, sync_locks_table)
+                .values(project_key=project_key, entity=entity, direction=direction, **mine)
+                .on_conflict_do_nothing()
+            )
+            if inserted.rowcount == 1:
+                return None
+            row = conn.execute(select(sync_locks_table).where(*scope).with_for_update()).one()
+            current = LockHolder(row.holder, row.host, row.pid, row.acquired_at, row.heartbeat_at)
+            if current.holder == holder:
+                conn.execute(update(sync_locks_table).where(*scope).values(heartbeat_at=now))
+                return None
+            silent = (now - current.heartbeat_at).total_seconds() > stale_after
+            dead = current.host == host and current.pid != pid and not _process_alive(current.pid)
+            if not (silent or dead):
+                raise SyncLocked(project_key, entity, current, stale_after)
+            conn.execute(update(sync_locks_table).where(*scope).values(**mine))
+            return current
+
+    def heartbeat_lock(
+        self, project_key: str, entity: str, holder: str, *, direction: str = "pull"
+    ) -> bool:
+        """Tell other runs this holder is alive; False when the lock is no longer its own."""
+        with self._writer.begin() as conn:
+            result = conn.execute(
+                update(sync_locks_table)
+                .where(
+                    sync_locks_table.c.project_key == project_key,
+                    sync_locks_table.c.entity == entity,
+                    sync_locks_table.c.direction == direction,
+                    sync_locks_table.c.holder == holder,
+                )
+                .values(heartbeat_at=_now())
+            )
+            return result.rowcount == 1
+
+    def release_lock(
+        self, project_key: str, entity: str, holder: str, *, direction: str = "pull"
+    ) -> None:
+        with self._writer.begin() as conn:
+            conn.execute(
+                delete(sync_locks_table).where(
+                    sync_locks_table.c.project_key == project_key,
+                    sync_locks_table.c.entity == entity,
+                    sync_locks_table.c.direction == direction,
+                    sync_locks_table.c.holder == holder,
+                )
+            )
+
+    def get_lock(
+        self, project_key: str, entity: str, *, direction: str = "pull"
+    ) -> LockHolder | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(sync_locks_table).where(
+                    sync_locks_table.c.project_key == project_key,
+                    sync_locks_table.c.entity == entity,
+                    sync_locks_table.c.direction == direction,
+                )
+            ).first()
+        if row is None:
+            return None
+        return LockHolder(row.holder, row.host, row.pid, row.acquired_at, row.heartbeat_at)
+
+    @contextmanager
+    def locked(
+        self,
+        project_key: str,
+        entity: str,
+        holder: str,
+        *,
+        direction: str = "pull",
+        stale_after: float = 600.0,
+    ) -> Iterator[LockHolder | None]:
+        """Hold the entity for the block's duration, beating every `stale_after / 4` seconds.
+
+        Yields the stale holder it took over, if any, so the caller can say so.
+        """
+        taken_over = self.acquire_lock(
+            project_key, entity, holder, direction=direction, stale_after=stale_after
+        )
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(stale_after / 4):
+                self.heartbeat_lock(project_key, entity, holder, direction=direction)
+
+        beater = threading.Thread(target=beat, name=f"hub-lock-{entity}", daemon=True)
+        beater.start()
+        try:
+            yield taken_over
+        finally:
+            stop.set()
+            beater.join(5)
+            self.release_lock(project_key, entity, holder, direction=direction)
 
     def enqueue(
         self, project_key: str, entity: str, drafts: Sequence[tuple[str | None, Any]]

@@ -16,8 +16,9 @@ from ctsync.hub import HubStore, SyncLocked, sync_locks_table
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> HubStore:
-    return HubStore.connect(f"sqlite:///{tmp_path}/hub.db")
+def store(hub_url: str) -> HubStore:
+    """On SQLite and on a real PostgreSQL server."""
+    return HubStore.connect(hub_url)
 
 
 def test_second_holder_is_refused_with_the_holder_named(store: HubStore) -> None:
@@ -57,14 +58,14 @@ def test_lock_without_heartbeat_is_stale_and_taken_over(store: HubStore) -> None
 
 
 def test_lock_of_a_dead_process_on_this_host_is_taken_over_at_once(
-    store: HubStore, tmp_path: Path
+    store: HubStore, hub_url: str
 ) -> None:
     script = (
         "import sys; from ctsync.hub import HubStore; "
         "HubStore.connect(sys.argv[1]).acquire_lock('shop', 'customers', 'run-dead')"
     )
     subprocess.run(
-        [sys.executable, "-c", script, f"sqlite:///{tmp_path}/hub.db"],
+        [sys.executable, "-c", script, hub_url],
         check=True,
         cwd=Path(__file__).resolve().parents[2],
     )

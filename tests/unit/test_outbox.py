@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,9 @@ from ctsync.hub import HubStore
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[HubStore]:
-    hub = HubStore.connect(f"sqlite:///{tmp_path}/hub.db")
+def store(hub_url: str) -> Iterator[HubStore]:
+    """Every test below runs on SQLite and on a real PostgreSQL server."""
+    hub = HubStore.connect(hub_url)
     yield hub
     hub.close()
 

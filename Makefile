@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+PREFECT := $(VENV)/bin/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test install lint format sandbox bench register clean
+.PHONY: demo test install lint format sandbox bench register server deploy worker serve clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version'
@@ -47,6 +48,23 @@ bench: install
 ## register: make the blocks appear in the Prefect UI of the current PREFECT_API_URL
 register: $(VENV)/.installed
 	$(VENV)/bin/prefect block register -m blocks
+
+## server: a Prefect server with its UI at http://127.0.0.1:4200 (set PREFECT_API_URL to its /api)
+server: $(VENV)/.installed
+	$(PREFECT) server start
+
+## deploy: create the process work pool once, then register every deployment of prefect.yaml
+deploy: $(VENV)/.installed
+	$(PREFECT) work-pool inspect commercetools >/dev/null 2>&1 || $(PREFECT) work-pool create commercetools --type process
+	$(PREFECT) --no-prompt deploy --all
+
+## worker: run the flow runs of those deployments on this machine
+worker: $(VENV)/.installed
+	$(PREFECT) worker start --pool commercetools
+
+## serve: instead of deploy + worker, serve every deployment from this one process
+serve: $(VENV)/.installed
+	$(PY) -m deployments.serve
 
 clean:
 	rm -rf $(VENV) sandbox/node_modules .pytest_cache .ruff_cache

@@ -21,8 +21,10 @@ from ctsync.errors import (
     NotFound,
     PermissionDenied,
 )
+from flows import _parameters as param
 from flows._credentials import resolve_credentials
 from flows._naming import artifact_key, correlation_prefix_for_run
+from flows._tags import TAG, project_tag, tag_flow_run
 
 # A check should answer within seconds: a few quick retries, not a sync's patience.
 QUICK_RETRY = RetrySettings(max_attempts=3, max_seconds=10, initial_backoff=0.5, max_backoff=2)
@@ -133,7 +135,7 @@ def _run_name() -> str:
 
 
 @flow(name="check-connection", flow_run_name=_run_name, log_prints=False)
-def check_connection(credentials: CommercetoolsCredentials | str) -> ConnectionReport:
+def check_connection(credentials: param.Credentials) -> ConnectionReport:
     """Get a token, read the project and report what the API client sees and may do.
 
     Fails with a message that names the problem: wrong client credentials, wrong auth URL,
@@ -141,6 +143,7 @@ def check_connection(credentials: CommercetoolsCredentials | str) -> ConnectionR
     """
     block = resolve_credentials(credentials)
     project_key = block.project_key
+    tag_flow_run(TAG, project_tag(project_key))
     resource = {
         "prefect.resource.id": f"commercetools.{project_key}",
         "prefect.resource.name": project_key,

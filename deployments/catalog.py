@@ -1,0 +1,118 @@
+"""Every deployment of prefect-commercetools, declared once.
+
+`prefect.yaml` (for `prefect deploy --all` and a process worker) and `deployments.serve` (one
+process on a laptop) both follow this table; tests/deployments fails when prefect.yaml drifts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from prefect import Flow
+
+from ctsync.entities import ENTITIES
+from flows._tags import TAG, entity_tag
+
+WORK_POOL = "commercetools"
+PUSH_ENTITIES = ("customers", "categories", "products", "inventory")
+# The block name deployments pass as `credentials` unless a run's parameters say otherwise.
+DEFAULT_CREDENTIALS = "my-store"
+COLLISION_STRATEGY = "CANCEL_NEW"
+
+EVERY_5_MINUTES = 300
+EVERY_15_MINUTES = 900
+HOURLY = 3600
+
+# Delta pull interval per entity, in seconds: what changes all day is read often, reference data
+# hourly. A delta that finds nothing costs one API call.
+SYNC_INTERVALS: dict[str, int] = {name: HOURLY for name in ENTITIES} | {
+    "customers": EVERY_5_MINUTES,
+    "orders": EVERY_5_MINUTES,
+    "products": EVERY_15_MINUTES,
+    "categories": EVERY_15_MINUTES,
+    "inventory": EVERY_15_MINUTES,
+}
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """One deployment, as prefect.yaml declares it and `deployments.serve` serves it."""
+
+    name: str
+    entrypoint: str  # path:attribute, relative to the repository root
+    description: str
+    interval: int | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = (TAG,)
+    # One run at a time (a second one is cancelled): two runs would race on one watermark.
+    one_at_a_time: bool = True
+
+    def load_flow(self) -> Flow[..., Any]:
+        """The flow object, imported as a module so it works from any working directory."""
+        path, attribute = self.entrypoint.split(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        flow: Flow[..., Any] = getattr(module, attribute)
+        return flow
+
+
+def _every(seconds: int) -> str:
+    return f"every {seconds // 60} minutes" if seconds < HOURLY else "hourly"
+
+
+def _entity_deployment(entity: str) -> DeploymentSpec:
+    interval = SYNC_INTERVALS[entity]
+    return DeploymentSpec(
+        name=entity,
+        entrypoint=f"flows/sync.py:sync_{entity.replace('-', '_')}",
+        description=(
+            f"Delta pull of {entity} into the hub, {_every(interval)}; a full read the first time."
+        ),
+        interval=interval,
+        parameters={"credentials": DEFAULT_CREDENTIALS},
+        tags=(TAG, entity_tag(entity)),
+    )
+
+
+DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
+    DeploymentSpec(
+        name="check-connection",
+        entrypoint="flows/check.py:check_connection",
+        description="Get a token, read the project, report what the API client sees and may do.",
+        parameters={"credentials": DEFAULT_CREDENTIALS},
+        one_at_a_time=False,
+    ),
+    DeploymentSpec(
+        name="initialize",
+        entrypoint="flows/sync.py:sync_all",
+        description=(
+            "Full pull of every entity into the hub in dependency order; run it before the "
+            "schedules take over, or to rebuild the hub."
+        ),
+        parameters={"credentials": DEFAULT_CREDENTIALS, "mode": "full"},
+    ),
+    *(_entity_deployment(entity) for entity in ENTITIES),
+    *(
+        DeploymentSpec(
+            name=f"push-{entity}",
+            entrypoint=f"flows/push.py:push_{entity}",
+            description=(
+                f"Bring commercetools {entity} in line with a file of drafts (JSON Lines or CSV) "
+                "or the hub outbox; run it with a file path."
+            ),
+            parameters={"credentials": DEFAULT_CREDENTIALS},
+            tags=(TAG, entity_tag(entity)),
+            # Pushes of different files may run at once: each record is re-read before writing.
+            one_at_a_time=False,
+        )
+        for entity in PUSH_ENTITIES
+    ),
+)
+
+
+def get_deployment(name: str) -> DeploymentSpec:
+    for spec in DEPLOYMENTS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"no deployment {name!r}; known: {', '.join(s.name for s in DEPLOYMENTS)}")

@@ -1,0 +1,68 @@
+"""`python -m deployments.serve`: every deployment of prefect.yaml, served by one process.
+
+For a laptop or a single machine: no work pool and no worker, the same schedules, parameters and
+one-run-at-a-time limits as `prefect deploy --all` (both follow `deployments.catalog`). Runs go to
+the Prefect server of PREFECT_API_URL; Ctrl-C stops serving and pauses the schedules.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from prefect import serve
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments.runner import EntrypointType, RunnerDeployment
+
+from deployments.catalog import COLLISION_STRATEGY, DEFAULT_CREDENTIALS, DEPLOYMENTS
+
+
+def build(credentials: str = DEFAULT_CREDENTIALS, hub: str | None = None) -> list[RunnerDeployment]:
+    """The deployments of the catalog, with `credentials` (and `hub`) as default parameters."""
+    one_at_a_time = ConcurrencyLimitConfig(
+        limit=1, collision_strategy=ConcurrencyLimitStrategy(COLLISION_STRATEGY)
+    )
+    deployments = []
+    for spec in DEPLOYMENTS:
+        parameters = {**spec.parameters, "credentials": credentials}
+        if hub is not None and spec.name != "check-connection":
+            parameters["hub"] = hub
+        deployments.append(
+            spec.load_flow().to_deployment(
+                name=spec.name,
+                interval=spec.interval,
+                parameters=parameters,
+                description=spec.description,
+                tags=list(spec.tags),
+                concurrency_limit=one_at_a_time if spec.one_at_a_time else None,
+                enforce_parameter_schema=True,
+                # Loaded by module name, so runs work whatever the working directory.
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        )
+    return deployments
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m deployments.serve", description=__doc__.splitlines()[0] if __doc__ else ""
+    )
+    parser.add_argument(
+        "--credentials",
+        default=DEFAULT_CREDENTIALS,
+        help=f"name of the saved commercetools credentials block (default: {DEFAULT_CREDENTIALS})",
+    )
+    parser.add_argument(
+        "--hub",
+        default=None,
+        help="name of a saved hub database block (default: SQLite ./data/hub.db)",
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, help="most flow runs at once (default: no limit)"
+    )
+    args = parser.parse_args(argv)
+    serve(*build(args.credentials, args.hub), limit=args.limit)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Flow parameters as the Prefect UI's "Run" form shows them: a title and a description each.
+
+Prefect 3.9 builds a deployment's parameter schema from the signature and titles every field with
+the parameter's name; only `json_schema_extra` of an `Annotated` field survives its merge, so the
+title and description go there (tests/deployments checks the schema a deployment gets).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from blocks import CommercetoolsCredentials, HubDatabase
+
+
+def _shown(title: str, description: str) -> Any:
+    return Field(json_schema_extra={"title": title, "description": description})
+
+
+Credentials = Annotated[
+    CommercetoolsCredentials | str,
+    _shown(
+        "Credentials block",
+        "Name of a saved commercetools Credentials block (Blocks in the Prefect UI), "
+        "e.g. my-store.",
+    ),
+]
+Hub = Annotated[
+    HubDatabase | str | None,
+    _shown(
+        "Hub database block",
+        "Name of a saved commercetools Hub Database block. Empty: the SQLite file data/hub.db "
+        "in the working directory of the run.",
+    ),
+]
+SyncMode = Annotated[
+    Literal["delta", "full"],
+    _shown(
+        "Mode",
+        "delta: what changed since the watermark (a full read when there is none yet). "
+        "full: read everything again and mark records commercetools no longer has as deleted.",
+    ),
+]
+Since = Annotated[
+    str | None,
+    _shown(
+        "Delta since",
+        "Start the delta at this UTC timestamp instead of the watermark, "
+        "e.g. 2026-01-31T00:00:00.000Z. Empty: from the watermark.",
+    ),
+]
+Reset = Annotated[
+    bool,
+    _shown(
+        "Reset the watermark",
+        "Forget the watermark and any resume point first: the run is a full initialization.",
+    ),
+]
+PageSize = Annotated[
+    int, _shown("Page size", "Records per API call, 1 to 500 (commercetools' maximum).")
+]
+Partitions = Annotated[
+    int | None,
+    _shown(
+        "Parallel partitions",
+        "Id ranges a full read pages at once, 1 to 64. Empty: the block's Concurrent Connections.",
+    ),
+]
+Settle = Annotated[
+    float,
+    _shown(
+        "Settle delay (seconds)",
+        "How far a delta stays behind commercetools' clock, so that writes still in flight "
+        "are read by the next run rather than missed.",
+    ),
+]
+Where = Annotated[
+    str | None,
+    _shown(
+        "Extra predicate",
+        'A commercetools where predicate added to every query, e.g. key = "vip". Empty: no filter.',
+    ),
+]
+DryRun = Annotated[
+    bool,
+    _shown("Dry run", "Read and report only: write nothing to the hub, move no watermark."),
+]
+EntityName = Annotated[
+    str,
+    _shown("Entity", "The entity to pull, as the registry names it, e.g. customers or orders."),
+]
+EntityNames = Annotated[
+    list[str] | None,
+    _shown(
+        "Entities",
+        "Only these entities, e.g. customers, orders (their dependencies first). "
+        "Empty: all of them.",
+    ),
+]
+PushSource = Annotated[
+    str | Path | list[Any] | None,
+    _shown(
+        "Source file",
+        "Path of a .jsonl/.ndjson or .csv file of drafts, as the worker sees it "
+        "(e.g. /data/exports/customers.csv). Empty: the pending drafts of the hub's outbox.",
+    ),
+]
+PushDryRun = Annotated[
+    bool,
+    _shown("Dry run", "Plan only: compute creates and update actions, write nothing anywhere."),
+]
+BatchSize = Annotated[
+    int,
+    _shown("Batch size", "Drafts read and written per batch, 1 to 500; batches run at once."),
+]
+CreateMissing = Annotated[
+    bool,
+    _shown(
+        "Create missing",
+        "Create what commercetools does not have yet; when off, such drafts count as skipped.",
+    ),
+]

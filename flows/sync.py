@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES, Entity, dependency_levels, get_entity
 from ctsync.errors import CommercetoolsError
+from ctsync.hub import LockHolder
 from ctsync.pull import (
     PullCounts,
     PullInterrupted,
@@ -45,8 +46,10 @@ from ctsync.pull import (
     pull_range,
     pull_singleton,
 )
+from flows import _parameters as param
 from flows._credentials import resolve_credentials
 from flows._naming import artifact_key, correlation_prefix_for_run
+from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
 
 Mode = Literal["delta", "full"]
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$")
@@ -329,8 +332,8 @@ def run_sync(
     entity = get_entity(entity_name)
     _check_options(mode, since, page_size, partitions, settle)
     block = resolve_credentials(credentials)
+    tag_flow_run(TAG, project_tag(block.project_key), entity_tag(entity.name))
     hub_block = resolve_hub(hub)
-    store = hub_block.get_store()
     prefix = correlation_prefix_for_run()
     options = {
         "mode": mode,
@@ -342,6 +345,27 @@ def run_sync(
         "page_size": page_size,
         "dry_run": dry_run,
     }
+    run_id = str(flow_run.id or uuid.uuid4())
+    if dry_run:  # reads and writes nothing: it may run beside a real sync of the entity
+        return _pull(entity, block, hub_block, options, prefix, started, run_id, None)
+    # One run per entity and hub: a second one is refused, naming the run that holds it.
+    with hub_block.get_store().locked(block.project_key, entity.name, run_id) as taken_over:
+        return _pull(entity, block, hub_block, options, prefix, started, run_id, taken_over)
+
+
+def _pull(
+    entity: Entity,
+    block: CommercetoolsCredentials,
+    hub_block: HubDatabase,
+    options: dict[str, Any],
+    prefix: str | None,
+    started: float,
+    run_id: str,
+    taken_over: LockHolder | None,
+) -> Any:
+    """Plan, read and write one entity's run; the caller holds the entity's lock."""
+    store = hub_block.get_store()
+    mode, dry_run = options["mode"], options["dry_run"]
     try:
         plan = plan_task.submit(block, hub_block, entity.name, options, prefix).result()
     except CommercetoolsError as error:
@@ -358,8 +382,9 @@ def run_sync(
         )
         _publish(report)
         raise SyncFailed(report.summary(), report) from None
+    if taken_over is not None:
+        plan.notes.append(f"took over the lock of {taken_over.describe()}, which had stopped")
     run = PullRun(store, plan)
-    run_id = str(flow_run.id or uuid.uuid4())
     if not dry_run:
         store.start_run(
             run_id,
@@ -371,6 +396,7 @@ def run_sync(
         )
     progress = _Progress(plan.project_key, entity.name, plan.total)
     counts = PullCounts()
+    counts.add(plan.planning)
     error: CommercetoolsError | Exception | None = None
     if plan.mode == "full" and not entity.singleton:
         futures = [
@@ -437,17 +463,17 @@ _TASK_RUNNER = ThreadPoolTaskRunner(max_workers=80)
 
 @flow(name="sync-entity", flow_run_name=_run_name, task_runner=_TASK_RUNNER)
 def sync_entity(
-    entity: str,
-    credentials: CommercetoolsCredentials | str,
-    hub: HubDatabase | str | None = None,
-    mode: Mode = "delta",
-    since: str | None = None,
-    reset: bool = False,
-    page_size: int = 500,
-    partitions: int | None = None,
-    settle: float = 120.0,
-    where: str | None = None,
-    dry_run: bool = False,
+    entity: param.EntityName,
+    credentials: param.Credentials,
+    hub: param.Hub = None,
+    mode: param.SyncMode = "delta",
+    since: param.Since = None,
+    reset: param.Reset = False,
+    page_size: param.PageSize = 500,
+    partitions: param.Partitions = None,
+    settle: param.Settle = 120.0,
+    where: param.Where = None,
+    dry_run: param.DryRun = False,
 ) -> SyncReport:
     """Pull one entity of commercetools into the hub; `entity` is a name from the registry."""
     return run_sync(
@@ -457,16 +483,16 @@ def sync_entity(
 
 def _entity_flow(entity: Entity) -> Any:
     def sync(
-        credentials: CommercetoolsCredentials | str,
-        hub: HubDatabase | str | None = None,
-        mode: Mode = "delta",
-        since: str | None = None,
-        reset: bool = False,
-        page_size: int = 500,
-        partitions: int | None = None,
-        settle: float = 120.0,
-        where: str | None = None,
-        dry_run: bool = False,
+        credentials: param.Credentials,
+        hub: param.Hub = None,
+        mode: param.SyncMode = "delta",
+        since: param.Since = None,
+        reset: param.Reset = False,
+        page_size: param.PageSize = 500,
+        partitions: param.Partitions = None,
+        settle: param.Settle = 120.0,
+        where: param.Where = None,
+        dry_run: param.DryRun = False,
     ) -> SyncReport:
         return run_sync(
             entity.name,
@@ -543,15 +569,15 @@ def _all_run_name() -> str:
     name="sync-all", flow_run_name=_all_run_name, task_runner=ThreadPoolTaskRunner(max_workers=24)
 )
 def sync_all(
-    credentials: CommercetoolsCredentials | str,
-    hub: HubDatabase | str | None = None,
-    mode: Mode = "delta",
-    entities: list[str] | None = None,
-    reset: bool = False,
-    page_size: int = 500,
-    partitions: int | None = None,
-    settle: float = 120.0,
-    dry_run: bool = False,
+    credentials: param.Credentials,
+    hub: param.Hub = None,
+    mode: param.SyncMode = "delta",
+    entities: param.EntityNames = None,
+    reset: param.Reset = False,
+    page_size: param.PageSize = 500,
+    partitions: param.Partitions = None,
+    settle: param.Settle = 120.0,
+    dry_run: param.DryRun = False,
 ) -> SyncAllReport:
     """Pull every entity (or those named) in dependency order, independent ones at once.
 
@@ -560,6 +586,7 @@ def sync_all(
     """
     block = resolve_credentials(credentials)
     project_key = block.project_key
+    tag_flow_run(TAG, project_tag(project_key))
     names = entities or list(ENTITIES)
     parameters = {
         "credentials": block,

@@ -18,8 +18,9 @@ Products: one row per product; `masterVariant.sku`, `masterVariant.prices.0.valu
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -82,31 +83,86 @@ def numbered(drafts: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         yield index, draft.model_dump(exclude_none=True) if isinstance(draft, BaseModel) else draft
 
 
+# No commercetools field comes near 1 MiB, nor a document near 16 MiB (its hard limit): a cell or
+# line that large is a broken export, refused before anything is pushed.
+MAX_CELL_BYTES = 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
+csv.field_size_limit(MAX_CELL_BYTES)
+
+
+class DraftFileError(ValueError):
+    """The file as a whole cannot be trusted (encoding, truncation, columns): nothing is pushed."""
+
+
+def _text(path: Path) -> str:
+    """The file's text; bytes that are not UTF-8 refuse the file, naming the line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise DraftFileError(
+            f"source {str(path)!r}: line {line} is not UTF-8 (byte 0x{data[error.start]:02x} at "
+            f"offset {error.start}); export or save the file as UTF-8 and push again. Nothing was "
+            "pushed."
+        ) from None
+
+
 def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
-    """One JSON object per line; blank lines are skipped, a bad line is a `DraftError`."""
-    with path.open(encoding="utf-8") as lines:
-        for number, text in enumerate(lines, start=1):
-            if not text.strip():
-                continue
-            try:
-                value = json.loads(text)
-            except ValueError as error:
-                yield number, DraftError(number, "row", f"not JSON ({error})", text.strip())
-                continue
-            if not isinstance(value, dict):
-                yield number, DraftError(number, "row", "not a JSON object", value)
-                continue
-            yield number, value
+    """One JSON object per line; blank lines are skipped, a bad line is a `DraftError`.
+
+    A last line that is cut off (no newline, not JSON) means the file is truncated: the whole file
+    is refused rather than pushing a part of an export.
+    """
+    lines = _text(path).splitlines(keepends=True)
+    for number, text in enumerate(lines, start=1):
+        if len(text.encode()) > MAX_LINE_BYTES:
+            raise DraftFileError(
+                f"source {str(path)!r}: line {number} is {len(text.encode()) / 1e6:.1f} MB; "
+                "a commercetools document is at most 16 MB: the export is broken. Nothing was "
+                "pushed."
+            )
+        if not text.strip():
+            continue
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            if number == len(lines) and not text.endswith("\n"):
+                raise DraftFileError(
+                    f"source {str(path)!r} ends in the middle of line {number} ({error}): the "
+                    "file looks truncated; export it again. Nothing was pushed."
+                ) from None
+            yield number, DraftError(number, "row", f"not JSON ({error})", text.strip())
+            continue
+        if not isinstance(value, dict):
+            yield number, DraftError(number, "row", "not a JSON object", value)
+            continue
+        yield number, value
 
 
-def read_csv(path: Path) -> Iterator[tuple[int, Any]]:
-    """Rows of a CSV with a header line, nested by their dotted column names."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+def read_csv(path: Path, known: Collection[str] | None = None) -> Iterator[tuple[int, Any]]:
+    """Rows of a CSV with a header line, nested by their dotted column names.
+
+    `known` are the draft's top-level fields: a header naming anything else refuses the file
+    (a misspelt column would otherwise be ignored on every row, or fail every row).
+    """
+    text = _text(path)
+    # A short row on a last line without a line end is an export cut off mid-write.
+    unterminated_line = None if text.endswith(("\n", "\r")) else text.count("\n") + 1
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
         header = next(reader, None)
         if header is None:
             return
         columns = [name.strip() for name in header]
+        if known is not None:
+            unknown = sorted({c for c in columns if c and c.split(".")[0] not in known})
+            if unknown:
+                raise DraftFileError(
+                    f"source {str(path)!r}: unknown columns {', '.join(unknown)}; the drafts "
+                    f"know {', '.join(sorted(known))} (dotted for nested fields, e.g. name.en). "
+                    "Rename or remove them. Nothing was pushed."
+                )
         row_start = reader.line_num + 1
         for cells in reader:
             line, row_start = row_start, reader.line_num + 1
@@ -118,7 +174,23 @@ def read_csv(path: Path) -> Iterator[tuple[int, Any]]:
                     DraftError(line, "row", f"{len(cells)} cells, {len(columns)} columns", cells),
                 )
                 continue
+            if len(cells) < len(columns) and line == unterminated_line:
+                raise DraftFileError(
+                    f"source {str(path)!r}: the last line ({line}) has {len(cells)} of "
+                    f"{len(columns)} cells and no line end: the file looks truncated; export it "
+                    "again. Nothing was pushed."
+                )
             yield line, _compact(unflatten(zip(columns, cells, strict=False)))
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            reason = f"a cell is larger than {MAX_CELL_BYTES // 1024} KiB: the export is broken"
+        elif "unexpected end of data" in str(error):
+            reason = "the file ends inside a quoted cell: it looks truncated; export it again"
+        else:
+            reason = f"not valid CSV ({error})"
+        raise DraftFileError(
+            f"source {str(path)!r}: line {reader.line_num}: {reason}. Nothing was pushed."
+        ) from None
 
 
 def unflatten(cells: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -172,12 +244,16 @@ def _custom_value(cell: str) -> Any:
         return cell
 
 
-def read_file(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """Numbered raw rows of a `.jsonl`/`.ndjson` or `.csv` file."""
+def read_file(path: str | Path, known: Collection[str] | None = None) -> Iterator[tuple[int, Any]]:
+    """Numbered raw rows of a `.jsonl`/`.ndjson` or `.csv` file (`known`: see `read_csv`)."""
     path = Path(path)
+    if not path.is_file():
+        raise DraftFileError(
+            f"source {str(path)!r}: no such file (paths are read where the run runs)"
+        )
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return read_jsonl(path)
     if suffix == ".csv":
-        return read_csv(path)
+        return read_csv(path, known)
     raise ValueError(f"source {str(path)!r}: use a .jsonl, .ndjson or .csv file")

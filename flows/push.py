@@ -39,6 +39,14 @@ from ctsync.push import (
 )
 from flows._credentials import resolve_credentials
 from flows._naming import artifact_key, correlation_prefix_for_run
+from flows._parameters import (
+    BatchSize,
+    CreateMissing,
+    Credentials,
+    Hub,
+    PushDryRun,
+    PushSource,
+)
 from flows.sync import resolve_hub
 
 Source = str | Path | list[Any] | None
@@ -126,11 +134,17 @@ async def push_batch_task(
         return await push_batch(client, PUSH_ENTITIES[entity], rows, cache, **options)
 
 
+def draft_fields(entity: PushEntity[Any]) -> set[str]:
+    """Top-level fields (and aliases) a draft file's columns may name."""
+    fields = entity.model.model_fields
+    return set(fields) | {f.alias for f in fields.values() if f.alias}
+
+
 def read_source(entity: PushEntity[Any], source: Source) -> tuple[list[DraftRow[Any]], PushCounts]:
     """Valid drafts of a file or list, and the counts of the rows that are not."""
     if source is None:
         raise ValueError("source is None: the hub outbox is read by `read_outbox`")
-    raw = numbered(source) if isinstance(source, list) else read_file(source)
+    raw = numbered(source) if isinstance(source, list) else read_file(source, draft_fields(entity))
     rows, counts = _validated(entity, raw)
     kept, duplicates = deduplicate(entity, rows)
     counts.add(duplicates)
@@ -333,12 +347,12 @@ _TASK_RUNNER = ThreadPoolTaskRunner(max_workers=16)
 
 def _entity_flow(name: str) -> Any:
     def push(
-        credentials: CommercetoolsCredentials | str,
-        source: str | Path | list[Any] | None = None,
-        dry_run: bool = False,
-        batch_size: int = 100,
-        create_missing: bool = True,
-        hub: HubDatabase | str | None = None,
+        credentials: Credentials,
+        source: PushSource = None,
+        dry_run: PushDryRun = False,
+        batch_size: BatchSize = 100,
+        create_missing: CreateMissing = True,
+        hub: Hub = None,
     ) -> PushReport:
         return run_push(name, credentials, source, hub, dry_run, batch_size, create_missing)
 

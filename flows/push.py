@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.events import emit_event
 from prefect.futures import wait
 from prefect.runtime import flow_run
 from prefect.states import Completed
@@ -39,6 +38,7 @@ from ctsync.push import (
 )
 from flows._credentials import resolve_credentials
 from flows._naming import artifact_key, correlation_prefix_for_run
+from flows._outcome import publish_outcome
 from flows._parameters import (
     BatchSize,
     CreateMissing,
@@ -253,23 +253,16 @@ def _publish(report: PushReport, plan: list[dict[str, Any]]) -> None:
         f"- {report.api_calls} API calls, {report.retries} retries, "
         f"{report.conflict_retries} re-reads after a concurrent change"
     )
-    if report.error:
-        lines += ["", "### Error", "", f"```\n{report.error}\n```"]
-    if report.first_failures:
-        lines += ["", f"### First failures ({report.failed} in dead letters)", ""]
-        lines += [f"- `{failure}`" for failure in report.first_failures]
-    create_markdown_artifact(
-        key=artifact_key(report.project_key, f"{name}-summary"),
-        markdown="\n".join(lines),
+    publish_outcome(
+        kind="push",
+        project_key=report.project_key,
+        entity=report.entity,
+        summary_key=f"{name}-summary",
+        lines=lines,
         description=f"Summary of the {report.entity} push into {report.project_key}",
-    )
-    outcome = "failed" if report.error else "completed"
-    emit_event(
-        event=f"commercetools.push.{outcome}",
-        resource={
-            "prefect.resource.id": f"commercetools.{report.project_key}.{report.entity}",
-            "prefect.resource.name": f"{report.project_key} {report.entity}",
-        },
+        error=report.error,
+        first_failures=report.first_failures,
+        failed=report.failed,
         payload=report.model_dump(exclude={"first_failures"}),
     )
 

@@ -17,13 +17,11 @@ from typing import Any, Literal
 
 from prefect import flow, task
 from prefect.artifacts import (
-    create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
-from prefect.events import emit_event
 from prefect.futures import wait
 from prefect.runtime import flow_run
 from prefect.states import Completed
@@ -49,6 +47,7 @@ from ctsync.pull import (
 from flows import _parameters as param
 from flows._credentials import resolve_credentials
 from flows._naming import artifact_key, correlation_prefix_for_run
+from flows._outcome import publish_outcome
 from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
 
 Mode = Literal["delta", "full"]
@@ -293,23 +292,16 @@ def _publish(report: SyncReport) -> None:
     ]
     if report.note:
         lines.append(f"- note: {report.note}")
-    if report.error:
-        lines += ["", "### Error", "", f"```\n{report.error}\n```"]
-    if report.first_failures:
-        lines += ["", f"### First failures ({report.failed} in dead letters)", ""]
-        lines += [f"- `{failure}`" for failure in report.first_failures]
-    create_markdown_artifact(
-        key=artifact_key(report.project_key, f"{report.entity}-summary"),
-        markdown="\n".join(lines),
+    publish_outcome(
+        kind="sync",
+        project_key=report.project_key,
+        entity=report.entity,
+        summary_key=f"{report.entity}-summary",
+        lines=lines,
         description=f"Summary of the {report.entity} sync of {report.project_key}",
-    )
-    outcome = "failed" if report.error else "completed"
-    emit_event(
-        event=f"commercetools.sync.{outcome}",
-        resource={
-            "prefect.resource.id": f"commercetools.{report.project_key}.{report.entity}",
-            "prefect.resource.name": f"{report.project_key} {report.entity}",
-        },
+        error=report.error,
+        first_failures=report.first_failures,
+        failed=report.failed,
         payload=report.model_dump(exclude={"first_failures"}),
     )
 

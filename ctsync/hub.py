@@ -619,6 +619,14 @@ class HubStore:
             reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error)
             if password:
                 reason = str(reason).replace(password, "***")
+            if "permission denied" in str(reason).lower() or "readonly" in str(reason).lower():
+                who = parsed.username or "the connecting user"
+                raise HubUnavailable(
+                    f"Hub database {shown!r} may not be written by {who}: {reason}. The hub "
+                    "creates and writes its own tables: on PostgreSQL, GRANT CREATE, USAGE ON "
+                    f"SCHEMA public TO {who} (or let the database owner connect); on SQLite, make "
+                    "the file and its directory writable. Nothing was written."
+                ) from None
             raise HubUnavailable(
                 f"Hub database {shown!r} cannot be reached or opened: {reason}. Check the URL, "
                 "that the server runs and accepts this user, or that the SQLite path is writable"

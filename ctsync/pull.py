@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 
 from ctsync.client import CommercetoolsClient
 from ctsync.entities import Entity
-from ctsync.hub import UNSET, HubRecord, HubStore, UpsertCounts, Watermark
+from ctsync.hub import HubRecord, HubStore, Watermark
 from ctsync.paging import (
     DeltaCursor,
     FullCursor,
@@ -425,12 +425,10 @@ def finish_pull(run: PullRun) -> int:
 
 
 __all__ = [
-    "UNSET",
     "PullCounts",
     "PullInterrupted",
     "PullPlan",
     "PullRun",
-    "UpsertCounts",
     "finish_pull",
     "plan_pull",
     "pull_delta",

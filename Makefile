@@ -41,9 +41,10 @@ format: $(VENV)/.installed
 sandbox: install
 	$(PY) -m sandbox
 
-## bench: benchmarks against the sandbox (never part of `make test`)
+## bench: every benchmark against the sandbox into bench/RESULTS.md (~10 min; never in `make test`)
+## (BENCH_ARGS=--quick for a smoke run that writes to /tmp/bench-quick/ instead)
 bench: install
-	$(PY) bench/sandbox_throughput.py
+	$(PY) -m bench.run_all $(BENCH_ARGS)
 
 ## register: make the blocks appear in the Prefect UI of the current PREFECT_API_URL
 register: $(VENV)/.installed

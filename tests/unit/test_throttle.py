@@ -34,8 +34,9 @@ async def test_window_admits_limit_per_window_and_no_more(vclock) -> None:
 
     assert len(admitted) == 100
     assert max_in_any_window(admitted, 1.0) == 5
-    # The limit is also reached: 100 calls at 5 per second take 19 s after the first.
-    assert max(admitted) == pytest.approx(19.0)
+    # The limit is also reached: 100 calls at 5 per second take 19 s after the first (plus the
+    # 0.5 % margin that absorbs the lag between admission and the wire).
+    assert max(admitted) == pytest.approx(19.0 * 1.005)
 
 
 async def test_window_with_fractional_seconds(vclock) -> None:
@@ -48,13 +49,13 @@ async def test_window_with_fractional_seconds(vclock) -> None:
 
     await vclock.run(*(call() for _ in range(30)))
     assert max_in_any_window(admitted, 0.25) == 3
-    assert max(admitted) == pytest.approx(9 * 0.25)
+    assert max(admitted) == pytest.approx(9 * 0.25 * 1.005)
 
 
 async def test_acquire_reports_time_waited(vclock) -> None:
     limiter = WindowLimiter(2, 10.0, clock=vclock, sleep=vclock.sleep)
     waits = await vclock.run(limiter.acquire(), limiter.acquire(), limiter.acquire())
-    assert sorted(waits) == [0.0, 0.0, 10.0]
+    assert sorted(waits) == [0.0, 0.0, pytest.approx(10.05)]
 
 
 async def test_concurrency_cap_holds_and_is_used(vclock) -> None:

@@ -356,6 +356,14 @@ class SyncLocked(Exception):
         self.holder = holder
 
 
+def _lock_scope(project_key: str, entity: str, direction: str) -> tuple[Any, ...]:
+    return (
+        sync_locks_table.c.project_key == project_key,
+        sync_locks_table.c.entity == entity,
+        sync_locks_table.c.direction == direction,
+    )
+
+
 def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -1026,11 +1034,7 @@ class HubStore:
         """
         now = _now()
         host, pid = socket.gethostname(), os.getpid()
-        scope = (
-            sync_locks_table.c.project_key == project_key,
-            sync_locks_table.c.entity == entity,
-            sync_locks_table.c.direction == direction,
-        )
+        scope = _lock_scope(project_key, entity, direction)
         mine = {"holder": holder, "host": host, "pid": pid, "acquired_at": now, "heartbeat_at": now}
         with self._writer.begin() as conn:
             inserted = conn.execute(
@@ -1060,9 +1064,7 @@ class HubStore:
             result = conn.execute(
                 update(sync_locks_table)
                 .where(
-                    sync_locks_table.c.project_key == project_key,
-                    sync_locks_table.c.entity == entity,
-                    sync_locks_table.c.direction == direction,
+                    *_lock_scope(project_key, entity, direction),
                     sync_locks_table.c.holder == holder,
                 )
                 .values(heartbeat_at=_now())
@@ -1075,9 +1077,7 @@ class HubStore:
         with self._writer.begin() as conn:
             conn.execute(
                 delete(sync_locks_table).where(
-                    sync_locks_table.c.project_key == project_key,
-                    sync_locks_table.c.entity == entity,
-                    sync_locks_table.c.direction == direction,
+                    *_lock_scope(project_key, entity, direction),
                     sync_locks_table.c.holder == holder,
                 )
             )
@@ -1087,11 +1087,7 @@ class HubStore:
     ) -> LockHolder | None:
         with self._engine.connect() as conn:
             row = conn.execute(
-                select(sync_locks_table).where(
-                    sync_locks_table.c.project_key == project_key,
-                    sync_locks_table.c.entity == entity,
-                    sync_locks_table.c.direction == direction,
-                )
+                select(sync_locks_table).where(*_lock_scope(project_key, entity, direction))
             ).first()
         if row is None:
             return None

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.draft_files import DraftRow, numbered, read_file, validate_rows
+from ctsync.heap import frozen_heap
 from ctsync.hub import HubStore
 from ctsync.push import (
     PUSH_ENTITIES,
@@ -267,6 +268,7 @@ def _publish(report: PushReport, plan: list[dict[str, Any]]) -> None:
     )
 
 
+@frozen_heap()  # full collections walk only this run's objects (ctsync/heap.py)
 def run_push(
     entity_name: str,
     credentials: CommercetoolsCredentials | str,

@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES, Entity, dependency_levels, get_entity
 from ctsync.errors import CommercetoolsError
+from ctsync.heap import frozen_heap
 from ctsync.hub import LockHolder
 from ctsync.pull import (
     PullCounts,
@@ -306,6 +307,7 @@ def _publish(report: SyncReport) -> None:
     )
 
 
+@frozen_heap()  # full collections walk only this run's objects (ctsync/heap.py)
 def run_sync(
     entity_name: str,
     credentials: CommercetoolsCredentials | str,

@@ -1,0 +1,61 @@
+"""frozen_heap: the heap before a run is out of the collector's sight during it, and only then."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from ctsync.heap import frozen_heap
+
+
+def test_objects_from_before_the_run_are_frozen_and_handed_back_after() -> None:
+    assert gc.get_freeze_count() == 0
+    before = object()
+    with frozen_heap():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        during = [[] for _ in range(1000)]  # the run's own objects stay collectable
+        assert gc.get_freeze_count() == frozen
+        del during
+    assert gc.get_freeze_count() == 0
+    assert before is not None
+
+
+def test_nested_and_concurrent_runs_share_one_freeze_until_the_last_leaves() -> None:
+    first_in = threading.Event()
+    second_left = threading.Event()
+    seen: dict[str, int] = {}
+
+    def first() -> None:
+        with frozen_heap():
+            first_in.set()
+            second_left.wait(10)
+            seen["first, after second left"] = gc.get_freeze_count()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(10)
+    with frozen_heap(), frozen_heap():
+        seen["second, nested"] = gc.get_freeze_count()
+    second_left.set()
+    thread.join(10)
+    assert seen["second, nested"] > 0
+    assert seen["first, after second left"] > 0  # the second run did not unfreeze the first's
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_freeze_is_released_when_the_run_fails() -> None:
+    try:
+        with frozen_heap():
+            raise RuntimeError("page 7 failed")
+    except RuntimeError:
+        pass
+    assert gc.get_freeze_count() == 0
+
+
+def test_works_as_a_decorator_for_flow_bodies() -> None:
+    @frozen_heap()
+    def body() -> int:
+        return gc.get_freeze_count()
+
+    assert body() > 0 and gc.get_freeze_count() == 0

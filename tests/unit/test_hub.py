@@ -118,6 +118,8 @@ def test_documents_and_timestamps_read_back_exactly(store: HubStore) -> None:
         createdAt="2025-12-31T23:59:59Z",
         lastModifiedAt="2026-01-02T03:04:05.678Z",
         custom={"fields": {"note": "Grüße, 東京", "score": 1.25, "tags": [], "none": None}},
+        # Beyond 64 bits: orjson refuses it, so the stdlib encoder stores it, exactly.
+        attributes=[{"name": "serial", "value": 2**70 + 1}],
     )
     before = datetime.now(UTC)
     store.upsert_page(PROJECT, "customers", [HubRecord.from_document(doc)], run_id="r1")

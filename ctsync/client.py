@@ -13,7 +13,7 @@ import functools
 import re
 import ssl
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -232,9 +232,14 @@ class CommercetoolsClient:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> Any:
-        """Send one request with retries; return the decoded JSON or raise a typed error."""
+        """Send one request with retries; return the decoded JSON or raise a typed error.
+
+        `on_sent` is called once the request has gone out (each attempt), before the answer.
+        """
         http = self._open()
+        extensions = {"trace": _sent_tracer(on_sent)} if on_sent is not None else None
         method = method.upper()
         correlation_id = self.new_correlation_id()
         headers = {"X-Correlation-ID": correlation_id}
@@ -249,7 +254,12 @@ class CommercetoolsClient:
                 with attempt:
                     attempts += 1
                     response = await http.request(
-                        method, url, params=params, json=json, headers=headers
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        headers=headers,
+                        extensions=extensions,
                     )
                     self._note_server_date(response)
                     if is_retryable_status(response.status_code, method):
@@ -326,6 +336,7 @@ class CommercetoolsClient:
         with_total: bool = False,
         expand: Sequence[str] = (),
         variables: dict[str, str] | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> QueryPage:
         """One page; `with_total` is off by default: counting is costly and paging needs none."""
         if not 1 <= limit <= MAX_PAGE_SIZE:
@@ -341,7 +352,8 @@ class CommercetoolsClient:
             params["expand"] = list(expand)
         for name, value in (variables or {}).items():
             params[f"var.{name}"] = value
-        return QueryPage.model_validate(await self.request("GET", endpoint, params=params))
+        body = await self.request("GET", endpoint, params=params, on_sent=on_sent)
+        return QueryPage.model_validate(body)
 
     async def create(self, endpoint: str, draft: dict[str, Any]) -> dict[str, Any]:
         return await self.request("POST", endpoint, json=draft)
@@ -361,6 +373,19 @@ class CommercetoolsClient:
         return await self.request(
             "DELETE", f"{endpoint}/{resource_id}", params={"version": version}
         )
+
+
+_SENT_EVENTS = frozenset({"http11.send_request_body.complete", "http2.send_request_body.complete"})
+
+
+def _sent_tracer(on_sent: Callable[[], None]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore `trace` extension that reports the moment the request is on the wire."""
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event in _SENT_EVENTS:
+            on_sent()
+
+    return trace
 
 
 def _body(response: httpx.Response) -> Any:

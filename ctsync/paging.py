@@ -116,15 +116,20 @@ def _check_order(results: list[dict[str, Any]], key: Callable[[dict[str, Any]], 
 
 
 async def _read_keyset(
-    fetch: Callable[[C], Awaitable[QueryPage]],
+    fetch: Callable[[C, Callable[[], None]], Awaitable[QueryPage]],
     cursor: C,
     *,
     page_size: int,
     order: Callable[[dict[str, Any]], Any],
     advance: Callable[[C, dict[str, Any]], C],
 ) -> AsyncIterator[tuple[Page, C]]:
-    """Fetch page n+1 while the caller handles page n; stop on a short page."""
-    pending: asyncio.Task[QueryPage] | None = asyncio.ensure_future(fetch(cursor))
+    """Fetch page n+1 while the caller handles page n; stop on a short page.
+
+    Page n is handed over only once page n+1's request is on the wire (or has failed): the caller
+    typically writes page n in a thread that holds the GIL for tens of milliseconds, and a request
+    not yet sent by then would wait for it instead of overlapping with it.
+    """
+    pending: asyncio.Task[QueryPage] | None = asyncio.ensure_future(fetch(cursor, _ignore))
     try:
         while pending is not None:
             page = await pending
@@ -134,11 +139,25 @@ async def _read_keyset(
                 cursor = advance(cursor, page.results[-1])
             last = len(page.results) < page_size
             if not last:
-                pending = asyncio.ensure_future(fetch(cursor))
+                sent = asyncio.Event()
+                pending = asyncio.ensure_future(fetch(cursor, sent.set))
+                await _sent_or_done(sent, pending)
             yield Page(page.results, last), cursor
     finally:
         if pending is not None:
             pending.cancel()
+
+
+def _ignore() -> None:
+    return None
+
+
+async def _sent_or_done(sent: asyncio.Event, request: asyncio.Future[Any]) -> None:
+    waiting = asyncio.ensure_future(sent.wait())
+    try:
+        await asyncio.wait((waiting, request), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
 
 
 def read_full(
@@ -151,10 +170,15 @@ def read_full(
 ) -> AsyncIterator[tuple[Page, FullCursor]]:
     """Pages of one id range in id order, each with the cursor that resumes after it."""
 
-    async def fetch(at: FullCursor) -> QueryPage:
+    async def fetch(at: FullCursor, on_sent: Callable[[], None]) -> QueryPage:
         predicates, variables = full_query(at, where)
         return await query(
-            endpoint, where=predicates, sort=FULL_SORT, limit=page_size, variables=variables
+            endpoint,
+            where=predicates,
+            sort=FULL_SORT,
+            limit=page_size,
+            variables=variables,
+            on_sent=on_sent,
         )
 
     return _read_keyset(
@@ -176,10 +200,15 @@ def read_delta(
 ) -> AsyncIterator[tuple[Page, DeltaCursor]]:
     """Pages changed after the cursor and up to `until`, in (lastModifiedAt, id) order."""
 
-    async def fetch(at: DeltaCursor) -> QueryPage:
+    async def fetch(at: DeltaCursor, on_sent: Callable[[], None]) -> QueryPage:
         predicates, variables = delta_query(at, where)
         return await query(
-            endpoint, where=predicates, sort=DELTA_SORT, limit=page_size, variables=variables
+            endpoint,
+            where=predicates,
+            sort=DELTA_SORT,
+            limit=page_size,
+            variables=variables,
+            on_sent=on_sent,
         )
 
     return _read_keyset(

@@ -57,6 +57,19 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+async def test_on_sent_reports_the_request_on_the_wire_before_the_answer(sandbox) -> None:
+    sandbox.inject(latency_ms=300, count=1, path="/customers")
+    moments: list[float] = []
+    async with CommercetoolsClient(settings_for(sandbox)) as client:
+        started = time.monotonic()
+        page = await client.query(
+            "customers", limit=1, on_sent=lambda: moments.append(time.monotonic())
+        )
+        answered = time.monotonic()
+    assert page.count == 1 and len(moments) == 1
+    assert moments[0] - started < 0.25 <= answered - moments[0]  # sent, then 300 ms of latency
+
+
 async def test_token_and_project(sandbox) -> None:
     async with CommercetoolsClient(settings_for(sandbox)) as client:
         token = await client.token()

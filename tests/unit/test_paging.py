@@ -31,6 +31,8 @@ class MemoryServer:
         self.queries: list[dict[str, Any]] = []
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.sent = 0
+        self.fail_before_sending = False
 
     def _match(self, record: dict[str, Any], variables: dict[str, str]) -> bool:
         rid, t = record["id"], record["lastModifiedAt"]
@@ -48,8 +50,16 @@ class MemoryServer:
                 return False
         return True
 
-    async def query(self, endpoint: str, *, where, sort, limit, variables) -> QueryPage:
+    async def query(
+        self, endpoint: str, *, where, sort, limit, variables, on_sent=None
+    ) -> QueryPage:
         self.queries.append({"where": where, "sort": sort, "variables": dict(variables)})
+        await asyncio.sleep(0)  # building and writing the request takes the loop a few steps
+        if self.fail_before_sending:
+            raise ConnectionError("refused before the request went out")
+        self.sent += 1
+        if on_sent is not None:
+            on_sent()
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         await asyncio.sleep(0)
@@ -118,6 +128,29 @@ async def test_full_read_returns_every_record_once_in_id_order() -> None:
     assert len(server.queries) == 13  # 12 full pages and the short last one
     assert cursors[-1].after_id == ids[-1]
     assert all(q["sort"] == ("id asc",) for q in server.queries)
+
+
+async def test_next_request_is_on_the_wire_before_a_page_is_handed_over() -> None:
+    # The caller writes a page in a thread that holds the GIL; a request not yet sent by then
+    # would wait for the write instead of overlapping with it.
+    server = MemoryServer(make_records(450, timestamps=3))
+    handed = 0
+    async for page, _ in read_full(server.query, "c", FullCursor(IdRange()), page_size=100):
+        handed += 1
+        assert server.sent == (handed if page.last else handed + 1)
+    assert handed == 5
+
+
+async def test_a_request_failing_before_it_is_sent_does_not_hang_the_reader() -> None:
+    server = MemoryServer(make_records(250, timestamps=3))
+    pages = read_full(server.query, "c", FullCursor(IdRange()), page_size=100)
+    first, _ = await anext(pages)
+    assert len(first.results) == 100
+    server.fail_before_sending = True
+    second, _ = await asyncio.wait_for(anext(pages), timeout=5)  # already fetched
+    assert len(second.results) == 100
+    with pytest.raises(ConnectionError, match="before the request went out"):
+        await asyncio.wait_for(anext(pages), timeout=5)
 
 
 async def test_partitioned_reads_cover_everything_exactly_once() -> None:

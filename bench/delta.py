@@ -10,6 +10,7 @@ import tempfile
 import time
 
 from prefect import flow
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from bench.common import Figures, credentials
 from blocks import HubDatabase
@@ -37,6 +38,10 @@ def measure(sandbox: Sandbox, customers: int, runs: int) -> tuple[Figures, dict[
             started = time.perf_counter()
             empty_flow()
             figures["empty flow wall"].add(time.perf_counter() - started)
+            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+                started = time.perf_counter()
+                empty_flow()
+                figures["empty flow wall, heartbeats off"].add(time.perf_counter() - started)
             sandbox.reset_stats()
             started = time.perf_counter()
             report = sync_customers(block, hub=hub, mode="delta")

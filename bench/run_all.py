@@ -57,11 +57,14 @@ def pull_rows(result: pull.PullResult) -> list[list[str]]:
     rows = []
     for key, label in labels.items():
         body = f[f"{key} body rate"]
+        quiet = f[f"{key}0 rate"]
         rows.append(
             [
                 label,
                 f[f"{key} rate"].show(),
                 f"{f[f'{key} rate'].median / base:.2f}x",
+                quiet.show() if quiet.values else "-",
+                f"{quiet.median / base:.2f}x" if quiet.values else "-",
                 body.show() if body.values else "-",
                 f"{body.median / base:.2f}x" if body.values else "-",
                 f[f"{key} cpu python"].show(2),
@@ -74,7 +77,9 @@ def pull_rows(result: pull.PullResult) -> list[list[str]]:
 
 PULL_HEADER = [
     "run",
-    "records/s (flow-run wall)",
+    "records/s (flow-run wall, Prefect defaults)",
+    "vs (a)",
+    "records/s (flow-run wall, Prefect heartbeats off)",
     "vs (a)",
     "records/s (flow body)",
     "vs (a)",
@@ -129,19 +134,33 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
         r: pull.PullResult = sections["pull"]
         f = r.figures
         base = f["a rate"].median
-        b, c = f["b rate"].median / base, f["c rate"].median / base
-        b_body, c_body = f["b body rate"].median / base, f["c body rate"].median / base
-        goals.append(
-            ["1 (b) >= 0.9 x (a) records/s", f"{b:.2f}x wall ({b_body:.2f}x body)", held(b >= 0.9)]
-        )
-        goals.append(
-            ["1 (c) >= 5 x (a) records/s", f"{c:.2f}x wall ({c_body:.2f}x body)", held(c >= 5)]
-        )
+        ratio = {k: f[f"{k} rate"].median / base for k in ("b", "b0", "c", "c0")}
+        body_ratio = {k: f[f"{k} body rate"].median / base for k in ("b", "c")}
+        for key, goal, target in (("b", "(b) >= 0.9", 0.9), ("c", "(c) >= 5", 5.0)):
+            goals.append(
+                [
+                    f"1 {goal} x (a) records/s, flow-run wall, Prefect heartbeats off",
+                    f"{ratio[key + '0']:.2f}x ({body_ratio[key]:.2f}x flow body)",
+                    held(ratio[key + "0"] >= target),
+                ]
+            )
+            goals.append(
+                [
+                    f"1 {goal} x (a) records/s, flow-run wall, Prefect defaults",
+                    f"{ratio[key]:.2f}x",
+                    held(ratio[key] >= target),
+                ]
+            )
         body += [
             f"## 1. Full pull, {r.customers:,} customers, {r.latency_ms} ms latency per request",
             "",
-            f"{r.runs} runs each, interleaved (a), (b), (c). Flow-run wall: from calling the flow "
-            "to its return (Prefect's per-run work included); flow body: the report's own rate.",
+            f"{r.runs} runs each, interleaved, after one untimed warm-up run of each. Flow-run "
+            "wall: from calling the flow to its return, Prefect's per-run work included. Prefect "
+            "3.9's sync flow engine joins its heartbeat thread at exit, and that thread sleeps in "
+            "whole seconds: with the default heartbeats (`PREFECT_FLOWS_HEARTBEAT_FREQUENCY`, "
+            "180 s) every flow run ends 0 to 1 s after its body (an empty flow run: see measure "
+            "4), so the wall is measured with Prefect's defaults and with heartbeats off. Flow "
+            "body: the report's own rate (first line of the flow to its return value).",
             "",
         ]
         body += table(PULL_HEADER, pull_rows(r))
@@ -251,6 +270,10 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
             ["delta flow run, wall s", f["delta wall"].show(2)],
             ["delta flow body (report), s", f["delta body"].show(2)],
             ["empty flow run, wall s", f["empty flow wall"].show(2)],
+            [
+                "empty flow run, Prefect heartbeats off, wall s",
+                f["empty flow wall, heartbeats off"].show(2),
+            ],
             ["delta beyond the empty flow, s", f["beyond empty flow"].show(2)],
             ["page requests (GET /customers)", f["page requests"].show()],
             ["all API requests", f["API requests"].show()],

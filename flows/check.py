@@ -13,6 +13,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from blocks import CommercetoolsCredentials
+from ctsync.auth import AccessToken
 from ctsync.config import RetrySettings
 from ctsync.errors import (
     AuthenticationError,
@@ -23,6 +24,7 @@ from ctsync.errors import (
 )
 from flows import _parameters as param
 from flows._credentials import resolve_credentials
+from flows._engine import run_engine
 from flows._naming import artifact_key, correlation_prefix_for_run
 from flows._tags import TAG, project_tag, tag_flow_run
 
@@ -83,16 +85,18 @@ def explain(error: CommercetoolsError, credentials: CommercetoolsCredentials) ->
 
 
 @task(name="read-project", cache_policy=NO_CACHE)
-async def read_project(
+def read_project(
     credentials: CommercetoolsCredentials, correlation_prefix: str | None = None
 ) -> ConnectionReport:
     """Mint a token and read the project resource, the two things every sync needs."""
     started = time.perf_counter()
     settings = credentials.connection_settings()
-    async with credentials.get_client(correlation_prefix, retry=QUICK_RETRY) as client:
-        token = await client.token()
-        project: dict[str, Any] = await client.get_project()
-        calls = client.stats.calls
+
+    async def read() -> tuple[AccessToken, dict[str, Any], int]:
+        async with credentials.get_client(correlation_prefix, retry=QUICK_RETRY) as client:
+            return await client.token(), await client.get_project(), client.stats.calls
+
+    token, project, calls = run_engine(read)
     name = project.get("name")
     return ConnectionReport(
         project_key=str(project.get("key", settings.project_key)),

@@ -38,6 +38,7 @@ from ctsync.push import (
     push_batch,
 )
 from flows._credentials import resolve_credentials
+from flows._engine import run_engine
 from flows._naming import artifact_key, correlation_prefix_for_run
 from flows._outcome import publish_outcome
 from flows._parameters import (
@@ -121,7 +122,7 @@ class PushFailed(Exception):
 
 
 @task(name="push-batch", cache_policy=NO_CACHE, task_run_name="push-{entity}-batch-{index}")
-async def push_batch_task(
+def push_batch_task(
     credentials: CommercetoolsCredentials,
     entity: str,
     index: int,
@@ -131,8 +132,12 @@ async def push_batch_task(
     correlation_prefix: str | None,
 ) -> PushCounts:
     """One batch: references, current resources, then creates and updates at once."""
-    async with credentials.get_client(correlation_prefix) as client:
-        return await push_batch(client, PUSH_ENTITIES[entity], rows, cache, **options)
+
+    async def push() -> PushCounts:
+        async with credentials.get_client(correlation_prefix) as client:
+            return await push_batch(client, PUSH_ENTITIES[entity], rows, cache, **options)
+
+    return run_engine(push)
 
 
 def draft_fields(entity: PushEntity[Any]) -> set[str]:

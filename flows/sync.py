@@ -47,6 +47,7 @@ from ctsync.pull import (
 )
 from flows import _parameters as param
 from flows._credentials import resolve_credentials
+from flows._engine import run_engine
 from flows._naming import artifact_key, correlation_prefix_for_run
 from flows._outcome import publish_outcome
 from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
@@ -162,7 +163,7 @@ class _Progress:
 
 
 @task(name="plan-pull", cache_policy=NO_CACHE)
-async def plan_task(
+def plan_task(
     credentials: CommercetoolsCredentials,
     hub: HubDatabase,
     entity: str,
@@ -170,8 +171,12 @@ async def plan_task(
     correlation_prefix: str | None,
 ) -> PullPlan:
     """Decide full or delta, fresh or resumed, and (for a full run) count what there is."""
-    async with credentials.get_client(correlation_prefix) as client:
-        return await plan_pull(hub.get_store(), client, get_entity(entity), **options)
+
+    async def plan() -> PullPlan:
+        async with credentials.get_client(correlation_prefix) as client:
+            return await plan_pull(hub.get_store(), client, get_entity(entity), **options)
+
+    return run_engine(plan)
 
 
 @task(
@@ -179,7 +184,7 @@ async def plan_task(
     cache_policy=NO_CACHE,
     task_run_name="pull-{entity}-partition-{partition}",
 )
-async def pull_partition_task(
+def pull_partition_task(
     credentials: CommercetoolsCredentials,
     run: PullRun,
     entity: str,
@@ -188,12 +193,16 @@ async def pull_partition_task(
     correlation_prefix: str | None,
 ) -> PullCounts:
     """One id range of a full run, page by page, each page committed with its checkpoint."""
-    async with credentials.get_client(correlation_prefix) as client:
-        return await pull_range(client, run, partition, progress)
+
+    async def pull() -> PullCounts:
+        async with credentials.get_client(correlation_prefix) as client:
+            return await pull_range(client, run, partition, progress)
+
+    return run_engine(pull)
 
 
 @task(name="pull-delta", cache_policy=NO_CACHE, task_run_name="pull-{entity}-delta")
-async def pull_delta_task(
+def pull_delta_task(
     credentials: CommercetoolsCredentials,
     run: PullRun,
     entity: str,
@@ -201,10 +210,14 @@ async def pull_delta_task(
     correlation_prefix: str | None,
 ) -> PullCounts:
     """Everything changed since the watermark, each page moving the watermark as it commits."""
-    async with credentials.get_client(correlation_prefix) as client:
-        if run.plan.entity.singleton:
-            return await pull_singleton(client, run, progress)
-        return await pull_delta(client, run, progress)
+
+    async def pull() -> PullCounts:
+        async with credentials.get_client(correlation_prefix) as client:
+            if run.plan.entity.singleton:
+                return await pull_singleton(client, run, progress)
+            return await pull_delta(client, run, progress)
+
+    return run_engine(pull)
 
 
 def resolve_hub(hub: HubDatabase | str | None) -> HubDatabase:

@@ -1,0 +1,32 @@
+"""Run the async engine from the flows' tasks, which are plain functions on purpose.
+
+Prefect 3.9 gives every run of an `async def` task in a worker thread a new API client, and with
+it a new TLS context that loads the CA bundle: ~45 ms before the task's first line against ~5 ms
+for a sync task (measured with an empty task on this machine; bench/RESULTS.md). A sync that
+starts two tasks, or a push that starts twenty, paid that on every run, so the tasks are sync and
+each runs its engine coroutine on an event loop of its own thread. The engine's token provider and
+throttle are shared across event loops, so the tasks still share one budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def run_engine(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run `work()` to completion on a fresh event loop and return its result.
+
+    Called where a loop is already running (a task called from async code), the coroutine runs
+    on a loop of a helper thread instead of failing.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ctsync-engine") as pool:
+        return pool.submit(lambda: asyncio.run(work())).result()

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 from prefect.runtime import flow_run
@@ -238,16 +237,22 @@ def _report(
 
 def _publish(report: PushReport, plan: list[dict[str, Any]]) -> None:
     name = f"push-{report.entity}"
-    create_table_artifact(
-        key=artifact_key(report.project_key, name),
-        table=[report.table_row()],
-        description=f"push of {report.entity} into {report.project_key} from {report.source}",
-    )
+    tables = [
+        {
+            "key": artifact_key(report.project_key, name),
+            "table": [report.table_row()],
+            "description": f"push of {report.entity} into {report.project_key} from "
+            f"{report.source}",
+        }
+    ]
     if report.dry_run:
-        create_table_artifact(
-            key=artifact_key(report.project_key, f"{name}-plan"),
-            table=plan or [{"line": "", "record": "", "operation": "none", "actions": ""}],
-            description=f"Planned creates and updates of {report.entity} (dry run: none written)",
+        tables.append(
+            {
+                "key": artifact_key(report.project_key, f"{name}-plan"),
+                "table": plan or [{"line": "", "record": "", "operation": "none", "actions": ""}],
+                "description": f"Planned creates and updates of {report.entity} (dry run: none "
+                "written)",
+            }
         )
     lines = [f"## push {report.entity}: {report.status}", "", report.summary(), ""]
     lines.append(f"- source: {report.source}")
@@ -270,6 +275,7 @@ def _publish(report: PushReport, plan: list[dict[str, Any]]) -> None:
         first_failures=report.first_failures,
         failed=report.failed,
         payload=report.model_dump(exclude={"first_failures"}),
+        tables=tables,
     )
 
 

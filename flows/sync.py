@@ -12,10 +12,12 @@ import re
 import threading
 import time
 import uuid
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_all
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_progress_artifact,
     create_table_artifact,
@@ -49,7 +51,7 @@ from flows import _parameters as param
 from flows._credentials import resolve_credentials
 from flows._engine import run_engine
 from flows._naming import artifact_key, correlation_prefix_for_run
-from flows._outcome import publish_outcome
+from flows._outcome import in_background, publish_outcome
 from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
 
 Mode = Literal["delta", "full"]
@@ -128,7 +130,13 @@ class SyncFailed(Exception):
 
 
 class _Progress:
-    """The progress artifact of one run, updated from partition threads at most twice a second."""
+    """The progress artifact of one run, updated from partition threads at most twice a second.
+
+    Every artifact call is a round trip to the Prefect API, so none of them is made on a
+    partition's event loop or waited for while pages flow: the artifact is created and updated
+    in the background, one call at a time (an update still in flight makes the next one skip,
+    so they never arrive out of order), and `finish` waits for them before setting 100 %.
+    """
 
     def __init__(self, project_key: str, entity: str, total: int | None) -> None:
         self.total = total
@@ -136,30 +144,50 @@ class _Progress:
         self._lock = threading.Lock()
         self._last_update = 0.0
         what = f"{total} records" if total is not None else "changes since the watermark"
-        self.artifact_id = create_progress_artifact(
+        self._pending: Future[Any] = in_background(
+            create_progress_artifact,
             progress=0.0,
             key=artifact_key(project_key, f"{entity}-progress"),
             description=f"Pulling {entity} of {project_key}: {what}",
         )
+        self._artifact_id: Future[Any] = self._pending
 
     def __call__(self, counts: PullCounts) -> None:
         with self._lock:
             self.done += counts.fetched
             now = time.monotonic()
-            if now - self._last_update < 0.5:
+            if now - self._last_update < 0.5 or not self._pending.done():
                 return
+            if self._artifact_id.exception() is not None:
+                return  # reported by finish
             self._last_update = now
-            percent = self._percent()
-        # Called on a task's event loop; the artifact call is quick and must not be a coroutine.
-        update_progress_artifact(artifact_id=self.artifact_id, progress=percent, _sync=True)  # type: ignore[call-arg]
+            self._pending = in_background(
+                update_progress_artifact,
+                artifact_id=self._artifact_id.result(),
+                progress=self._percent(),
+                _sync=True,
+            )
 
     def _percent(self) -> float:
         if not self.total:
             return 0.0
         return min(99.0, 100.0 * self.done / self.total)
 
-    def finish(self) -> None:
-        update_progress_artifact(artifact_id=self.artifact_id, progress=100.0, _sync=True)  # type: ignore[call-arg]
+    def finish(self) -> Future[Any]:
+        """Set 100 % once the update in flight is done; wait on the returned future."""
+        with self._lock:
+            pending = self._pending
+        wait_all([pending])
+        if pending is not self._artifact_id and pending.exception() is not None:
+            get_run_logger().warning(
+                "A progress update was refused by the Prefect API: %s", pending.exception()
+            )
+        return in_background(
+            update_progress_artifact,
+            artifact_id=self._artifact_id.result(),
+            progress=100.0,
+            _sync=True,
+        )
 
 
 @task(name="plan-pull", cache_policy=NO_CACHE)
@@ -288,12 +316,11 @@ def _report(
 
 
 def _publish(report: SyncReport) -> None:
-    key = artifact_key(report.project_key, report.entity)
-    create_table_artifact(
-        key=key,
-        table=[report.table_row()],
-        description=f"{report.entity} {report.mode} sync of {report.project_key}",
-    )
+    table = {
+        "key": artifact_key(report.project_key, report.entity),
+        "table": [report.table_row()],
+        "description": f"{report.entity} {report.mode} sync of {report.project_key}",
+    }
     lines = [
         f"## {report.entity}: {report.status}",
         "",
@@ -317,6 +344,7 @@ def _publish(report: SyncReport) -> None:
         first_failures=report.first_failures,
         failed=report.failed,
         payload=report.model_dump(exclude={"first_failures"}),
+        tables=[table],
     )
 
 
@@ -423,9 +451,10 @@ def _pull(
         elif error is None:
             error = outcome if isinstance(outcome, BaseException) else RuntimeError(str(outcome))
     deleted = 0
+    finishing: Future[Any] | None = None
     if error is None:
         deleted = finish_pull(run)
-        progress.finish()
+        finishing = progress.finish()
     message = None if error is None else f"{type(error).__name__}: {error}"
     report = _report(plan, counts, deleted, started, message)
     if not dry_run:
@@ -436,6 +465,8 @@ def _pull(
             error=message,
         )
     _publish(report)
+    if finishing is not None:
+        finishing.result()
     if error is not None:
         raise SyncFailed(report.summary(), report)
     return Completed(message=report.summary(), data=report)

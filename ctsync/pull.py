@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 
 from ctsync.client import CommercetoolsClient
 from ctsync.entities import Entity
-from ctsync.hub import HubRecord, HubStore, Watermark
+from ctsync.hub import HubRecord, HubStore, SyncState, Watermark
 from ctsync.paging import (
     DeltaCursor,
     FullCursor,
@@ -129,6 +129,15 @@ class PullPlan:
         }
 
 
+def _delta_start(state: SyncState | None, since: str | None) -> DeltaCursor | None:
+    """Where a delta begins: `since` if given, else the watermark; None means a full run."""
+    if since is not None:
+        return DeltaCursor(since, "", "")
+    if state is not None and state.watermark is not None:
+        return DeltaCursor(state.watermark.last_modified_at, state.watermark.id, "")
+    return None
+
+
 async def server_now(client: CommercetoolsClient) -> datetime:
     """commercetools' clock (from the `Date` header), not ours: settle is measured on it."""
     if client.last_server_date is None:
@@ -161,6 +170,12 @@ async def plan_pull(
     if reset and not dry_run:
         await asyncio.to_thread(hub.reset_state, project_key, entity.name)
     state = None if reset else await asyncio.to_thread(hub.get_state, project_key, entity.name)
+    delta_from = _delta_start(state, since) if mode == "delta" and not entity.singleton else None
+    counted = None
+    if delta_from is None and not entity.singleton:
+        # A full read counts first; the count's Date header is the server clock, so planning a
+        # full run costs one round trip, not two.
+        counted = await client.query(entity.endpoint, limit=1, with_total=True, where=where)
     now = await server_now(client)
     plan = PullPlan(
         project_key=project_key,
@@ -177,21 +192,14 @@ async def plan_pull(
     if entity.singleton:
         plan.mode = "full"
         return _planned(plan, client)
+    if delta_from is not None:
+        until = iso(now - timedelta(seconds=settle_seconds))
+        plan.delta = DeltaCursor(delta_from.last_modified_at, delta_from.after_id, until)
+        return _planned(plan, client)
     if mode == "delta":
-        watermark = state.watermark if state else None
-        if since is not None:
-            start = DeltaCursor(since, "", "")
-        elif watermark is not None:
-            start = DeltaCursor(watermark.last_modified_at, watermark.id, "")
-        else:
-            plan.mode = "full"
-            plan.notes.append("no watermark yet: initial full load")
-            start = None
-        if start is not None:
-            until = iso(now - timedelta(seconds=settle_seconds))
-            plan.delta = DeltaCursor(start.last_modified_at, start.after_id, until)
-            return _planned(plan, client)
-    counted = await client.query(entity.endpoint, limit=1, with_total=True, where=where)
+        plan.mode = "full"
+        plan.notes.append("no watermark yet: initial full load")
+    assert counted is not None
     plan.total = counted.total
     cursor = state.cursor if state else None
     if (
@@ -240,6 +248,8 @@ class PullRun:
     def __init__(self, hub: HubStore, plan: PullPlan) -> None:
         self.hub = hub
         self.plan = plan
+        self.seen = 0
+        """Distinct records this process committed for the run (pages never overlap)."""
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -307,6 +317,7 @@ class PullRun:
                     dead_letters=dead,
                     **state,
                 )
+                self.seen += upserted.inserted + upserted.updated + upserted.unchanged
         counts.inserted, counts.updated, counts.unchanged = (
             upserted.inserted,
             upserted.updated,
@@ -402,6 +413,18 @@ async def pull_singleton(
     return counts
 
 
+def _saw_everything(run: PullRun) -> bool:
+    """True when every stored record of the entity was committed by this run: then nothing is
+    left to mark deleted, and a count over the primary key (~3 ms for 20 000 records) spares the
+    marking UPDATE, which reads every row (~50 ms). A resumed run did not commit its first pages
+    in this process, so it always marks."""
+    plan = run.plan
+    if plan.resumed:
+        return False
+    stored = run.hub.count_records(plan.project_key, plan.entity.name, include_deleted=True)
+    return stored == run.seen
+
+
 def finish_pull(run: PullRun) -> int:
     """Close a complete full run: mark what commercetools no longer has, set the watermark.
 
@@ -413,7 +436,7 @@ def finish_pull(run: PullRun) -> int:
     if plan.dry_run or plan.mode != "full" or plan.entity.singleton:
         return 0
     deleted = 0
-    if plan.where is None:
+    if plan.where is None and not _saw_everything(run):
         deleted = hub.mark_unseen_deleted(plan.project_key, plan.entity.name, plan.run_token)
     started = datetime.fromisoformat(plan.started_at.replace("Z", "+00:00"))
     watermark = Watermark(iso(started - timedelta(seconds=plan.settle_seconds)), "")

@@ -267,6 +267,47 @@ const keysetBound = (clauses, where, vars) => {
 	return null;
 };
 
+// --- lookups by value -------------------------------------------------------------------------
+// `key in ("a", "b", …)`, `email = "x"` and the like on a top-level field (how a push finds the
+// records its drafts name) are answered from the resources whose field holds one of those values,
+// found with a Set lookup per resource, instead of the mock's predicate on every stored resource
+// (~250 ms for 100 keys among 20 000 customers, a query commercetools answers from an index). The
+// values are compared without case, so the candidates include whatever the mock would match; the
+// full predicate is still evaluated on them, so the answer is the same.
+
+const FIELD_IN = /^([A-Za-z][A-Za-z0-9]*)\s+in\s*\((.*)\)$/s;
+const FIELD_EQ = /^([A-Za-z][A-Za-z0-9]*)\s*=\s*("(?:[^"\\]|\\.)*")$/s;
+const STRING_LITERAL = /"((?:[^"\\]|\\.)*)"/g;
+const LITERAL_LIST = /^\s*"(?:[^"\\]|\\.)*"(?:\s*,\s*"(?:[^"\\]|\\.)*")*\s*$/s;
+
+/** `{ field, values }` when a conjunct of `where` limits the answer to listed values, or null. */
+const valueLookup = (where) => {
+	if (!where?.length) return null;
+	for (const part of where.flatMap(conjuncts)) {
+		const m = FIELD_IN.exec(part) ?? FIELD_EQ.exec(part);
+		if (!m || !LITERAL_LIST.test(m[2])) continue;
+		const values = new Set();
+		for (const v of m[2].matchAll(STRING_LITERAL)) {
+			values.add(v[1].replace(/\\(.)/g, "$1").toLowerCase());
+		}
+		return { field: m[1], values };
+	}
+	return null;
+};
+
+/** Order resources by parsed sort clauses, as the sorted views are ordered. */
+const sortResources = (resources, clauses) => {
+	const decorated = resources.map((v) => ({ v, k: clauses.map((c) => resolvePath(v, c.path)) }));
+	decorated.sort((a, b) => {
+		for (let i = 0; i < clauses.length; i++) {
+			const result = compareValues(a.k[i], b.k[i]);
+			if (result !== 0) return clauses[i].desc ? -result : result;
+		}
+		return 0;
+	});
+	return decorated.map((d) => d.v);
+};
+
 function* sortedFrom(sorted, before) {
 	let lo = 0;
 	let hi = sorted.length;
@@ -367,18 +408,7 @@ class SandboxStorage extends InMemoryStorage {
 		const hit = this._sortCache.get(cacheKey);
 		if (hit && hit.gen === gen && hit.size === map.size) return hit.items;
 
-		const decorated = [];
-		for (const v of map.values()) {
-			decorated.push({ v, k: clauses.map((c) => resolvePath(v, c.path)) });
-		}
-		decorated.sort((a, b) => {
-			for (let i = 0; i < clauses.length; i++) {
-				const result = compareValues(a.k[i], b.k[i]);
-				if (result !== 0) return clauses[i].desc ? -result : result;
-			}
-			return 0;
-		});
-		const items = decorated.map((d) => d.v);
+		const items = sortResources([...map.values()], clauses);
 		if (this._sortCache.size >= 64) this._sortCache.delete(this._sortCache.keys().next().value);
 		this._sortCache.set(cacheKey, { gen, size: map.size, items });
 		return items;
@@ -398,7 +428,16 @@ class SandboxStorage extends InMemoryStorage {
 		}
 		const where = asArray(params.where);
 		let source = map.values();
-		if (clauses.length) {
+		const lookup = valueLookup(where);
+		if (lookup) {
+			const { field, values } = lookup;
+			const found = [];
+			for (const resource of map.values()) {
+				const value = resource[field];
+				if (typeof value === "string" && values.has(value.toLowerCase())) found.push(resource);
+			}
+			source = clauses.length ? sortResources(found, clauses) : found;
+		} else if (clauses.length) {
 			const sorted = this._sorted(projectKey, typeId, map, clauses);
 			const before = keysetBound(clauses, where, vars);
 			source = before ? sortedFrom(sorted, before) : sorted;

@@ -193,3 +193,44 @@ def test_fast_path_answers_like_the_mock_handler(sandbox: Sandbox) -> None:
                 reference = slow_api.get(path, params=params)
                 assert fast.status_code == reference.status_code, (path, params)
                 assert fast.json() == reference.json(), (path, params)
+
+
+def test_lookups_by_value_answer_like_the_mock_predicates(sandbox: Sandbox) -> None:
+    """`key in (…)`, `email = …` and the like are narrowed by value before the predicate (the
+    push's lookups): every shape, combined or not, must find exactly what the mock's own
+    predicates find, in the requested order (the mock pages before it sorts, so its order is
+    not the reference)."""
+    with sandbox.client() as api:
+        customers = api.get("/customers", params={"limit": 40, "sort": "id asc"}).json()["results"]
+    keys = [c["key"] for c in customers if c.get("key")][:12]
+    listed = ", ".join(f'"{k}"' for k in keys)
+    queries: list[tuple[dict[str, Any], str]] = [
+        ({"where": f"key in ({listed})", "sort": "id asc"}, "id"),
+        ({"where": [f"key in ({listed})", f'id > "{customers[5]["id"]}"'], "sort": "id asc"}, "id"),
+        ({"where": f"key in ({listed}) and email is defined", "sort": "key desc"}, "-key"),
+        ({"where": f'key = "{keys[3]}"'}, ""),
+        ({"where": f'key in ({listed}) or email = "{customers[30]["email"]}"'}, ""),
+        ({"where": f'key in ("{keys[0]}", "no-such-key")', "withTotal": "true"}, ""),
+        ({"where": 'key in ("a" "b")'}, ""),
+        ({"where": f'email in ("{customers[7]["email"]}", "{customers[8]["email"]}")'}, ""),
+        ({"where": f'email = "{customers[9]["email"].upper()}"'}, ""),
+        ({"where": f'id in ("{customers[1]["id"]}")', "sort": "id asc"}, "id"),
+        ({"where": f'firstName = "{customers[2].get("firstName", "")}"'}, ""),
+    ]
+    with Sandbox(env={"SANDBOX_QUERY_MODE": "mock"}) as reference_sandbox:
+        with sandbox.client() as fast_api, reference_sandbox.client() as mock_api:
+            for params, order in queries:
+                params = {**params, "limit": 500}
+                fast = fast_api.get("/customers", params=params)
+                reference = mock_api.get("/customers", params=params)
+                assert fast.status_code == reference.status_code, params
+                if fast.status_code != 200:
+                    continue
+                got, want = fast.json(), reference.json()
+                assert (got["count"], got.get("total")) == (want["count"], want.get("total"))
+                by_id = sorted(got["results"], key=lambda r: r["id"])
+                assert by_id == sorted(want["results"], key=lambda r: r["id"]), params
+                if order:
+                    field = order.lstrip("-")
+                    values = [r[field] for r in got["results"]]
+                    assert values == sorted(values, reverse=order.startswith("-")), params

@@ -114,6 +114,22 @@ def ceiling_rows(result: pull.PullResult) -> list[str]:
     ]
 
 
+def goal_c_cores(result: pull.PullResult) -> list[str]:
+    """What 5 x (a) would cost in CPU at (c)'s own measured cost per record, against nproc."""
+    f = result.figures
+    target = 5 * f["a rate"].median
+    per_record = {p: f[f"c cpu {p}"].median / 1000 for p in ("python", "sandbox", "prefect_server")}
+    needed = {p: target * seconds for p, seconds in per_record.items()}
+    return [
+        f"Goal (c) in CPU: 5 x (a) = {target:,.0f} records/s. At (c)'s measured CPU per record, "
+        f"that needs {needed['python']:.2f} cores of Python (the flow's process), "
+        f"{needed['sandbox']:.2f} of node and {needed['prefect_server']:.2f} of the Prefect "
+        f"server: {sum(needed.values()):.2f} cores, on a machine with "
+        f"{len(os.sched_getaffinity(0))}. One Python process (the GIL) gives at most one.",
+        "",
+    ]
+
+
 def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any) -> None:
     """RESULTS.md from whatever measures ran."""
     out = [
@@ -165,6 +181,7 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
         ]
         body += table(PULL_HEADER, pull_rows(r))
         body += ceiling_rows(r)
+        body += goal_c_cores(r)
 
     if "nolatency" in sections:
         r = sections["nolatency"]

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 _lock = threading.Lock()
 _depth = 0
+_froze = False
 
 
 @contextmanager
@@ -25,17 +26,22 @@ def frozen_heap() -> Iterator[None]:
     """Freeze the heap for the duration of the block; nested and concurrent uses share one freeze.
 
     The first block to enter freezes and the last to leave unfreezes, so flows running side by
-    side in threads (`sync_all`) never unfreeze under one another.
+    side in threads (`sync_all`) never unfreeze under one another. A process that froze its heap
+    itself (a pre-forking server does, for copy-on-write) is left as it is: unfreezing would
+    undo its freeze.
     """
-    global _depth
+    global _depth, _froze
     with _lock:
         if _depth == 0:
-            gc.freeze()
+            _froze = gc.get_freeze_count() == 0
+            if _froze:
+                gc.freeze()
         _depth += 1
     try:
         yield
     finally:
         with _lock:
             _depth -= 1
-            if _depth == 0:
+            if _depth == 0 and _froze:
                 gc.unfreeze()
+                _froze = False

@@ -59,3 +59,14 @@ def test_works_as_a_decorator_for_flow_bodies() -> None:
         return gc.get_freeze_count()
 
     assert body() > 0 and gc.get_freeze_count() == 0
+
+
+def test_a_heap_the_process_froze_itself_stays_frozen() -> None:
+    gc.freeze()
+    try:
+        theirs = gc.get_freeze_count()
+        with frozen_heap():
+            assert gc.get_freeze_count() == theirs
+        assert gc.get_freeze_count() == theirs  # not unfrozen under them
+    finally:
+        gc.unfreeze()

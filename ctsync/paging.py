@@ -116,10 +116,14 @@ def _check_order(results: list[dict[str, Any]], key: Callable[[dict[str, Any]], 
 
 
 async def _read_keyset(
-    fetch: Callable[[C, Callable[[], None]], Awaitable[QueryPage]],
+    query: Query,
+    endpoint: str,
     cursor: C,
     *,
     page_size: int,
+    where: str | None,
+    sort: tuple[str, ...],
+    predicates: Callable[[C, str | None], tuple[list[str], dict[str, str]]],
     order: Callable[[dict[str, Any]], Any],
     advance: Callable[[C, dict[str, Any]], C],
 ) -> AsyncIterator[tuple[Page, C]]:
@@ -129,6 +133,18 @@ async def _read_keyset(
     typically writes page n in a thread that holds the GIL for tens of milliseconds, and a request
     not yet sent by then would wait for it instead of overlapping with it.
     """
+
+    async def fetch(at: C, on_sent: Callable[[], None]) -> QueryPage:
+        where_at, variables = predicates(at, where)
+        return await query(
+            endpoint,
+            where=where_at,
+            sort=sort,
+            limit=page_size,
+            variables=variables,
+            on_sent=on_sent,
+        )
+
     pending: asyncio.Task[QueryPage] | None = asyncio.ensure_future(fetch(cursor, _ignore))
     try:
         while pending is not None:
@@ -169,22 +185,14 @@ def read_full(
     where: str | None = None,
 ) -> AsyncIterator[tuple[Page, FullCursor]]:
     """Pages of one id range in id order, each with the cursor that resumes after it."""
-
-    async def fetch(at: FullCursor, on_sent: Callable[[], None]) -> QueryPage:
-        predicates, variables = full_query(at, where)
-        return await query(
-            endpoint,
-            where=predicates,
-            sort=FULL_SORT,
-            limit=page_size,
-            variables=variables,
-            on_sent=on_sent,
-        )
-
     return _read_keyset(
-        fetch,
+        query,
+        endpoint,
         cursor,
         page_size=page_size,
+        where=where,
+        sort=FULL_SORT,
+        predicates=full_query,
         order=lambda r: r["id"],
         advance=lambda at, tail: FullCursor(at.range, tail["id"]),
     )
@@ -199,22 +207,14 @@ def read_delta(
     where: str | None = None,
 ) -> AsyncIterator[tuple[Page, DeltaCursor]]:
     """Pages changed after the cursor and up to `until`, in (lastModifiedAt, id) order."""
-
-    async def fetch(at: DeltaCursor, on_sent: Callable[[], None]) -> QueryPage:
-        predicates, variables = delta_query(at, where)
-        return await query(
-            endpoint,
-            where=predicates,
-            sort=DELTA_SORT,
-            limit=page_size,
-            variables=variables,
-            on_sent=on_sent,
-        )
-
     return _read_keyset(
-        fetch,
+        query,
+        endpoint,
         cursor,
         page_size=page_size,
+        where=where,
+        sort=DELTA_SORT,
+        predicates=delta_query,
         order=lambda r: (r["lastModifiedAt"], r["id"]),
         advance=lambda at, tail: DeltaCursor(tail["lastModifiedAt"], tail["id"], at.until),
     )

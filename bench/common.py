@@ -12,11 +12,13 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from blocks import CommercetoolsCredentials
 from sandbox import SANDBOX_DIR, Sandbox
@@ -128,6 +130,15 @@ def credentials(
         scope=sandbox.scope,
         **extra,
     )
+
+
+def prefect_heartbeats(on: bool) -> AbstractContextManager[Any]:
+    """Prefect's flow-run heartbeats as they are (`on`) or off for the block. Prefect 3.9's sync
+    engine joins its heartbeat thread at a run's end, which sleeps in whole seconds: measured
+    both ways so that Prefect's wait and ours are told apart."""
+    if on:
+        return nullcontext()
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

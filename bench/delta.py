@@ -10,9 +10,8 @@ import tempfile
 import time
 
 from prefect import flow
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-from bench.common import Figures, credentials
+from bench.common import Figures, credentials, prefect_heartbeats
 from blocks import HubDatabase
 from flows.sync import sync_customers
 from sandbox import Sandbox
@@ -38,7 +37,7 @@ def measure(sandbox: Sandbox, customers: int, runs: int) -> tuple[Figures, dict[
             started = time.perf_counter()
             empty_flow()
             figures["empty flow wall"].add(time.perf_counter() - started)
-            with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            with prefect_heartbeats(False):
                 started = time.perf_counter()
                 empty_flow()
                 figures["empty flow wall, heartbeats off"].add(time.perf_counter() - started)

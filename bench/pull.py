@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-from bench.common import CpuMeter, Figures, credentials
+from bench.common import CpuMeter, Figures, credentials, prefect_heartbeats
 from blocks import HubDatabase
 from ctsync.paging import id_partitions
 from flows.sync import sync_customers
@@ -51,13 +50,10 @@ def baseline(sandbox: Sandbox) -> int:
 def sync_full(sandbox: Sandbox, partitions: int, expected: int, heartbeats: bool = True) -> float:
     """One `sync_customers` full run into a fresh SQLite hub; returns the flow body's rate.
 
-    `heartbeats=False` turns Prefect's flow-run heartbeats off for this run: Prefect 3.9's sync
-    engine joins its heartbeat thread at exit, and that thread sleeps in whole seconds, so every
-    run with heartbeats on ends 0 to 1 s after its body did (an empty flow: ~1.1 s against
-    ~0.13 s). Measured both ways so that Prefect's wait and ours are told apart.
+    With Prefect's heartbeats on, every run ends 0 to 1 s after its body did (an empty flow:
+    ~1.1 s against ~0.13 s); see `prefect_heartbeats`.
     """
-    updates = {} if heartbeats else {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-    with tempfile.TemporaryDirectory() as folder, temporary_settings(updates=updates):
+    with tempfile.TemporaryDirectory() as folder, prefect_heartbeats(heartbeats):
         hub = HubDatabase(url=f"sqlite:///{folder}/hub.db")
         report = sync_customers(credentials(sandbox), hub=hub, mode="full", partitions=partitions)
         hub.get_store().close()

@@ -169,7 +169,9 @@ const parseSort = (sort) => {
 // evaluated on what follows, so this only skips resources that cannot match.
 
 const STRING_FIELDS = new Set(["id", "key", "createdAt", "lastModifiedAt"]);
-const VALUE = String.raw`(?:"((?:[^"\\]|\\.)*)"|:([-_A-Za-z0-9]+))`;
+/** The inside of a double-quoted predicate literal (backslash escapes allowed). */
+const LITERAL_BODY = String.raw`(?:[^"\\]|\\.)*`;
+const VALUE = String.raw`(?:"(${LITERAL_BODY})"|:([-_A-Za-z0-9]+))`;
 const ID_BOUND = new RegExp(String.raw`^id\s*(>=?)\s*${VALUE}$`, "i");
 const DELTA_BOUND = new RegExp(
 	String.raw`^\(\s*([A-Za-z]+)\s*>\s*${VALUE}\s*\)\s+or\s+\(\s*([A-Za-z]+)\s*=\s*${VALUE}\s+and\s+id\s*>\s*${VALUE}\s*\)$`,
@@ -276,9 +278,12 @@ const keysetBound = (clauses, where, vars) => {
 // full predicate is still evaluated on them, so the answer is the same.
 
 const FIELD_IN = /^([A-Za-z][A-Za-z0-9]*)\s+in\s*\((.*)\)$/s;
-const FIELD_EQ = /^([A-Za-z][A-Za-z0-9]*)\s*=\s*("(?:[^"\\]|\\.)*")$/s;
-const STRING_LITERAL = /"((?:[^"\\]|\\.)*)"/g;
-const LITERAL_LIST = /^\s*"(?:[^"\\]|\\.)*"(?:\s*,\s*"(?:[^"\\]|\\.)*")*\s*$/s;
+const FIELD_EQ = new RegExp(String.raw`^([A-Za-z][A-Za-z0-9]*)\s*=\s*("${LITERAL_BODY}")$`, "s");
+const STRING_LITERAL = new RegExp(`"(${LITERAL_BODY})"`, "g");
+const LITERAL_LIST = new RegExp(
+	String.raw`^\s*"${LITERAL_BODY}"(?:\s*,\s*"${LITERAL_BODY}")*\s*$`,
+	"s",
+);
 
 /** `{ field, values }` when a conjunct of `where` limits the answer to listed values, or null. */
 const valueLookup = (where) => {
@@ -288,7 +293,7 @@ const valueLookup = (where) => {
 		if (!m || !LITERAL_LIST.test(m[2])) continue;
 		const values = new Set();
 		for (const v of m[2].matchAll(STRING_LITERAL)) {
-			values.add(v[1].replace(/\\(.)/g, "$1").toLowerCase());
+			values.add(valueOf(v[1]).toLowerCase());
 		}
 		return { field: m[1], values };
 	}

@@ -11,9 +11,14 @@ throttle are shared across event loops, so the tasks still share one budget.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from blocks import CommercetoolsCredentials
+    from ctsync.client import CommercetoolsClient
+    from ctsync.config import RetrySettings
 
 T = TypeVar("T")
 
@@ -30,3 +35,20 @@ def run_engine(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(work())
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ctsync-engine") as pool:
         return pool.submit(lambda: asyncio.run(work())).result()
+
+
+def run_with_client(
+    credentials: CommercetoolsCredentials,
+    correlation_prefix: str | None,
+    work: Callable[[CommercetoolsClient], Awaitable[T]],
+    *,
+    retry: RetrySettings | None = None,
+) -> T:
+    """`work(client)` with a client of the block (its process-wide token and throttle), run to
+    completion by `run_engine`; the client is closed whatever happens."""
+
+    async def main() -> T:
+        async with credentials.get_client(correlation_prefix, retry=retry) as client:
+            return await work(client)
+
+    return run_engine(main)

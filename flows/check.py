@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from blocks import CommercetoolsCredentials
 from ctsync.auth import AccessToken
+from ctsync.client import CommercetoolsClient
 from ctsync.config import RetrySettings
 from ctsync.errors import (
     AuthenticationError,
@@ -24,7 +25,7 @@ from ctsync.errors import (
 )
 from flows import _parameters as param
 from flows._credentials import resolve_credentials
-from flows._engine import run_engine
+from flows._engine import run_with_client
 from flows._naming import artifact_key, correlation_prefix_for_run
 from flows._tags import TAG, project_tag, tag_flow_run
 
@@ -92,11 +93,12 @@ def read_project(
     started = time.perf_counter()
     settings = credentials.connection_settings()
 
-    async def read() -> tuple[AccessToken, dict[str, Any], int]:
-        async with credentials.get_client(correlation_prefix, retry=QUICK_RETRY) as client:
-            return await client.token(), await client.get_project(), client.stats.calls
+    async def read(client: CommercetoolsClient) -> tuple[AccessToken, dict[str, Any], int]:
+        return await client.token(), await client.get_project(), client.stats.calls
 
-    token, project, calls = run_engine(read)
+    token, project, calls = run_with_client(
+        credentials, correlation_prefix, read, retry=QUICK_RETRY
+    )
     name = project.get("name")
     return ConnectionReport(
         project_key=str(project.get("key", settings.project_key)),

@@ -37,7 +37,7 @@ from ctsync.push import (
     push_batch,
 )
 from flows._credentials import resolve_credentials
-from flows._engine import run_engine
+from flows._engine import run_with_client
 from flows._naming import artifact_key, correlation_prefix_for_run
 from flows._outcome import publish_outcome
 from flows._parameters import (
@@ -131,12 +131,11 @@ def push_batch_task(
     correlation_prefix: str | None,
 ) -> PushCounts:
     """One batch: references, current resources, then creates and updates at once."""
-
-    async def push() -> PushCounts:
-        async with credentials.get_client(correlation_prefix) as client:
-            return await push_batch(client, PUSH_ENTITIES[entity], rows, cache, **options)
-
-    return run_engine(push)
+    return run_with_client(
+        credentials,
+        correlation_prefix,
+        lambda client: push_batch(client, PUSH_ENTITIES[entity], rows, cache, **options),
+    )
 
 
 def draft_fields(entity: PushEntity[Any]) -> set[str]:

@@ -49,7 +49,7 @@ from ctsync.pull import (
 )
 from flows import _parameters as param
 from flows._credentials import resolve_credentials
-from flows._engine import run_engine
+from flows._engine import run_with_client
 from flows._naming import artifact_key, correlation_prefix_for_run
 from flows._outcome import in_background, publish_outcome
 from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
@@ -199,12 +199,11 @@ def plan_task(
     correlation_prefix: str | None,
 ) -> PullPlan:
     """Decide full or delta, fresh or resumed, and (for a full run) count what there is."""
-
-    async def plan() -> PullPlan:
-        async with credentials.get_client(correlation_prefix) as client:
-            return await plan_pull(hub.get_store(), client, get_entity(entity), **options)
-
-    return run_engine(plan)
+    return run_with_client(
+        credentials,
+        correlation_prefix,
+        lambda client: plan_pull(hub.get_store(), client, get_entity(entity), **options),
+    )
 
 
 @task(
@@ -221,12 +220,11 @@ def pull_partition_task(
     correlation_prefix: str | None,
 ) -> PullCounts:
     """One id range of a full run, page by page, each page committed with its checkpoint."""
-
-    async def pull() -> PullCounts:
-        async with credentials.get_client(correlation_prefix) as client:
-            return await pull_range(client, run, partition, progress)
-
-    return run_engine(pull)
+    return run_with_client(
+        credentials,
+        correlation_prefix,
+        lambda client: pull_range(client, run, partition, progress),
+    )
 
 
 @task(name="pull-delta", cache_policy=NO_CACHE, task_run_name="pull-{entity}-delta")
@@ -238,14 +236,10 @@ def pull_delta_task(
     correlation_prefix: str | None,
 ) -> PullCounts:
     """Everything changed since the watermark, each page moving the watermark as it commits."""
-
-    async def pull() -> PullCounts:
-        async with credentials.get_client(correlation_prefix) as client:
-            if run.plan.entity.singleton:
-                return await pull_singleton(client, run, progress)
-            return await pull_delta(client, run, progress)
-
-    return run_engine(pull)
+    pull = pull_singleton if run.plan.entity.singleton else pull_delta
+    return run_with_client(
+        credentials, correlation_prefix, lambda client: pull(client, run, progress)
+    )
 
 
 def resolve_hub(hub: HubDatabase | str | None) -> HubDatabase:

@@ -8,6 +8,8 @@ import pytest
 from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
+from sandbox import Sandbox
+
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_server() -> Iterator[None]:
@@ -15,3 +17,11 @@ def prefect_server() -> Iterator[None]:
     with temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}):
         with prefect_test_harness(server_startup_timeout=60):
             yield
+
+
+@pytest.fixture(scope="module")
+def private_sandbox() -> Iterator[Sandbox]:
+    """An empty sandbox of the test module's own, which its tests may change at will (each loads
+    or resets what it needs); one per module, so modules never see each other's data."""
+    with Sandbox(seed=None) as sandbox:
+        yield sandbox

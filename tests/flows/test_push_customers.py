@@ -39,12 +39,6 @@ ADA: dict[str, Any] = {
 BOB: dict[str, Any] = {"email": "bob@example.com", "firstName": "Bob"}
 
 
-@pytest.fixture(scope="module")
-def private_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(seed=None) as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
 def blank(private_sandbox: Sandbox) -> Iterator[Sandbox]:
     private_sandbox.reset({"customer-group": [GROUP_VIP]})

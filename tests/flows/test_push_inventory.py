@@ -25,12 +25,6 @@ CHANGED: list[dict[str, Any]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def private_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(seed=None) as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
 def blank(private_sandbox: Sandbox) -> Iterator[Sandbox]:
     private_sandbox.reset({"channel": [CHANNEL_EU]})

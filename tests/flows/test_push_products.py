@@ -55,12 +55,6 @@ CHANGED = (
 )
 
 
-@pytest.fixture(scope="module")
-def private_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(seed=None) as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
 def blank(private_sandbox: Sandbox) -> Iterator[Sandbox]:
     private_sandbox.reset(SEED)

@@ -30,12 +30,6 @@ def customer(n: int) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module")
-def private_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(seed=None) as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
 def seeded(private_sandbox: Sandbox) -> Iterator[Sandbox]:
     private_sandbox.reset({"customer": [customer(n) for n in range(1, 6)]})

@@ -61,13 +61,6 @@ def hub_documents(hub: HubDatabase, project: str, entity: str) -> dict[str, dict
     return {r.id: r.document for r in store.iter_records(project, entity)}
 
 
-@pytest.fixture(scope="module")
-def private_sandbox() -> Iterator[Sandbox]:
-    """A sandbox these tests may change at will; each test loads what it needs."""
-    with Sandbox(seed=None) as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
 def blank(private_sandbox: Sandbox) -> Iterator[Sandbox]:
     private_sandbox.reset()

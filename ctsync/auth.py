@@ -19,7 +19,7 @@ import httpx
 from pydantic import SecretStr
 
 from ctsync.config import RetrySettings
-from ctsync.errors import AuthenticationError, CommercetoolsError, ConnectionFailed
+from ctsync.errors import AuthenticationError, ConnectionFailed
 from ctsync.retries import RequestStats, RetryableResponse, is_retryable_status, retrying
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (httpx.TimeoutException, httpx.TransportError)
@@ -151,7 +151,7 @@ class TokenProvider:
         basic = httpx.BasicAuth(self.client_id, self._client_secret.get_secret_value())
         data = {"grant_type": "client_credentials", "scope": self.scope}
         policy = retrying(
-            self._retry,
+            retry,
             stats,
             transient=TRANSIENT_ERRORS,
             sleep=sleep or asyncio.sleep,  # type: ignore[arg-type]
@@ -268,9 +268,4 @@ class BearerTokenAuth(httpx.Auth):
             yield request
 
 
-__all__ = [
-    "AccessToken",
-    "BearerTokenAuth",
-    "CommercetoolsError",
-    "TokenProvider",
-]
+__all__ = ["AccessToken", "BearerTokenAuth", "TokenProvider"]

@@ -135,6 +135,27 @@ def test_single_refresh_shared_by_callers_on_different_event_loops(settings) -> 
     assert len(minted) == 1
 
 
+async def test_a_client_retry_policy_also_bounds_its_token_mint(api, settings, no_sleep) -> None:
+    """check_connection's quick retry must apply to the mint too, not only to API calls: the
+    process-wide token provider was built with the block's (patient) policy."""
+    api["token"].mock(return_value=httpx.Response(503))
+    provider = TokenProvider(
+        settings.token_url,
+        settings.client_id,
+        settings.client_secret,
+        settings.scope,
+        retry=RetrySettings(max_attempts=6, initial_backoff=0, max_backoff=0, jitter=0),
+    )
+    quick = RetrySettings(max_attempts=2, initial_backoff=0, max_backoff=0, jitter=0)
+    client = make_client(
+        settings.model_copy(update={"retry": quick}), sleep=no_sleep, token_provider=provider
+    )
+    async with client:
+        with pytest.raises(AuthenticationError, match="kept answering HTTP 503"):
+            await client.get_project()
+    assert api["token"].call_count == 2
+
+
 async def test_401_remints_once_and_resends(api, settings) -> None:
     api["token"].mock(
         side_effect=[

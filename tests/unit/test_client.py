@@ -103,10 +103,12 @@ async def test_token_is_refreshed_before_it_expires(api, settings) -> None:
 def test_single_refresh_shared_by_callers_on_different_event_loops(settings) -> None:
     """Tasks on Prefect worker threads each have their own loop; they still share one mint."""
     release = threading.Event()
+    minting = threading.Event()
     minted: list[int] = []
 
     def slow_token(request: httpx.Request) -> httpx.Response:
         minted.append(1)
+        minting.set()
         release.wait(5)
         return httpx.Response(200, json=token_body("shared"))
 
@@ -126,8 +128,7 @@ def test_single_refresh_shared_by_callers_on_different_event_loops(settings) -> 
         threads = [threading.Thread(target=asyncio.run, args=(one(),)) for _ in range(4)]
         for t in threads:
             t.start()
-        while not minted:
-            pass
+        assert minting.wait(5)
         threading.Timer(0.2, release.set).start()
         for t in threads:
             t.join(10)

@@ -14,6 +14,7 @@ import re
 import ssl
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -111,15 +112,72 @@ class ThrottledTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+def check_page_size(name: str, value: int, what: str = "records per page") -> int:
+    """`value` when commercetools serves that many per request, else a ValueError naming `name`.
+
+    The one check behind the flows' `page_size` and `batch_size` and the client's `limit`.
+    """
+    if not 1 <= value <= MAX_PAGE_SIZE:
+        raise ValueError(
+            f"{name} is {value}: use 1 to {MAX_PAGE_SIZE} {what} "
+            f"(commercetools pages hold at most {MAX_PAGE_SIZE})"
+        )
+    return value
+
+
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
-    """One TLS context per process: loading the CA bundle costs ~20 ms per client otherwise."""
+    """One TLS context per process: otherwise every client would load and parse the CA bundle."""
     return httpx.create_ssl_context()
 
 
 def correlation_prefix(text: str) -> str:
     """commercetools accepts letters, digits, '-' and '_' in correlation ids."""
     return _CORRELATION_SAFE.sub("-", text)[:100] or "prefect-commercetools"
+
+
+@dataclass
+class _Call:
+    """One request and its attempts, for the errors that name it."""
+
+    method: str
+    path: str
+    correlation_id: str
+    attempts: int = 0
+
+    @property
+    def context(self) -> dict[str, str]:
+        return {
+            "correlation_id": self.correlation_id,
+            "method": self.method,
+            "path": "/" + self.path,
+        }
+
+    def gave_up(self, last: RetryableResponse) -> ServiceUnavailable:
+        error = error_from_response(last.status, last.body, **self.context)
+        return ServiceUnavailable(
+            f"{error.message} (gave up after {self.attempts} attempts)",
+            attempts=self.attempts,
+            status=last.status,
+            code=error.code,
+            errors=error.errors,
+            **self.context,
+        )
+
+    def unreachable(
+        self, last: httpx.TransportError, settings: ConnectionSettings
+    ) -> ConnectionFailed:
+        if isinstance(last, httpx.TimeoutException):
+            reason = (
+                f"no answer within {settings.timeout_seconds:g}s from {settings.api_origin} "
+                f"({type(last).__name__}, gave up after {self.attempts} attempts)"
+            )
+        else:
+            reason = (
+                f"cannot reach {settings.api_origin} ({type(last).__name__}: {last}; gave up "
+                f"after {self.attempts} attempts): check API URL and the network"
+            )
+        return ConnectionFailed(reason, attempts=self.attempts, **self.context)
 
 
 class CommercetoolsClient:
@@ -238,63 +296,10 @@ class CommercetoolsClient:
 
         `on_sent` is called once the request has gone out (each attempt), before the answer.
         """
-        http = self._open()
-        extensions = {"trace": _sent_tracer(on_sent)} if on_sent is not None else None
-        method = method.upper()
-        correlation_id = self.new_correlation_id()
-        headers = {"X-Correlation-ID": correlation_id}
-        url = self.url(path)
-        error_context = {"correlation_id": correlation_id, "method": method, "path": "/" + path}
-        policy = retrying(
-            self.settings.retry, self.stats, transient=TRANSIENT_ERRORS, sleep=self._sleep
-        )
-        attempts = 0
-        try:
-            async for attempt in policy:
-                with attempt:
-                    attempts += 1
-                    response = await http.request(
-                        method,
-                        url,
-                        params=params,
-                        json=json,
-                        headers=headers,
-                        extensions=extensions,
-                    )
-                    self._note_server_date(response)
-                    if is_retryable_status(response.status_code, method):
-                        raise RetryableResponse(
-                            response.status_code,
-                            _body(response),
-                            parse_retry_after(response.headers.get("Retry-After")),
-                        )
-        except RetryableResponse as exc:
-            error = error_from_response(exc.status, exc.body, **error_context)
-            raise ServiceUnavailable(
-                f"{error.message} (gave up after {attempts} attempts)",
-                attempts=attempts,
-                status=exc.status,
-                code=error.code,
-                errors=error.errors,
-                **error_context,
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise ConnectionFailed(
-                f"no answer within {self.settings.timeout_seconds:g}s from "
-                f"{self.settings.api_origin} "
-                f"({type(exc).__name__}, gave up after {attempts} attempts)",
-                attempts=attempts,
-                **error_context,
-            ) from None
-        except httpx.TransportError as exc:
-            raise ConnectionFailed(
-                f"cannot reach {self.settings.api_origin} ({type(exc).__name__}: {exc}; gave up "
-                f"after {attempts} attempts): check API URL and the network",
-                attempts=attempts,
-                **error_context,
-            ) from None
+        call = _Call(method.upper(), path, self.new_correlation_id())
+        response = await self._send(call, params=params, json=json, on_sent=on_sent)
         if response.status_code >= 400:
-            error = error_from_response(response.status_code, _body(response), **error_context)
+            error = error_from_response(response.status_code, _body(response), **call.context)
             if isinstance(error, AuthenticationError):
                 error.message += (
                     " (the token was rejected again after one re-mint: the API client may have "
@@ -302,6 +307,47 @@ class CommercetoolsClient:
                 )
             raise error
         return _body(response)
+
+    async def _send(
+        self,
+        call: _Call,
+        *,
+        params: dict[str, Any] | None,
+        json: Any,
+        on_sent: Callable[[], None] | None,
+    ) -> httpx.Response:
+        """The response once it is not worth retrying; typed errors once the retries are spent."""
+        http = self._open()
+        extensions = {"trace": _sent_tracer(on_sent)} if on_sent is not None else None
+        headers = {"X-Correlation-ID": call.correlation_id}
+        url = self.url(call.path)
+        policy = retrying(
+            self.settings.retry, self.stats, transient=TRANSIENT_ERRORS, sleep=self._sleep
+        )
+        try:
+            async for attempt in policy:
+                with attempt:
+                    call.attempts += 1
+                    response = await http.request(
+                        call.method,
+                        url,
+                        params=params,
+                        json=json,
+                        headers=headers,
+                        extensions=extensions,
+                    )
+                    self._note_server_date(response)
+                    if is_retryable_status(response.status_code, call.method):
+                        raise RetryableResponse(
+                            response.status_code,
+                            _body(response),
+                            parse_retry_after(response.headers.get("Retry-After")),
+                        )
+        except RetryableResponse as exc:
+            raise call.gave_up(exc) from None
+        except httpx.TransportError as exc:
+            raise call.unreachable(exc, self.settings) from None
+        return response
 
     def _note_server_date(self, response: httpx.Response) -> None:
         value = response.headers.get("Date")
@@ -316,14 +362,8 @@ class CommercetoolsClient:
     async def get_project(self) -> dict[str, Any]:
         return await self.request("GET")
 
-    async def get(
-        self, endpoint: str, resource_id: str, *, expand: Sequence[str] = ()
-    ) -> dict[str, Any]:
-        params = {"expand": list(expand)} if expand else None
-        return await self.request("GET", f"{endpoint}/{resource_id}", params=params)
-
-    async def get_by_key(self, endpoint: str, key: str) -> dict[str, Any]:
-        return await self.request("GET", f"{endpoint}/key={key}")
+    async def get(self, endpoint: str, resource_id: str) -> dict[str, Any]:
+        return await self.request("GET", f"{endpoint}/{resource_id}")
 
     async def query(
         self,
@@ -334,13 +374,11 @@ class CommercetoolsClient:
         limit: int = MAX_PAGE_SIZE,
         offset: int | None = None,
         with_total: bool = False,
-        expand: Sequence[str] = (),
         variables: dict[str, str] | None = None,
         on_sent: Callable[[], None] | None = None,
     ) -> QueryPage:
         """One page; `with_total` is off by default: counting is costly and paging needs none."""
-        if not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ValueError(f"limit is {limit}: commercetools pages hold 1 to {MAX_PAGE_SIZE}")
+        check_page_size("limit", limit)
         params: dict[str, Any] = {"limit": limit, "withTotal": "true" if with_total else "false"}
         if where:
             params["where"] = [where] if isinstance(where, str) else list(where)
@@ -348,8 +386,6 @@ class CommercetoolsClient:
             params["sort"] = list(sort)
         if offset is not None:
             params["offset"] = offset
-        if expand:
-            params["expand"] = list(expand)
         for name, value in (variables or {}).items():
             params[f"var.{name}"] = value
         body = await self.request("GET", endpoint, params=params, on_sent=on_sent)

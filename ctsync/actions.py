@@ -20,8 +20,8 @@ from ctsync.drafts import (
     PriceDraft,
     ProductDraft,
     VariantDraft,
-    normalize_timestamp,
 )
+from ctsync.timestamps import normalize_timestamp
 
 Action = dict[str, Any]
 Ids = Mapping[tuple[str, str], str]

@@ -7,7 +7,6 @@ absent means "not set". Unknown fields are refused, so a typo never silently doe
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -20,17 +19,10 @@ from pydantic import (
     model_validator,
 )
 
+from ctsync.timestamps import normalize_timestamp
+
 Key = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=True)]
 LocalizedString = dict[str, str]
-
-
-def normalize_timestamp(value: str) -> str:
-    """commercetools' own spelling (UTC, milliseconds, Z), so equal instants compare equal."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("give a time zone, e.g. 2026-03-01T08:00:00Z")
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 Timestamp = Annotated[str, AfterValidator(normalize_timestamp)]

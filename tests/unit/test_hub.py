@@ -19,11 +19,13 @@ from ctsync.hub import (
     HubRecord,
     HubStore,
     HubUnavailable,
+    RejectedRecord,
     UpsertCounts,
     Watermark,
-    _record_insert,
-    _state_upsert,
 )
+from ctsync.hub import records as hub_records
+from ctsync.hub.records import record_insert
+from ctsync.hub.state import state_upsert
 
 PROJECT = "shop"
 SECRET = "hub-password-XYZ-987"
@@ -195,7 +197,9 @@ def test_a_failing_page_leaves_no_records_no_dead_letters_and_the_old_state(
             records(("a", 2), ("b", 1)),
             run_id="r1",
             # Fails inside the transaction, after the records are written.
-            dead_letters=[("c", "not JSON", {"email": "c@example.com", "bad": object()})],
+            dead_letters=[
+                RejectedRecord("c", "not JSON", {"email": "c@example.com", "bad": object()})
+            ],
             cursor={"page": 2},
             watermark=Watermark("2026-01-02T03:04:02.678Z", "b"),
         )
@@ -213,14 +217,14 @@ def test_a_failing_checkpoint_rolls_back_the_page(
     def fail(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("killed while writing the checkpoint")
 
-    monkeypatch.setattr(HubStore, "_write_state", fail)
+    monkeypatch.setattr(hub_records, "write_state", fail)
     with pytest.raises(RuntimeError, match="killed"):
         store.upsert_page(
             PROJECT,
             "customers",
             records(("a", 1)),
             run_id="r1",
-            dead_letters=[("x", "bad", {"id": "x"})],
+            dead_letters=[RejectedRecord("x", "bad", {"id": "x"})],
             cursor={"page": 1},
         )
     assert store.count_records(PROJECT, "customers", include_deleted=True) == 0
@@ -324,9 +328,14 @@ def test_dead_letters_are_stored_with_the_page_and_listed(store: HubStore) -> No
         "customers",
         records(("a", 1)),
         run_id="r1",
-        dead_letters=[("x", "no version", {"id": "x"}), (None, "unparseable", "<html>")],
+        dead_letters=[
+            RejectedRecord("x", "no version", {"id": "x"}),
+            RejectedRecord(None, "unparseable", "<html>"),
+        ],
     )
-    store.upsert_page(PROJECT, "orders", [], run_id="r2", dead_letters=[("o", "bad", None)])
+    store.upsert_page(
+        PROJECT, "orders", [], run_id="r2", dead_letters=[RejectedRecord("o", "bad", None)]
+    )
 
     letters = store.dead_letters(PROJECT)
     assert [(d.entity, d.record_id, d.run_id, d.reason, d.document) for d in letters] == [
@@ -385,7 +394,7 @@ def test_concurrent_writers_from_threads_all_land(store: HubStore) -> None:
                     "customers",
                     page_records,
                     run_id="r1",
-                    dead_letters=[(None, f"partition {number}", None)],
+                    dead_letters=[RejectedRecord(None, f"partition {number}", None)],
                     cursor={"page": page},
                     direction=f"pull-{number}",
                 )
@@ -465,9 +474,9 @@ def test_repr_of_a_store_never_shows_the_password(tmp_path: Path) -> None:
 
 def test_statements_compile_for_postgresql() -> None:
     dialect = postgresql.dialect()
-    insert = str(_record_insert("postgresql").compile(dialect=dialect))
+    insert = str(record_insert("postgresql").compile(dialect=dialect))
     assert "ON CONFLICT (project_key, entity, id) DO UPDATE" in insert
     assert "WHERE records.version < excluded.version" in insert
     key = {"project_key": "p", "entity": "e", "direction": "pull"}
-    state = _state_upsert("postgresql", {**key, "cursor": {"page": 1}})
+    state = state_upsert("postgresql", {**key, "cursor": {"page": 1}})
     assert "ON CONFLICT (project_key, entity, direction)" in str(state.compile(dialect=dialect))

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from ctsync.hub import HubStore, SyncLocked, sync_locks_table
+from ctsync.hub import HubStore, SyncLocked
+from ctsync.hub.schema import sync_locks_table
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_release_frees_the_entity_and_reacquire_by_the_holder_is_harmless(store:
 def test_lock_without_heartbeat_is_stale_and_taken_over(store: HubStore) -> None:
     store.acquire_lock("shop", "customers", "run-A")
     held = store.get_lock("shop", "customers")
-    with store._writer.begin() as conn:
+    with store.database.begin() as conn:
         conn.execute(
             update(sync_locks_table).values(heartbeat_at=held.heartbeat_at - timedelta(seconds=601))
         )

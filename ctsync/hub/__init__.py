@@ -1,0 +1,36 @@
+"""The hub: a SQL mirror of commercetools resources that other systems read.
+
+One module per job: `schema` (the tables), `database` (URL, engine, errors opening it),
+`records` (pages written with their checkpoint, records read back), `state` (watermarks, resume
+cursors, runs), `locks` (one run per entity), `outbox` (drafts queued for pushes) and
+`dead_letters`; `store.HubStore` is the one object callers hold.
+"""
+
+from ctsync.hub.database import DEFAULT_URL, Database, HubUnavailable, mask_url, parse_url
+from ctsync.hub.dead_letters import DeadLetter, RejectedRecord
+from ctsync.hub.locks import LockHolder, SyncLocked
+from ctsync.hub.outbox import OutboxItem
+from ctsync.hub.records import HubRecord, StoredRecord, UpsertCounts
+from ctsync.hub.state import UNSET, SyncState, Unset, Watermark
+from ctsync.hub.store import HubStore
+
+__all__ = [
+    "DEFAULT_URL",
+    "UNSET",
+    "Database",
+    "DeadLetter",
+    "HubRecord",
+    "HubStore",
+    "HubUnavailable",
+    "LockHolder",
+    "OutboxItem",
+    "RejectedRecord",
+    "StoredRecord",
+    "SyncLocked",
+    "SyncState",
+    "Unset",
+    "UpsertCounts",
+    "Watermark",
+    "mask_url",
+    "parse_url",
+]

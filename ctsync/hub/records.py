@@ -1,0 +1,338 @@
+"""The mirrored records: one page written with its dead letters and checkpoint, read back.
+
+A record is only ever replaced by a higher version, so replays and out-of-order pages are
+harmless; a page's records, dead letters and checkpoint commit in one transaction, so a killed
+run resumes from its last committed page and nothing is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.engine import Connection
+
+from ctsync.hub.database import Database
+from ctsync.hub.dead_letters import RejectedRecord, insert_dead_letters
+from ctsync.hub.schema import dialect_insert, now, records_table
+from ctsync.hub.state import UNSET, Unset, Watermark, state_values, write_state
+
+
+@dataclass(frozen=True, slots=True)
+class HubRecord:
+    """One commercetools resource as the hub stores it."""
+
+    id: str
+    key: str | None
+    version: int
+    # Kept as the exact strings commercetools returns: they sort lexicographically and delta
+    # cursors compare them for equality, so a reformatted timestamp would break resumption.
+    created_at: str
+    last_modified_at: str
+    document: dict[str, Any]
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], *, key_field: str = "key") -> HubRecord:
+        """Read id, version and timestamps; raise ValueError naming what is missing."""
+        try:
+            record_id = document["id"]
+            version = document["version"]
+            created_at = document["createdAt"]
+            last_modified_at = document["lastModifiedAt"]
+        except KeyError as missing:
+            raise ValueError(f"document has no {missing.args[0]!r} field") from None
+        except TypeError:
+            raise ValueError(f"document is a {type(document).__name__}, not an object") from None
+        if not isinstance(record_id, str) or not record_id:
+            raise ValueError(f"document id {record_id!r} is not a non-empty string")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ValueError(f"document {record_id} has version {version!r}, not an integer")
+        if not isinstance(created_at, str) or not isinstance(last_modified_at, str):
+            raise ValueError(f"document {record_id} has timestamps that are not strings")
+        key = document.get(key_field)
+        return cls(
+            id=record_id,
+            key=key if isinstance(key, str) else None,
+            version=version,
+            created_at=created_at,
+            last_modified_at=last_modified_at,
+            document=document,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord(HubRecord):
+    """A record as read back from the hub: when it was synced, and deleted if it was."""
+
+    synced_at: datetime
+    deleted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """What one or more pages did to the hub; add them up with `+` or `sum(..., UpsertCounts())`."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        if not isinstance(other, UpsertCounts):
+            return NotImplemented
+        return UpsertCounts(
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+        )
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+_REPLACED = ("key", "version", "created_at", "last_modified_at", "document", "synced_at")
+# StoredRecord's fields, in order.
+_RECORD_COLUMNS = tuple(records_table.c[name] for name in ("id", *_REPLACED, "deleted_at"))
+
+
+def record_insert(dialect_name: str) -> Any:
+    """INSERT a new record; should another writer have inserted it meanwhile, the higher wins."""
+    insert = dialect_insert(dialect_name, records_table)
+    excluded = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=[records_table.c.project_key, records_table.c.entity, records_table.c.id],
+        set_={
+            **{name: excluded[name] for name in _REPLACED},
+            "last_seen_run": excluded.last_seen_run,
+            "deleted_at": None,
+        },
+        where=records_table.c.version < excluded.version,
+    )
+
+
+# A guarded UPDATE replaces a known record faster than INSERT .. ON CONFLICT (bench/hub_upsert.py,
+# update pass); the version guard still refuses to go backwards should another writer have
+# got there first.
+_RECORD_UPDATE = (
+    update(records_table)
+    .where(
+        records_table.c.project_key == bindparam("w_project_key"),
+        records_table.c.entity == bindparam("w_entity"),
+        records_table.c.id == bindparam("w_id"),
+        records_table.c.version < bindparam("w_version"),
+    )
+    .values(
+        {
+            **{name: bindparam(name) for name in _REPLACED},
+            "last_seen_run": bindparam("last_seen_run"),
+            "deleted_at": None,
+        }
+    )
+)
+
+
+@dataclass
+class _PagePlan:
+    """What writing one page does to each of its records, decided from the stored versions."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    undelete: list[str] = field(default_factory=list)
+    """Unchanged records the hub marked deleted, seen again at the stored version."""
+
+    @property
+    def counts(self) -> UpsertCounts:
+        return UpsertCounts(len(self.inserts), len(self.updates), len(self.unchanged))
+
+
+def _highest_versions(records: Sequence[HubRecord]) -> dict[str, HubRecord]:
+    """The page by id, keeping the highest version of an id listed twice."""
+    page: dict[str, HubRecord] = {}
+    for record in records:
+        kept = page.get(record.id)
+        if kept is None or record.version > kept.version:
+            page[record.id] = record
+    return page
+
+
+def _plan_page(
+    scope: dict[str, str],
+    page: dict[str, HubRecord],
+    stored: dict[str, tuple[int, bool]],
+    run_id: str,
+    synced_at: datetime,
+) -> _PagePlan:
+    plan = _PagePlan()
+    for record in page.values():
+        previous = stored.get(record.id)
+        if previous is not None and record.version <= previous[0]:
+            plan.unchanged.append(record.id)
+            if previous[1] and record.version == previous[0]:
+                plan.undelete.append(record.id)
+            continue
+        row = {
+            "key": record.key,
+            "version": record.version,
+            "created_at": record.created_at,
+            "last_modified_at": record.last_modified_at,
+            "document": record.document,
+            "synced_at": synced_at,
+            "last_seen_run": run_id,
+        }
+        if previous is None:
+            plan.inserts.append({**row, **scope, "id": record.id})
+        else:
+            where = {"w_project_key": scope["project_key"], "w_entity": scope["entity"]}
+            plan.updates.append({**row, **where, "w_id": record.id, "w_version": record.version})
+    return plan
+
+
+class Records:
+    """The `records` table of one hub."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._insert = record_insert(database.dialect)
+
+    def upsert_page(
+        self,
+        project_key: str,
+        entity: str,
+        records: Sequence[HubRecord],
+        *,
+        run_id: str,
+        dead_letters: Sequence[RejectedRecord] = (),
+        cursor: dict[str, Any] | Unset | None = UNSET,
+        watermark: Watermark | Unset | None = UNSET,
+        direction: str = "pull",
+    ) -> UpsertCounts:
+        """Write one page, its dead letters and (when given) its checkpoint in one transaction.
+
+        A record replaces the stored one only when its version is higher. Every record of the
+        page is marked seen by `run_id`; one re-seen at the stored version or higher is no
+        longer deleted. Within a page, the highest version of an id wins.
+        """
+        page = _highest_versions(records)
+        synced_at = now()
+        scope = {"project_key": project_key, "entity": entity}
+        with self._db.begin() as conn:
+            # One query for the stored versions decides what each record is. Under SQLite's
+            # write lock it is exact; on PostgreSQL a concurrent writer of the same ids can only
+            # skew the counts, never the data (both writes are guarded by the version).
+            stored = self._stored_versions(conn, project_key, entity, list(page))
+            plan = _plan_page(scope, page, stored, run_id, synced_at)
+            if plan.inserts:
+                conn.execute(self._insert, plan.inserts)
+            if plan.updates:
+                conn.execute(_RECORD_UPDATE, plan.updates)
+            self._set(conn, project_key, entity, plan.unchanged, last_seen_run=run_id)
+            self._set(conn, project_key, entity, plan.undelete, deleted_at=None)
+            if dead_letters:
+                insert_dead_letters(conn, project_key, entity, run_id, dead_letters, synced_at)
+            state = state_values(cursor, watermark)
+            if state:
+                write_state(
+                    conn, self._db.dialect, project_key, entity, direction, state, synced_at
+                )
+        return plan.counts
+
+    def classify_page(
+        self, project_key: str, entity: str, records: Sequence[HubRecord]
+    ) -> UpsertCounts:
+        """What `upsert_page` would count for these records, writing nothing (a dry run)."""
+        page = _highest_versions(records)
+        with self._db.read() as conn:
+            stored = self._stored_versions(conn, project_key, entity, list(page))
+        inserted = updated = 0
+        for record in page.values():
+            previous = stored.get(record.id)
+            if previous is None:
+                inserted += 1
+            elif record.version > previous[0]:
+                updated += 1
+        return UpsertCounts(inserted, updated, len(page) - inserted - updated)
+
+    @staticmethod
+    def _stored_versions(
+        conn: Connection, project_key: str, entity: str, ids: list[str]
+    ) -> dict[str, tuple[int, bool]]:
+        """Stored (version, is deleted) of those of `ids` the hub has."""
+        if not ids:
+            return {}
+        rows = conn.execute(
+            select(records_table.c.id, records_table.c.version, records_table.c.deleted_at).where(
+                *_scope(project_key, entity), records_table.c.id.in_(ids)
+            )
+        )
+        return {row[0]: (row[1], row[2] is not None) for row in rows}
+
+    @staticmethod
+    def _set(
+        conn: Connection, project_key: str, entity: str, ids: list[str], **values: Any
+    ) -> None:
+        if ids:
+            conn.execute(
+                update(records_table)
+                .where(*_scope(project_key, entity), records_table.c.id.in_(ids))
+                .values(**values)
+            )
+
+    def mark_unseen_deleted(self, project_key: str, entity: str, run_id: str) -> int:
+        """After a complete full run: mark deleted what the run did not see; returns how many."""
+        with self._db.begin() as conn:
+            result = conn.execute(
+                update(records_table)
+                .where(
+                    *_scope(project_key, entity),
+                    records_table.c.deleted_at.is_(None),
+                    (records_table.c.last_seen_run != run_id)
+                    | records_table.c.last_seen_run.is_(None),
+                )
+                .values(deleted_at=now())
+            )
+            return result.rowcount
+
+    def count(self, project_key: str, entity: str, *, include_deleted: bool = False) -> int:
+        query = select(func.count()).select_from(records_table).where(*_scope(project_key, entity))
+        if not include_deleted:
+            query = query.where(records_table.c.deleted_at.is_(None))
+        with self._db.read() as conn:
+            return conn.execute(query).scalar_one()
+
+    def get(self, project_key: str, entity: str, record_id: str) -> StoredRecord | None:
+        """The stored record, deleted or not, or None."""
+        query = select(*_RECORD_COLUMNS).where(
+            *_scope(project_key, entity), records_table.c.id == record_id
+        )
+        with self._db.read() as conn:
+            row = conn.execute(query).first()
+        return StoredRecord(*row) if row is not None else None
+
+    def iterate(
+        self,
+        project_key: str,
+        entity: str,
+        *,
+        include_deleted: bool = False,
+        batch_size: int = 1000,
+    ) -> Iterator[StoredRecord]:
+        """Records in id order, streamed `batch_size` rows at a time (never all in memory)."""
+        query = (
+            select(*_RECORD_COLUMNS)
+            .where(*_scope(project_key, entity))
+            .order_by(records_table.c.id)
+        )
+        if not include_deleted:
+            query = query.where(records_table.c.deleted_at.is_(None))
+        with self._db.read() as conn:
+            result = conn.execution_options(yield_per=batch_size).execute(query)
+            for row in result:
+                yield StoredRecord(*row)
+
+
+def _scope(project_key: str, entity: str) -> tuple[Any, Any]:
+    return records_table.c.project_key == project_key, records_table.c.entity == entity

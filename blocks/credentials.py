@@ -17,6 +17,7 @@ from ctsync.config import (
     ConnectionSettings,
     RetrySettings,
     ThrottleSettings,
+    validation_message,
 )
 from ctsync.throttle import Throttle
 
@@ -41,14 +42,6 @@ def _shared_for(settings: ConnectionSettings) -> tuple[TokenProvider, Throttle]:
                 Throttle(limits.limit, limits.seconds, limits.concurrency),
             )
         return _shared[key]
-
-
-def _first_message(error: ValidationError) -> str:
-    messages = []
-    for detail in error.errors():
-        cause = (detail.get("ctx") or {}).get("error")
-        messages.append(str(cause) if cause is not None else detail["msg"])
-    return "; ".join(messages)
 
 
 class CommercetoolsCredentials(CredentialsBlock):
@@ -191,7 +184,7 @@ class CommercetoolsCredentials(CredentialsBlock):
                 **extra,
             )
         except ValidationError as error:
-            raise ValueError(_first_message(error)) from None
+            raise ValueError(validation_message(error)) from None
 
     @property
     def project_key(self) -> str:

@@ -11,7 +11,15 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 _PROJECT_KEY = re.compile(r"^[a-z0-9_-]{2,36}$")
 _LOCAL_HOSTS = {"localhost", "host.docker.internal"}
@@ -19,6 +27,20 @@ _LOCAL_HOSTS = {"localhost", "host.docker.internal"}
 DEFAULT_THROTTLE_LIMIT = 100
 DEFAULT_THROTTLE_SECONDS = 1.0
 DEFAULT_CONCURRENT_CONNECTIONS = 10
+
+
+def validation_message(error: ValidationError) -> str:
+    """The problems of a failed validation as one sentence per problem: our own validators'
+    messages as they were written (they name the field), pydantic's prefixed with the field."""
+    messages = []
+    for detail in error.errors():
+        cause = (detail.get("ctx") or {}).get("error")
+        if cause is not None:
+            messages.append(str(cause))
+        else:
+            where = ".".join(str(part) for part in detail["loc"])
+            messages.append(f"{where}: {detail['msg']}" if where else detail["msg"])
+    return "; ".join(messages)
 
 
 def is_local_host(host: str) -> bool:

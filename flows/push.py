@@ -25,7 +25,6 @@ from pydantic import BaseModel, Field
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.draft_files import DraftRow, numbered, read_file, validate_rows
-from ctsync.heap import frozen_heap
 from ctsync.hub import HubStore
 from ctsync.push import (
     PUSH_ENTITIES,
@@ -38,6 +37,7 @@ from ctsync.push import (
 )
 from flows._credentials import resolve_credentials
 from flows._engine import run_with_client
+from flows._heap import frozen_heap
 from flows._naming import artifact_key, correlation_prefix_for_run
 from flows._outcome import publish_outcome
 from flows._parameters import (
@@ -278,7 +278,7 @@ def _publish(report: PushReport, plan: list[dict[str, Any]]) -> None:
     )
 
 
-@frozen_heap()  # full collections walk only this run's objects (ctsync/heap.py)
+@frozen_heap()  # full collections walk only this run's objects (flows/_heap.py)
 def run_push(
     entity_name: str,
     credentials: CommercetoolsCredentials | str,

@@ -34,7 +34,6 @@ from pydantic import BaseModel, Field
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES, Entity, dependency_levels, get_entity
 from ctsync.errors import CommercetoolsError
-from ctsync.heap import frozen_heap
 from ctsync.hub import LockHolder
 from ctsync.pull import (
     PullCounts,
@@ -50,6 +49,7 @@ from ctsync.pull import (
 from flows import _parameters as param
 from flows._credentials import resolve_credentials
 from flows._engine import run_with_client
+from flows._heap import frozen_heap
 from flows._naming import artifact_key, correlation_prefix_for_run
 from flows._outcome import in_background, publish_outcome
 from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
@@ -342,7 +342,7 @@ def _publish(report: SyncReport) -> None:
     )
 
 
-@frozen_heap()  # full collections walk only this run's objects (ctsync/heap.py)
+@frozen_heap()  # full collections walk only this run's objects (flows/_heap.py)
 def run_sync(
     entity_name: str,
     credentials: CommercetoolsCredentials | str,

@@ -1,12 +1,13 @@
 """Keep Python's full garbage collections off the objects a run did not create.
 
-A process that has imported Prefect holds ~300 000 long-lived objects (modules, classes,
-pydantic schemas). Every pull allocates millions of short-lived containers (one dict or list per
-JSON object), and each time that triggers a generation-2 collection, CPython walks the whole heap:
-~0.2 s on the 2-core machine of bench/RESULTS.md, a stall of the event loop that delays every
-partition's next page. `gc.freeze()` moves what exists before the run out of the collector's sight
+A process that has imported Prefect holds hundreds of thousands of long-lived objects (modules,
+classes, pydantic schemas). Every pull allocates millions of short-lived containers (one dict or
+list per JSON object), and each time that triggers a generation-2 collection, CPython walks the
+whole heap: a stall of the event loop that delays every partition's next page (measured in
+bench/RESULTS.md). `gc.freeze()` moves what exists before the run out of the collector's sight
 (nothing is freed or leaked by that: the objects are alive) and `gc.unfreeze()` hands them back
-afterwards, so collections during the run walk only the run's own objects.
+afterwards, so collections during the run walk only the run's own objects. Flows apply it to
+their bodies; the engine knows nothing of it.
 """
 
 from __future__ import annotations

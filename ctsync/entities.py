@@ -8,14 +8,14 @@ entities it refers to, which gives the dependency order of `sync_all`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-# commercetools writes timestamps as UTC ISO 8601 with milliseconds; cursors compare them as text.
-TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$"
+from ctsync.hub import HubRecord
+from ctsync.timestamps import TIMESTAMP
 
 
 class Reference(BaseModel):
@@ -166,15 +166,17 @@ class StandalonePrice(Resource):
 
 @dataclass(frozen=True)
 class Entity:
-    """How one kind of commercetools resource is read and stored."""
+    """How one kind of commercetools resource is read, referred to and stored."""
 
     name: str
     endpoint: str
+    type_id: str
+    """The `typeId` of a reference to it (`{"typeId": "customer-group", "id": ...}`)."""
     model: type[BaseModel]
     natural_key: str = "key"
     depends_on: tuple[str, ...] = ()
     singleton: bool = False
-    expand: tuple[str, ...] = field(default=())
+    """One resource read whole every time (the project): no paging, no delta, no deletions."""
 
     def validate(self, document: Any) -> str | None:
         """None when the document is valid, else the reason (field and problem) it is not."""
@@ -192,27 +194,44 @@ class Entity:
         value = document.get(self.natural_key)
         return None if value is None else str(value)
 
+    def record(self, document: dict[str, Any]) -> HubRecord:
+        """The hub's record of a valid document; the singleton is stored under its key."""
+        if not self.singleton:
+            return HubRecord.from_document(document, key_field=self.natural_key)
+        return HubRecord(
+            id=document["key"],
+            key=document["key"],
+            version=document["version"],
+            created_at=document["createdAt"],
+            last_modified_at=document.get("lastModifiedAt", document["createdAt"]),
+            document=document,
+        )
+
 
 _ENTITIES = [
-    Entity("project", "", Project, singleton=True),
-    Entity("types", "types", Type),
-    Entity("states", "states", State),
-    Entity("channels", "channels", Channel, depends_on=("types",)),
-    Entity("zones", "zones", Zone),
-    Entity("tax-categories", "tax-categories", TaxCategory),
-    Entity("customer-groups", "customer-groups", CustomerGroup, depends_on=("types",)),
-    Entity("product-types", "product-types", ProductType),
-    Entity("categories", "categories", Category, depends_on=("types",)),
-    Entity("stores", "stores", Store, depends_on=("channels", "types")),
+    Entity("project", "", "project", Project, singleton=True),
+    Entity("types", "types", "type", Type),
+    Entity("states", "states", "state", State),
+    Entity("channels", "channels", "channel", Channel, depends_on=("types",)),
+    Entity("zones", "zones", "zone", Zone),
+    Entity("tax-categories", "tax-categories", "tax-category", TaxCategory),
+    Entity(
+        "customer-groups", "customer-groups", "customer-group", CustomerGroup, depends_on=("types",)
+    ),
+    Entity("product-types", "product-types", "product-type", ProductType),
+    Entity("categories", "categories", "category", Category, depends_on=("types",)),
+    Entity("stores", "stores", "store", Store, depends_on=("channels", "types")),
     Entity(
         "shipping-methods",
         "shipping-methods",
+        "shipping-method",
         ShippingMethod,
         depends_on=("zones", "tax-categories", "types"),
     ),
     Entity(
         "customers",
         "customers",
+        "customer",
         Customer,
         natural_key="email",
         depends_on=("customer-groups", "stores", "types"),
@@ -220,34 +239,45 @@ _ENTITIES = [
     Entity(
         "products",
         "products",
+        "product",
         Product,
         depends_on=("product-types", "categories", "tax-categories", "states"),
     ),
     Entity(
         "standalone-prices",
         "standalone-prices",
+        "standalone-price",
         StandalonePrice,
         depends_on=("products", "channels", "customer-groups"),
     ),
     Entity(
         "inventory",
         "inventory",
+        "inventory-entry",
         InventoryEntry,
         natural_key="sku",
         depends_on=("channels", "types"),
     ),
-    Entity("cart-discounts", "cart-discounts", CartDiscount, depends_on=("types", "stores")),
+    Entity(
+        "cart-discounts",
+        "cart-discounts",
+        "cart-discount",
+        CartDiscount,
+        depends_on=("types", "stores"),
+    ),
     Entity(
         "discount-codes",
         "discount-codes",
+        "discount-code",
         DiscountCode,
         natural_key="code",
         depends_on=("cart-discounts",),
     ),
-    Entity("payments", "payments", Payment, depends_on=("customers", "types")),
+    Entity("payments", "payments", "payment", Payment, depends_on=("customers", "types")),
     Entity(
         "orders",
         "orders",
+        "order",
         Order,
         natural_key="orderNumber",
         depends_on=("customers", "products", "shipping-methods", "payments", "stores", "states"),
@@ -255,12 +285,14 @@ _ENTITIES = [
     Entity(
         "shopping-lists",
         "shopping-lists",
+        "shopping-list",
         ShoppingList,
         depends_on=("customers", "products", "stores"),
     ),
 ]
 
 ENTITIES: dict[str, Entity] = {entity.name: entity for entity in _ENTITIES}
+_BY_TYPE_ID: dict[str, Entity] = {entity.type_id: entity for entity in _ENTITIES}
 
 
 def get_entity(name: str) -> Entity:
@@ -270,6 +302,15 @@ def get_entity(name: str) -> Entity:
     except KeyError:
         known = ", ".join(sorted(ENTITIES))
         raise ValueError(f"unknown entity {name!r}: use one of {known}") from None
+
+
+def entity_of_type(type_id: str) -> Entity:
+    """The entity a reference with this `typeId` points to."""
+    try:
+        return _BY_TYPE_ID[type_id]
+    except KeyError:
+        known = ", ".join(sorted(_BY_TYPE_ID))
+        raise ValueError(f"unknown reference typeId {type_id!r}: use one of {known}") from None
 
 
 def dependency_levels(names: Iterable[str] | None = None) -> list[list[str]]:

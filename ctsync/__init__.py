@@ -25,6 +25,8 @@ from ctsync.hub import (
     UpsertCounts,
     Watermark,
 )
+from ctsync.options import PullOptions, PushOptions
+from ctsync.report import PushReport, RunFailed, SyncReport
 from ctsync.retries import RequestStats
 from ctsync.throttle import Throttle
 
@@ -44,12 +46,17 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PermissionDenied",
+    "PullOptions",
+    "PushOptions",
+    "PushReport",
     "QueryPage",
     "RejectedRecord",
     "RequestStats",
     "RetrySettings",
+    "RunFailed",
     "ServiceUnavailable",
     "StoredRecord",
+    "SyncReport",
     "SyncState",
     "Throttle",
     "ThrottleSettings",

@@ -13,10 +13,10 @@ from typing import Any
 from prefect import Flow
 
 from ctsync.entities import ENTITIES
+from ctsync.push import PUSH_ENTITIES
 from flows._tags import TAG, entity_tag
 
 WORK_POOL = "commercetools"
-PUSH_ENTITIES = ("customers", "categories", "products", "inventory")
 # The block name deployments pass as `credentials` unless a run's parameters say otherwise.
 DEFAULT_CREDENTIALS = "my-store"
 COLLISION_STRATEGY = "CANCEL_NEW"

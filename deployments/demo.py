@@ -16,8 +16,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES
+from ctsync.report import RunFailed, SyncAllReport
 from flows import check_connection
-from flows.sync import SyncAllReport, SyncFailed, sync_all
+from flows.sync import sync_all
 from sandbox import Sandbox
 
 HUB_URL = "sqlite:///data/hub.db"
@@ -71,7 +72,7 @@ def main() -> int:
         )
         try:
             result = sync_all(credentials, hub=HubDatabase(url=HUB_URL))
-        except SyncFailed as failure:
+        except RunFailed as failure:
             if isinstance(failure.report, SyncAllReport):
                 print_table(failure.report)
             print(f"\nsync_all failed: {failure}")

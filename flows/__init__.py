@@ -1,9 +1,9 @@
 """Prefect flows of prefect-commercetools, callable ad hoc: `sync_customers(credentials="prod")`."""
 
+from ctsync.options import PullOptions, PushOptions
+from ctsync.report import PushReport, RunFailed, SyncAllReport, SyncReport
 from flows.check import ConnectionCheckFailed, ConnectionReport, check_connection
 from flows.push import (
-    PushFailed,
-    PushReport,
     push_categories,
     push_customers,
     push_inventory,
@@ -11,9 +11,6 @@ from flows.push import (
 )
 from flows.sync import (
     ENTITY_FLOWS,
-    SyncAllReport,
-    SyncFailed,
-    SyncReport,
     sync_all,
     sync_cart_discounts,
     sync_categories,
@@ -38,12 +35,18 @@ from flows.sync import (
     sync_zones,
 )
 
+SyncFailed = PushFailed = RunFailed
+"""The names 0.1.0 raised under: both are `RunFailed`, which every failed run raises."""
+
 __all__ = [
     "ENTITY_FLOWS",
     "ConnectionCheckFailed",
     "ConnectionReport",
+    "PullOptions",
     "PushFailed",
+    "PushOptions",
     "PushReport",
+    "RunFailed",
     "SyncAllReport",
     "SyncFailed",
     "SyncReport",

@@ -18,3 +18,9 @@ def correlation_prefix_for_run() -> str | None:
     """Requests of a flow run carry its id, so commercetools support can trace a run's calls."""
     run_id = flow_run.id
     return f"prefect-{run_id}" if run_id else None
+
+
+def current_flow_run_id() -> str | None:
+    """The running flow run's id as reports carry it (None outside a flow run)."""
+    run_id = flow_run.id
+    return str(run_id) if run_id else None

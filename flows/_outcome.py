@@ -1,8 +1,8 @@
 """What every sync and push run leaves at its end: tables, a markdown summary and an event.
 
-Each artifact is one call to the Prefect API (20-100 ms on a local server), so the artifacts of
-a run are created at once, each in a worker thread that carries the run's context (an artifact
-finds its flow run through context variables, which plain threads do not inherit).
+Each artifact is one call to the Prefect API, so the artifacts of a run are created at once,
+each in a worker thread that carries the run's context (an artifact finds its flow run through
+context variables, which plain threads do not inherit).
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
 
+from ctsync.report import RunReport
 from flows._naming import artifact_key
 
 T = TypeVar("T")
@@ -28,46 +29,35 @@ def in_background(call: Callable[..., T], /, *args: Any, **kwargs: Any) -> Futur
     return _ARTIFACT_THREADS.submit(context.run, call, *args, **kwargs)
 
 
-def publish_outcome(
-    *,
-    kind: Literal["sync", "push"],
-    project_key: str,
-    entity: str,
-    summary_key: str,
-    lines: list[str],
-    description: str,
-    error: str | None,
-    first_failures: list[str],
-    failed: int,
-    payload: dict[str, Any],
-    tables: Sequence[dict[str, Any]] = (),
+def publish(
+    report: RunReport, table_description: str, extra_tables: Sequence[dict[str, Any]] = ()
 ) -> None:
-    """The summary artifact `ct-<project>-<summary_key>` (with the error and first failures),
-    the `tables` (keyword arguments of `create_table_artifact`), all created at once, and the
-    event `commercetools.<kind>.completed` or `.failed` on `commercetools.<project>.<entity>`.
-    """
-    lines = list(lines)
-    if error:
-        lines += ["", "### Error", "", f"```\n{error}\n```"]
-    if first_failures:
-        lines += ["", f"### First failures ({failed} in dead letters)", ""]
-        lines += [f"- `{failure}`" for failure in first_failures]
-    created = [in_background(create_table_artifact, **table) for table in tables]
+    """The report's table `ct-<project>-<name>` (described by `table_description`), its
+    markdown summary `ct-<project>-<name>-summary` and `extra_tables` (keyword arguments of
+    `create_table_artifact`), all created at once; then the event `commercetools.<kind>.completed`
+    or `.failed` on the resource `commercetools.<project>.<entity>`."""
+    name = report.artifact_name
+    table = {
+        "key": artifact_key(report.project_key, name),
+        "table": [report.table_row()],
+        "description": table_description,
+    }
+    created = [in_background(create_table_artifact, **t) for t in (table, *extra_tables)]
     created.append(
         in_background(
             create_markdown_artifact,
-            key=artifact_key(project_key, summary_key),
-            markdown="\n".join(lines),
-            description=description,
+            key=artifact_key(report.project_key, f"{name}-summary"),
+            markdown=report.markdown(),
+            description=f"Summary of the {report.activity}",
         )
     )
     emit_event(
-        event=f"commercetools.{kind}.{'failed' if error else 'completed'}",
+        event=f"commercetools.{report.kind}.{'failed' if report.error else 'completed'}",
         resource={
-            "prefect.resource.id": f"commercetools.{project_key}.{entity}",
-            "prefect.resource.name": f"{project_key} {entity}",
+            "prefect.resource.id": f"commercetools.{report.project_key}.{report.entity}",
+            "prefect.resource.name": f"{report.project_key} {report.entity}",
         },
-        payload=payload,
+        payload=report.payload(),
     )
     for future in created:
         future.result()  # an artifact the API refused fails the run, as it did one at a time

@@ -7,12 +7,12 @@ title and description go there (tests/deployments checks the schema a deployment
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from blocks import CommercetoolsCredentials, HubDatabase
+from ctsync.push import DraftSource
 
 
 def _shown(title: str, description: str) -> Any:
@@ -100,7 +100,7 @@ EntityNames = Annotated[
     ),
 ]
 PushSource = Annotated[
-    str | Path | list[Any] | None,
+    DraftSource,
     _shown(
         "Source file",
         "Path of a .jsonl/.ndjson or .csv file of drafts, as the worker sees it "

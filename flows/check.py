@@ -13,6 +13,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from blocks import CommercetoolsCredentials
+from blocks.resolve import resolve_credentials
 from ctsync.auth import AccessToken
 from ctsync.client import CommercetoolsClient
 from ctsync.config import RetrySettings
@@ -24,7 +25,6 @@ from ctsync.errors import (
     PermissionDenied,
 )
 from flows import _parameters as param
-from flows._credentials import resolve_credentials
 from flows._engine import run_with_client
 from flows._naming import artifact_key, correlation_prefix_for_run
 from flows._tags import TAG, project_tag, tag_flow_run

@@ -16,7 +16,8 @@ import pytest
 
 from blocks import HubDatabase
 from ctsync.hub import SyncLocked
-from flows.sync import SyncReport, sync_customers
+from ctsync.report import SyncReport
+from flows.sync import sync_customers
 from sandbox import Sandbox
 from sandbox.seed import customers_only
 

@@ -17,7 +17,8 @@ import pytest
 from prefect.settings import PREFECT_API_URL
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from flows.sync import SyncFailed, sync_customers
+from ctsync.report import RunFailed
+from flows.sync import sync_customers
 from sandbox import Sandbox
 from sandbox.seed import customers_only
 
@@ -118,7 +119,7 @@ def test_exhausted_retries_fail_clearly_and_the_next_run_completes(sandbox_f, tm
     sandbox_f.inject(
         503, count=None, path=r"//customers\?.*var\.since=2026-01-01T00(:|%3A)(0[5-9]|1)/"
     )
-    with pytest.raises(SyncFailed) as caught:
+    with pytest.raises(RunFailed) as caught:
         sync_customers(credentials, hub=hub, since=since, page_size=100, settle=0)
     report = caught.value.report
     assert report is not None and report.error

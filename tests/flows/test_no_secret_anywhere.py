@@ -18,8 +18,9 @@ import pytest
 from prefect.client.orchestration import get_client
 
 from blocks import CommercetoolsCredentials, HubDatabase
+from ctsync.report import RunFailed
 from flows import ConnectionCheckFailed, check_connection, push_customers
-from flows.sync import SyncFailed, sync_customers
+from flows.sync import sync_customers
 from sandbox import Sandbox
 from sandbox.seed import customers_only
 
@@ -102,7 +103,7 @@ async def test_no_secret_in_anything_a_run_leaves(secret_sandbox, tmp_path, capl
         ):
             try:
                 failing()
-            except (ConnectionCheckFailed, SyncFailed) as error:
+            except (ConnectionCheckFailed, RunFailed) as error:
                 raised.append(error)
 
     await asyncio.to_thread(run_everything)

@@ -20,7 +20,8 @@ from prefect.client.schemas.filters import (
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES
-from flows.sync import SyncFailed, sync_all, sync_customers, sync_entity
+from ctsync.report import RunFailed
+from flows.sync import sync_all, sync_customers, sync_entity
 from sandbox import Sandbox
 from sandbox.seed import customers_only
 
@@ -174,7 +175,7 @@ def test_a_killed_run_resumes_from_its_last_committed_page(blank, tmp_path) -> N
     # Pages whose cursor has reached the second half of the id space fail (403 is not retried).
     # A "/.../" path is a regular expression over path and query.
     blank.inject(403, count=None, path=r"//customers\?.*var\.after=[89a-f]/")
-    with pytest.raises(SyncFailed) as caught:
+    with pytest.raises(RunFailed) as caught:
         sync_customers(credentials, hub=hub, mode="full", partitions=1, page_size=100)
     failed = caught.value.report
     assert failed is not None and failed.status == "failed"
@@ -243,7 +244,7 @@ def test_a_403_fails_one_entity_and_the_others_complete(sandbox, tmp_path) -> No
         },
     )
     names = ["customers", "orders", "categories", "payments"]
-    with pytest.raises(SyncFailed) as caught:
+    with pytest.raises(RunFailed) as caught:
         sync_all(credentials_for(sandbox), hub=hub_in(tmp_path), entities=names, settle=0)
     assert "orders" in str(caught.value) and f"view_orders:{sandbox.project_key}" in str(
         caught.value
@@ -348,7 +349,7 @@ async def test_artifacts_and_events_carry_the_counts(blank, tmp_path) -> None:
 def test_failed_run_emits_the_failed_event(blank, tmp_path) -> None:
     blank.load({"customer": customers_only(10)})
     blank.inject(403, count=None, path="/customers")
-    with pytest.raises(SyncFailed) as caught:
+    with pytest.raises(RunFailed) as caught:
         sync_customers(credentials_for(blank), hub=hub_in(tmp_path), mode="full")
     report = caught.value.report
     assert report is not None and report.flow_run_id

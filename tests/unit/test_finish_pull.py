@@ -10,6 +10,7 @@ import pytest
 
 from ctsync.entities import get_entity
 from ctsync.hub import HubStore
+from ctsync.options import PullOptions
 from ctsync.pull import PullPlan, PullRun, finish_pull
 
 PROJECT = "shop"
@@ -33,14 +34,10 @@ def full_run(store: HubStore, token: str, *, resumed: bool = False) -> PullRun:
     plan = PullPlan(
         project_key=PROJECT,
         entity=get_entity("customers"),
+        options=PullOptions(mode="full", page_size=500, settle=120, where=None, dry_run=False),
         mode="full",
-        requested_mode="full",
         run_token=token,
         started_at="2026-03-01T00:00:00.000Z",
-        page_size=500,
-        settle_seconds=120,
-        where=None,
-        dry_run=False,
         resumed=resumed,
     )
     return PullRun(store, plan)

@@ -18,9 +18,8 @@ from ctsync.paging import (
     delta_query,
     full_query,
     id_partitions,
-    read_delta,
-    read_full,
 )
+from ctsync.pull import read_delta, read_full
 
 
 class MemoryServer:

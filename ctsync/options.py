@@ -1,0 +1,102 @@
+"""What a run is asked to do, checked once where it is built: `PullOptions` and `PushOptions`.
+
+A bad value is refused with a ValueError that names the parameter, the value and the fix, before
+anything is read or written.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from ctsync.client import check_page_size
+from ctsync.config import validation_message
+from ctsync.timestamps import is_utc_millis
+
+Mode = Literal["delta", "full"]
+MAX_PARTITIONS = 64
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise ValueError(validation_message(error)) from None
+
+
+class PullOptions(_Options):
+    """How one pull of one entity reads commercetools and writes the hub."""
+
+    mode: Mode = "delta"
+    """delta: what changed since the watermark (everything when there is none); full: all."""
+    since: str | None = None
+    """Start a delta here instead of at the watermark (a UTC timestamp, milliseconds)."""
+    reset: bool = False
+    """Forget the watermark and resume point first: the run is a full initialization."""
+    page_size: int = 500
+    partitions: int | None = None
+    """Id ranges a full read pages at once; None: the API client's Concurrent Connections."""
+    settle: float = 120.0
+    """Seconds a delta stays behind commercetools' clock, so writes in flight are not missed."""
+    where: str | None = None
+    """A commercetools predicate added to every query."""
+    dry_run: bool = False
+    """Read and count only: write nothing to the hub, move no watermark."""
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _known_mode(cls, value: Any) -> Any:
+        if value not in ("delta", "full"):
+            raise ValueError(
+                f"mode is {value!r}: use 'delta' (changes since the watermark) or 'full'"
+            )
+        return value
+
+    @field_validator("since")
+    @classmethod
+    def _commercetools_timestamp(cls, value: str | None) -> str | None:
+        if value is not None and not is_utc_millis(value):
+            raise ValueError(
+                f"since is {value!r}: give a UTC timestamp as commercetools writes them, "
+                "e.g. 2026-01-31T00:00:00.000Z"
+            )
+        return value
+
+    @field_validator("page_size")
+    @classmethod
+    def _page(cls, value: int) -> int:
+        return check_page_size("page_size", value)
+
+    @field_validator("partitions")
+    @classmethod
+    def _partitions(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= MAX_PARTITIONS:
+            raise ValueError(f"partitions is {value}: use 1 to {MAX_PARTITIONS}")
+        return value
+
+    @field_validator("settle")
+    @classmethod
+    def _settle(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError(f"settle is {value}: use 0 or more seconds")
+        return value
+
+
+class PushOptions(_Options):
+    """How one push of drafts writes to commercetools."""
+
+    batch_size: int = 100
+    """Drafts looked up and written together; batches run at once within the throttle."""
+    dry_run: bool = False
+    """Plan only: compute creates and update actions, write nothing anywhere."""
+    create_missing: bool = True
+    """Create what commercetools lacks; when False such drafts count as skipped."""
+
+    @field_validator("batch_size")
+    @classmethod
+    def _batch(cls, value: int) -> int:
+        return check_page_size("batch_size", value, "drafts per batch")

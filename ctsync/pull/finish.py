@@ -1,0 +1,45 @@
+"""What a pull does after its last page: records commercetools no longer has are marked
+deleted, and the watermark moves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ctsync.hub import Watermark
+from ctsync.pull.pages import PullRun
+from ctsync.timestamps import iso, parse
+
+
+def finish_pull(run: PullRun) -> int:
+    """Close a complete full run: mark what commercetools no longer has, set the watermark.
+    Returns how many records were marked deleted.
+
+    A full run filtered by `where` saw only part of the entity, so it deletes nothing. The
+    watermark goes to the run's start minus the settle time: a following delta re-reads what
+    changed while the full run was paging, and the version rule makes that re-read harmless.
+    """
+    hub, plan = run.hub, run.plan
+    if plan.options.dry_run or not plan.partitioned:
+        return 0
+    deleted = 0
+    if plan.options.where is None and not _saw_everything(run):
+        deleted = hub.mark_unseen_deleted(plan.project_key, plan.entity.name, plan.run_token)
+    started = parse(plan.started_at)
+    watermark = Watermark(iso(started - timedelta(seconds=plan.options.settle)), "")
+    state = hub.get_state(plan.project_key, plan.entity.name)
+    if state and state.watermark and state.watermark.last_modified_at > watermark.last_modified_at:
+        watermark = state.watermark
+    hub.save_state(plan.project_key, plan.entity.name, cursor=None, watermark=watermark)
+    return deleted
+
+
+def _saw_everything(run: PullRun) -> bool:
+    """True when every stored record of the entity was committed by this run: then nothing is
+    left to mark deleted, and a count over the primary key spares the marking UPDATE, which
+    reads every row. A resumed run did not commit its first pages in this process, so it
+    always marks."""
+    plan = run.plan
+    if plan.resumed:
+        return False
+    stored = run.hub.count_records(plan.project_key, plan.entity.name, include_deleted=True)
+    return stored == run.seen

@@ -1,0 +1,209 @@
+"""What a pull decides before its first page: full or delta, fresh or resumed, the id ranges,
+the settled upper bound. The plan is also the run's resume point and the source of its report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ctsync.client import CommercetoolsClient
+from ctsync.counts import PullCounts
+from ctsync.entities import Entity
+from ctsync.hub import HubStore, SyncState
+from ctsync.options import Mode, PullOptions
+from ctsync.paging import DeltaCursor, FullCursor, IdRange, id_partitions
+from ctsync.report import SyncReport
+from ctsync.timestamps import iso
+
+
+@dataclass
+class PullPlan:
+    """Everything decided before the first page: the run can be resumed from it."""
+
+    project_key: str
+    entity: Entity
+    options: PullOptions
+    mode: Mode
+    """What runs: `options.mode` unless there is nothing to delta from (or a singleton)."""
+    run_token: str
+    """Marks every record this run saw; a resumed run keeps the token of the run it continues."""
+    started_at: str
+    """Server time when the run (or the run it resumes) began."""
+    resumed: bool = False
+    notes: list[str] = field(default_factory=list)
+    total: int | None = None
+    """Records a full run will read (one `withTotal` query), for progress; None for a delta."""
+    planning: PullCounts = field(default_factory=PullCounts)
+    """The calls planning made (server clock, count), retries included: the report adds them."""
+    ranges: list[FullCursor] = field(default_factory=list)
+    done: list[bool] = field(default_factory=list)
+    delta: DeltaCursor | None = None
+
+    @property
+    def partitioned(self) -> bool:
+        """True when the run reads id ranges (a full read), each in a task of its own."""
+        return self.mode == "full" and not self.entity.singleton
+
+    @property
+    def window(self) -> str:
+        if self.mode == "full":
+            return f"all records (server time {self.started_at})"
+        assert self.delta is not None
+        since = self.delta.last_modified_at or "the beginning"
+        return f"{since} .. {self.delta.until}"
+
+    def report(
+        self,
+        counts: PullCounts,
+        *,
+        duration: float,
+        deleted: int = 0,
+        error: str | None = None,
+        flow_run_id: str | None = None,
+    ) -> SyncReport:
+        """The run's report from what its tasks counted."""
+        return SyncReport.from_counts(
+            counts,
+            duration=duration,
+            error=error,
+            project_key=self.project_key,
+            entity=self.entity.name,
+            mode=self.mode,
+            requested_mode=self.options.mode,
+            dry_run=self.options.dry_run,
+            resumed=self.resumed,
+            note="; ".join(self.notes) or None,
+            deleted=deleted,
+            partitions=max(1, len(self.ranges)),
+            window=self.window,
+            flow_run_id=flow_run_id,
+        )
+
+    def advance(self, partition: int, cursor: FullCursor, finished: bool) -> dict[str, Any]:
+        """Note a committed page of `partition`; the resume point to store with it."""
+        self.ranges[partition] = cursor
+        self.done[partition] = finished
+        return self.cursor_document()
+
+    def cursor_document(self) -> dict[str, Any]:
+        """The resume point stored in sync_state.cursor for a full run."""
+        return {
+            "mode": "full",
+            "run_token": self.run_token,
+            "started_at": self.started_at,
+            "where": self.options.where,
+            "page_size": self.options.page_size,
+            "partitions": [
+                {
+                    "lower": c.range.lower,
+                    "upper": c.range.upper,
+                    "after_id": c.after_id,
+                    "done": done,
+                }
+                for c, done in zip(self.ranges, self.done, strict=True)
+            ],
+        }
+
+
+def _delta_start(state: SyncState | None, since: str | None) -> DeltaCursor | None:
+    """Where a delta begins: `since` if given, else the watermark; None means a full run."""
+    if since is not None:
+        return DeltaCursor(since, "", "")
+    if state is not None and state.watermark is not None:
+        return DeltaCursor(state.watermark.last_modified_at, state.watermark.id, "")
+    return None
+
+
+async def server_now(client: CommercetoolsClient) -> datetime:
+    """commercetools' clock (from the `Date` header), not ours: settle is measured on it."""
+    if client.last_server_date is None:
+        await client.get_project()
+    assert client.last_server_date is not None
+    return client.last_server_date
+
+
+async def plan_pull(
+    hub: HubStore, client: CommercetoolsClient, entity: Entity, options: PullOptions
+) -> PullPlan:
+    """Decide the run from the hub's state and commercetools' clock (and count, for a full)."""
+    project_key = client.project_key
+    if options.reset and not options.dry_run:
+        await asyncio.to_thread(hub.reset_state, project_key, entity.name)
+    state = (
+        None if options.reset else await asyncio.to_thread(hub.get_state, project_key, entity.name)
+    )
+    wants_delta = options.mode == "delta" and not entity.singleton
+    delta_from = _delta_start(state, options.since) if wants_delta else None
+    counted = None
+    if delta_from is None and not entity.singleton:
+        # A full read counts first; the count's Date header is the server clock, so planning a
+        # full run costs one round trip, not two.
+        counted = await client.query(entity.endpoint, limit=1, with_total=True, where=options.where)
+    now = await server_now(client)
+    plan = PullPlan(
+        project_key=project_key,
+        entity=entity,
+        options=options,
+        mode="full" if delta_from is None else "delta",
+        run_token=uuid.uuid4().hex,
+        started_at=iso(now),
+    )
+    if delta_from is not None:
+        until = iso(now - timedelta(seconds=options.settle))
+        plan.delta = DeltaCursor(delta_from.last_modified_at, delta_from.after_id, until)
+    elif not entity.singleton:
+        assert counted is not None
+        if options.mode == "delta":
+            plan.notes.append("no watermark yet: initial full load")
+        plan.total = counted.total
+        partitions = options.partitions or client.settings.throttle.concurrency
+        cursor = state.cursor if state else None
+        if not _resume(plan, cursor, partitions):
+            await _start_full(hub, plan, partitions)
+    plan.planning.add_stats(client.stats)
+    return plan
+
+
+def _resume(plan: PullPlan, cursor: dict[str, Any] | None, partitions: int) -> bool:
+    """Continue an interrupted full run of the same filter from its stored cursor, if any."""
+    if not (
+        cursor
+        and cursor.get("mode") == "full"
+        and cursor.get("where") == plan.options.where
+        and cursor.get("partitions")
+    ):
+        return False
+    plan.resumed = True
+    plan.run_token = cursor["run_token"]
+    plan.started_at = cursor["started_at"]
+    plan.ranges = [
+        FullCursor(IdRange(p["lower"], p["upper"]), p["after_id"]) for p in cursor["partitions"]
+    ]
+    plan.done = [bool(p["done"]) for p in cursor["partitions"]]
+    if len(plan.ranges) != partitions:
+        plan.notes.append(
+            f"resumed an interrupted full run with its {len(plan.ranges)} partitions "
+            f"(asked for {partitions})"
+        )
+    else:
+        plan.notes.append("resumed an interrupted full run")
+    return True
+
+
+async def _start_full(hub: HubStore, plan: PullPlan, partitions: int) -> None:
+    """Split a fresh full run into id ranges and store its resume point before any page."""
+    # A partition costs a task and a connection: no more of them than there are pages to read.
+    pages = -(-(plan.total or 0) // plan.options.page_size)
+    if 1 <= pages < partitions:
+        plan.notes.append(f"{pages} partition(s) for {plan.total} records (asked for {partitions})")
+        partitions = pages
+    plan.ranges = [FullCursor(r) for r in id_partitions(partitions)]
+    plan.done = [False] * partitions
+    if not plan.options.dry_run:
+        await asyncio.to_thread(
+            hub.save_state, plan.project_key, plan.entity.name, cursor=plan.cursor_document()
+        )

@@ -1,0 +1,287 @@
+"""What one run of one entity did, in either direction: the report a flow returns and shows.
+
+`RunReport` holds what pulls and pushes share (status, failures, calls, speed) and how a report
+is told: its one-line summary, its table row and its markdown. `SyncReport` and `PushReport` add
+their own counts; `from_counts` copies every count a report shows from the run's counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any, ClassVar, Literal, Self
+
+from pydantic import BaseModel, Field
+
+from ctsync.counts import RunCounts
+
+Status = Literal["completed", "failed"]
+FIRST_FAILURES_SHOWN = 10
+
+
+class RunReport(BaseModel):
+    """The part of a run's report both directions share."""
+
+    kind: ClassVar[Literal["sync", "push"]]
+    SUMMARY_COUNTS: ClassVar[tuple[str, ...]]
+    """The counts of the one-line summary, in order."""
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]]
+    """(title, attribute) of each column of the table row."""
+    PROCESSED: ClassVar[str]
+    """The count records/s is measured on."""
+
+    project_key: str
+    entity: str
+    status: Status
+    dry_run: bool = False
+    failed: int = 0
+    api_calls: int = 0
+    retries: int = 0
+    throttle_wait_seconds: float = 0.0
+    duration_seconds: float = 0.0
+    records_per_second: float = 0.0
+    first_failures: list[str] = Field(default_factory=list)
+    error: str | None = None
+    flow_run_id: str | None = None
+
+    @classmethod
+    def from_counts(
+        cls, counts: RunCounts, *, duration: float, error: str | None = None, **values: Any
+    ) -> Self:
+        """The report of a run that took `duration` seconds and counted `counts`; `values` are
+        what the counts do not know (project, entity, mode, …)."""
+        shown = {f.name for f in fields(counts)} & set(cls.model_fields)
+        copied = {name: getattr(counts, name) for name in shown}
+        if "actions" in copied:
+            copied["actions"] = dict(copied["actions"])
+        processed = getattr(counts, cls.PROCESSED)
+        data = {
+            **copied,
+            "status": "failed" if error else "completed",
+            "throttle_wait_seconds": round(counts.throttle_wait_seconds, 3),
+            "duration_seconds": round(duration, 3),
+            "records_per_second": round(processed / duration, 1) if duration > 0 else 0.0,
+            "first_failures": counts.failures[:FIRST_FAILURES_SHOWN],
+            "error": error,
+        }
+        return cls(**{**data, **values})
+
+    @property
+    def headline(self) -> str:
+        """What ran, as the summary starts (e.g. `customers full`)."""
+        raise NotImplementedError
+
+    @property
+    def subject(self) -> str:
+        """What ran, as the markdown heading names it."""
+        raise NotImplementedError
+
+    @property
+    def artifact_name(self) -> str:
+        """The `<name>` of the run's artifact keys `ct-<project>-<name>`."""
+        raise NotImplementedError
+
+    @property
+    def activity(self) -> str:
+        """What ran, in a sentence's words (`customers sync of mystore`)."""
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        """The one line a state message and a log carry."""
+        head = f"{self.headline}{' (dry run)' if self.dry_run else ''}"
+        counts = ", ".join(f"{name} {getattr(self, name)}" for name in self.SUMMARY_COUNTS)
+        speed = f"{self.duration_seconds:.1f} s, {self.records_per_second:.0f} records/s"
+        tail = f"; {self.error}" if self.error else ""
+        return f"{head}: {counts} in {speed}{tail}"
+
+    def table_row(self) -> dict[str, Any]:
+        return {title: _cell(getattr(self, name)) for title, name in self.COLUMNS}
+
+    def details(self) -> list[str]:
+        """Markdown bullets under the summary."""
+        return []
+
+    def markdown(self) -> str:
+        """The summary artifact: heading, summary, details, the error and the first failures."""
+        lines = [f"## {self.subject}: {self.status}", "", self.summary(), "", *self.details()]
+        if self.error:
+            lines += ["", "### Error", "", f"```\n{self.error}\n```"]
+        if self.first_failures:
+            lines += ["", f"### First failures ({self.failed} in dead letters)", ""]
+            lines += [f"- `{failure}`" for failure in self.first_failures]
+        return "\n".join(lines)
+
+    def payload(self) -> dict[str, Any]:
+        """The event's payload: every count, not the failure texts."""
+        return self.model_dump(exclude={"first_failures"})
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
+    return value
+
+
+class SyncReport(RunReport):
+    """What one entity's pull did; returned by every sync flow and shown in its artifacts."""
+
+    kind: ClassVar[Literal["sync", "push"]] = "sync"
+    SUMMARY_COUNTS = ("fetched", "inserted", "updated", "unchanged", "deleted", "failed")
+    PROCESSED = "fetched"
+    COLUMNS = (
+        ("entity", "entity"),
+        ("mode", "mode"),
+        ("status", "status"),
+        *((name, name) for name in SUMMARY_COUNTS),
+        ("pages", "pages"),
+        ("API calls", "api_calls"),
+        ("retries", "retries"),
+        ("throttle wait (s)", "throttle_wait_seconds"),
+        ("duration (s)", "duration_seconds"),
+        ("records/s", "records_per_second"),
+        ("window", "window"),
+    )
+
+    mode: Literal["delta", "full"]
+    requested_mode: Literal["delta", "full"]
+    resumed: bool = False
+    note: str | None = None
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    pages: int = 0
+    partitions: int = 1
+    throttle_waits: int = 0
+    token_remints: int = 0
+    window: str = ""
+
+    @classmethod
+    def not_started(
+        cls,
+        project_key: str,
+        entity: str,
+        mode: Literal["delta", "full"],
+        error: str,
+        *,
+        dry_run: bool = False,
+        duration: float = 0.0,
+        flow_run_id: str | None = None,
+    ) -> SyncReport:
+        """The report of a sync that failed before it read anything (its plan, or its task)."""
+        return cls(
+            project_key=project_key,
+            entity=entity,
+            mode=mode,
+            requested_mode=mode,
+            status="failed",
+            dry_run=dry_run,
+            duration_seconds=round(duration, 3),
+            error=error,
+            flow_run_id=flow_run_id,
+        )
+
+    @property
+    def headline(self) -> str:
+        return f"{self.entity} {self.mode}"
+
+    @property
+    def subject(self) -> str:
+        return self.entity
+
+    @property
+    def artifact_name(self) -> str:
+        return self.entity
+
+    @property
+    def activity(self) -> str:
+        return f"{self.entity} sync of {self.project_key}"
+
+    def details(self) -> list[str]:
+        lines = [
+            f"- window: {self.window}",
+            f"- pages: {self.pages} over {self.partitions} partition(s), "
+            f"{self.api_calls} API calls, {self.retries} retries, "
+            f"{self.throttle_wait_seconds:.2f} s throttle wait",
+        ]
+        if self.note:
+            lines.append(f"- note: {self.note}")
+        return lines
+
+
+class PushReport(RunReport):
+    """What one entity's push did; returned by every push flow and shown in its artifacts."""
+
+    kind: ClassVar[Literal["sync", "push"]] = "push"
+    SUMMARY_COUNTS = ("read", "created", "updated", "unchanged", "skipped", "failed")
+    PROCESSED = "read"
+    COLUMNS = (
+        ("entity", "entity"),
+        ("status", "status"),
+        ("dry run", "dry_run"),
+        *((name, name) for name in SUMMARY_COUNTS),
+        ("actions", "actions"),
+        ("conflict retries", "conflict_retries"),
+        ("API calls", "api_calls"),
+        ("retries", "retries"),
+        ("duration (s)", "duration_seconds"),
+        ("records/s", "records_per_second"),
+    )
+
+    source: str
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    actions: dict[str, int] = Field(default_factory=dict)
+    conflict_retries: int = 0
+
+    @property
+    def changes(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def headline(self) -> str:
+        return self.subject
+
+    @property
+    def subject(self) -> str:
+        return f"push {self.entity}"
+
+    @property
+    def artifact_name(self) -> str:
+        return f"push-{self.entity}"
+
+    @property
+    def activity(self) -> str:
+        return f"{self.entity} push into {self.project_key}"
+
+    def details(self) -> list[str]:
+        lines = [f"- source: {self.source}"]
+        if self.actions:
+            lines.append(f"- actions: {_cell(self.actions)}")
+        lines.append(
+            f"- {self.api_calls} API calls, {self.retries} retries, "
+            f"{self.conflict_retries} re-reads after a concurrent change"
+        )
+        return lines
+
+
+class SyncAllReport(BaseModel):
+    """One report per entity of a `sync_all` run."""
+
+    project_key: str
+    reports: list[SyncReport]
+
+    @property
+    def failed(self) -> list[SyncReport]:
+        return [r for r in self.reports if r.status == "failed"]
+
+
+class RunFailed(Exception):
+    """A run could not complete; `report` says what it did before it failed."""
+
+    def __init__(self, message: str, report: RunReport | SyncAllReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report

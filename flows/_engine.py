@@ -1,10 +1,10 @@
 """Run the async engine from the flows' tasks, which are plain functions on purpose.
 
 Prefect 3.9 gives every run of an `async def` task in a worker thread a new API client, and with
-it a new TLS context that loads the CA bundle: ~45 ms before the task's first line against ~5 ms
-for a sync task (measured with an empty task on this machine; bench/RESULTS.md). A sync that
-starts two tasks, or a push that starts twenty, paid that on every run, so the tasks are sync and
-each runs its engine coroutine on an event loop of its own thread. The engine's token provider and
+it a new TLS context that loads the CA bundle, before the task's first line; a sync task skips
+that (bench/RESULTS.md has the figures). A sync that starts two tasks, or a push that starts
+twenty, paid it on every run, so the tasks are sync and each runs its engine coroutine on an
+event loop of its own thread. The engine's token provider and
 throttle are shared across event loops, so the tasks still share one budget.
 """
 

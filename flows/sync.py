@@ -116,12 +116,14 @@ class _Sync:
         block: CommercetoolsCredentials,
         hub: HubDatabase,
         options: PullOptions,
+        started: float,
     ) -> None:
         self.entity = entity
         self.block = block
         self.hub = hub
         self.options = options
-        self.started = time.perf_counter()
+        self.started = started
+        """When the flow's body began (perf_counter): the report's duration counts from it."""
         self.prefix = correlation_prefix_for_run()
         self.run_id = current_flow_run_id() or str(uuid.uuid4())
 
@@ -224,10 +226,11 @@ def run_sync(
     options: PullOptions,
 ) -> State[SyncReport]:
     """The body of every sync flow (they differ only in the entity)."""
+    started = time.perf_counter()
     entity = get_entity(entity_name)
     block = resolve_credentials(credentials)
     tag_flow_run(TAG, project_tag(block.project_key), entity_tag(entity.name))
-    sync = _Sync(entity, block, resolve_hub(hub), options)
+    sync = _Sync(entity, block, resolve_hub(hub), options, started)
     if options.dry_run:  # reads and writes nothing: it may run beside a real sync of the entity
         return sync.run()
     # One run per entity and hub: a second one is refused, naming the run that holds it.

@@ -4,116 +4,30 @@
 // `withTotal=false`, queries that do not clone the whole store, in-process seeding, fault
 // injection and request stats. Configuration comes from SANDBOX_* environment variables.
 import { randomBytes, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
 
 import { CommercetoolsMock, InMemoryStorage } from "@labdigital/commercetools-mock";
 
-// ---------------------------------------------------------------------------------------------
-// Configuration
-// ---------------------------------------------------------------------------------------------
-
-const env = process.env;
-const PROJECT_KEY = env.SANDBOX_PROJECT_KEY || "sandbox";
-const CLIENT_ID = env.SANDBOX_CLIENT_ID || "sandbox-client";
-const CLIENT_SECRET = env.SANDBOX_CLIENT_SECRET || "sandbox-secret";
-const ALLOWED_SCOPES = (env.SANDBOX_SCOPES || `manage_project:${PROJECT_KEY}`)
-	.split(/\s+/)
-	.filter(Boolean);
-const TOKEN_TTL = Number.parseInt(env.SANDBOX_TOKEN_TTL || "172800", 10);
-const PORT = Number.parseInt(env.SANDBOX_PORT || "0", 10);
-const SEED_PATH = env.SANDBOX_SEED || "";
-const VERBOSE = env.SANDBOX_VERBOSE === "1";
-// fast: collection GETs answered from storage without the mock's handler (default);
-// storage: through the mock's handler, our storage; mock: the published mock's query code.
-const QUERY_MODE = env.SANDBOX_QUERY_MODE || "fast";
-if (!["fast", "storage", "mock"].includes(QUERY_MODE)) {
-	throw new Error(`SANDBOX_QUERY_MODE must be fast, storage or mock, not '${QUERY_MODE}'`);
-}
-
-const MAX_LIMIT = 500;
-const MAX_OFFSET = 10000;
-const CONTROL_PREFIX = "/_sandbox";
-// Query values we smuggle through the mock's `var.*` pass-through down to storage.query.
-const SORT_VAR = "var.__sandbox_sort";
-const WITH_TOTAL_VAR = "var.__sandbox_withTotal";
-
-/** Resource type ids the mock 4.4.0 serves over HTTP (storage type id -> URL segment). */
-const SERVED_TYPES = {
-	"approval-flow": "approval-flows",
-	"approval-rule": "approval-rules",
-	"associate-role": "associate-roles",
-	"attribute-group": "attribute-groups",
-	"business-unit": "business-units",
-	cart: "carts",
-	"cart-discount": "cart-discounts",
-	category: "categories",
-	channel: "channels",
-	customer: "customers",
-	"customer-group": "customer-groups",
-	"discount-code": "discount-codes",
-	"discount-group": "discount-groups",
-	extension: "extensions",
-	"inventory-entry": "inventory",
-	"key-value-document": "custom-objects",
-	order: "orders",
-	payment: "payments",
-	product: "products",
-	"product-discount": "product-discounts",
-	"product-selection": "product-selections",
-	"product-type": "product-types",
-	quote: "quotes",
-	"quote-request": "quote-requests",
-	"recurrence-policy": "recurrence-policies",
-	"recurring-order": "recurring-orders",
-	review: "reviews",
-	"shipping-method": "shipping-methods",
-	"shopping-list": "shopping-lists",
-	"staged-quote": "staged-quotes",
-	"standalone-price": "standalone-prices",
-	state: "states",
-	store: "stores",
-	subscription: "subscriptions",
-	"tax-category": "tax-categories",
-	type: "types",
-	zone: "zones",
-};
-
-const log = (...args) => {
-	if (VERBOSE) process.stderr.write(`[sandbox] ${args.join(" ")}\n`);
-};
-
-// ---------------------------------------------------------------------------------------------
-// Mock internals the package does not export (predicate parser, error class). The chunk name is
-// hashed, so find it by the functions' own names; the version is pinned in package-lock.json.
-// ---------------------------------------------------------------------------------------------
-
-async function loadMockInternals() {
-	const entry = fileURLToPath(import.meta.resolve("@labdigital/commercetools-mock"));
-	const dist = dirname(entry);
-	const found = {};
-	for (const file of readdirSync(dist)) {
-		if (!file.endsWith(".mjs")) continue;
-		const mod = await import(pathToFileURL(join(dist, file)).href);
-		for (const value of Object.values(mod)) {
-			if (typeof value === "function" && value.name) found[value.name] ??= value;
-		}
-	}
-	for (const name of ["parseQueryExpression", "CommercetoolsError"]) {
-		if (!found[name]) {
-			throw new Error(`commercetools-mock internals changed: ${name} not found in ${dist}`);
-		}
-	}
-	return found;
-}
-
-const { parseQueryExpression, CommercetoolsError } = await loadMockInternals();
-
-const ctError = (statusCode, code, message, extra = {}) =>
-	new CommercetoolsError({ code, message, ...extra }, statusCode);
-
-const invalidInput = (message) => ctError(400, "InvalidInput", message);
+import {
+	ALLOWED_SCOPES,
+	CLIENT_ID,
+	CLIENT_SECRET,
+	CONTROL_PREFIX,
+	EXIT_ON_STDIN_EOF,
+	log,
+	MAX_LIMIT,
+	MAX_OFFSET,
+	PORT,
+	PROJECT_KEY,
+	QUERY_MODE,
+	SEED_PATH,
+	SORT_VAR,
+	TOKEN_TTL,
+	VERBOSE,
+	WITH_TOTAL_VAR,
+} from "./adapter/config.mjs";
+import { CommercetoolsError, invalidInput, parseQueryExpression } from "./adapter/mock-internals.mjs";
+import { SEGMENT_TO_TYPE, SERVED_TYPES } from "./adapter/served-types.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Storage: the published InMemoryStorage deep-clones every stored resource on each query. This
@@ -678,9 +592,6 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // objects are replaced (never mutated) on write, so a WeakMap keyed by them stays correct.
 // ---------------------------------------------------------------------------------------------
 
-const SEGMENT_TO_TYPE = Object.fromEntries(
-	Object.entries(SERVED_TYPES).map(([typeId, segment]) => [segment, typeId]),
-);
 // category: ancestors recomputed per read; extension: secrets masked per read.
 const NO_FAST_PATH = new Set(["category", "extension"]);
 const jsonCache = new WeakMap();
@@ -1137,7 +1048,7 @@ const shutdown = async (code = 0) => {
 };
 process.on("SIGTERM", () => shutdown(0));
 process.on("SIGINT", () => shutdown(0));
-if (env.SANDBOX_EXIT_ON_STDIN_EOF === "1") {
+if (EXIT_ON_STDIN_EOF) {
 	// The Python wrapper holds our stdin: when it dies, so do we (no orphans).
 	process.stdin.on("end", () => shutdown(0));
 	process.stdin.on("error", () => shutdown(0));

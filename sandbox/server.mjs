@@ -3,13 +3,13 @@
 // real client-credential checks and scopes, `sort` before paging, limit/offset caps,
 // `withTotal=false`, queries that do not clone the whole store, in-process seeding, fault
 // injection and request stats. Configuration comes from SANDBOX_* environment variables.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 
+import { bearerGrant, checkClient, checkScope, revokeTokens, tokenEndpoint } from "./adapter/auth.mjs";
 import {
 	ALLOWED_SCOPES,
 	CLIENT_ID,
-	CLIENT_SECRET,
 	CONTROL_PREFIX,
 	EXIT_ON_STDIN_EOF,
 	log,
@@ -21,203 +21,16 @@ import {
 	SEED_PATH,
 	SORT_VAR,
 	TOKEN_TTL,
-	VERBOSE,
 	WITH_TOTAL_VAR,
 } from "./adapter/config.mjs";
-import { app, ctMock, storage } from "./adapter/mock-app.mjs";
+import { addFault, clearFaults, faults, matchingFault, serveFault } from "./adapter/faults.mjs";
+import { app, storage } from "./adapter/mock-app.mjs";
 import { CommercetoolsError, invalidInput } from "./adapter/mock-internals.mjs";
+import { sendJson } from "./adapter/replies.mjs";
 import { SEGMENT_TO_TYPE, SERVED_TYPES } from "./adapter/served-types.mjs";
 import { parseSort } from "./adapter/sort.mjs";
+import { countRequest, resetStats, stats } from "./adapter/stats.mjs";
 import { asArray } from "./adapter/storage.mjs";
-
-// ---------------------------------------------------------------------------------------------
-// Auth: our own token store, because the mock hands a token to any client id and never expires,
-// revokes or scopes one.
-// ---------------------------------------------------------------------------------------------
-
-const tokens = new Map(); // access_token -> { clientId, scopes: string[], expiresAt }
-
-const authError = (statusCode, error, message, extra = {}) => ({
-	statusCode,
-	message,
-	errors: [{ code: error, message }],
-	error,
-	error_description: message,
-	...extra,
-});
-
-const INVALID_CLIENT_MESSAGE =
-	"Please provide valid client credentials using HTTP Basic Authentication.";
-
-const parseBasic = (header) => {
-	const match = /^Basic\s+(\S+)$/i.exec(header || "");
-	if (!match) return null;
-	const decoded = Buffer.from(match[1], "base64").toString("utf8");
-	const idx = decoded.indexOf(":");
-	if (idx < 0) return null;
-	return { clientId: decoded.slice(0, idx), clientSecret: decoded.slice(idx + 1) };
-};
-
-const scopeProject = (scope) => {
-	const idx = scope.lastIndexOf(":");
-	return idx < 0 ? null : scope.slice(idx + 1);
-};
-
-/** A requested scope is grantable if allowed as is, or narrower than an allowed manage_project. */
-const grantable = (scope) =>
-	ALLOWED_SCOPES.includes(scope) ||
-	(/^(view|manage)_[a-z_]+:[^:\s]+$/.test(scope) &&
-		ALLOWED_SCOPES.includes(`manage_project:${scopeProject(scope)}`));
-
-const bearerToken = (request) => {
-	const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization || "");
-	return match ? match[1] : null;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Faults and stats
-// ---------------------------------------------------------------------------------------------
-
-const faults = [];
-let faultSeq = 0;
-
-const stats = {
-	requests: 0,
-	tokens_issued: 0,
-	faults_served: 0,
-	by_method_path: {},
-	by_status: {},
-	in_flight: 0,
-	max_in_flight: 0,
-	since: new Date().toISOString(),
-};
-
-const resetStats = () => {
-	Object.assign(stats, {
-		requests: 0,
-		tokens_issued: 0,
-		faults_served: 0,
-		by_method_path: {},
-		by_status: {},
-		max_in_flight: stats.in_flight,
-		since: new Date().toISOString(),
-	});
-};
-
-const UUID_SEGMENT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** "GET /sandbox/customers/{id}": ids and keys folded so stats stay small and comparable. */
-const routeLabel = (method, url) => {
-	const path = url.split("?", 1)[0];
-	const segments = path.split("/").map((s) => {
-		if (UUID_SEGMENT.test(s)) return "{id}";
-		if (s.startsWith("key=")) return "key={key}";
-		return s;
-	});
-	return `${method} ${segments.join("/")}`;
-};
-
-const DEFAULT_FAULT_ERRORS = {
-	400: ["InvalidInput", "Invalid input."],
-	401: ["invalid_token", "invalid_token"],
-	403: ["insufficient_scope", null],
-	404: ["ResourceNotFound", "The Resource was not found."],
-	409: ["ConcurrentModification", "Object has a different version than expected."],
-	429: ["TooManyRequests", "Too many requests. Please retry later."],
-	500: ["General", "Internal Server Error"],
-	502: ["BadGateway", "Bad Gateway"],
-	503: ["ServiceUnavailable", "Service Unavailable"],
-	504: ["GatewayTimeout", "Gateway Timeout"],
-};
-
-const insufficientScopeBody = (projectKey) => {
-	const message =
-		`Insufficient scope. One of the following scopes is missing: manage_project:${projectKey}`;
-	return { statusCode: 403, message, errors: [{ code: "insufficient_scope", message }] };
-};
-
-const defaultFaultBody = (status, url) => {
-	if (status === 401 && url.startsWith("/oauth/")) {
-		return authError(401, "invalid_client", INVALID_CLIENT_MESSAGE);
-	}
-	if (status === 401) return authError(401, "invalid_token", "invalid_token");
-	if (status === 403) return insufficientScopeBody(PROJECT_KEY);
-	const [code, message] = DEFAULT_FAULT_ERRORS[status] ??
-		(status >= 500 ? ["General", "Internal Server Error"] : ["InvalidOperation", `HTTP ${status}`]);
-	return { statusCode: status, message, errors: [{ code, message }] };
-};
-
-const compileFault = (input) => {
-	if (input === null || typeof input !== "object" || Array.isArray(input)) {
-		throw invalidInput("A fault rule must be a JSON object.");
-	}
-	const known = ["count", "status", "retryAfter", "path", "method", "latencyMs", "drop", "body"];
-	for (const key of Object.keys(input)) {
-		if (!known.includes(key)) throw invalidInput(`Unknown fault field '${key}'.`);
-	}
-	const count = input.count === undefined ? 1 : input.count;
-	if (count !== null && !(Number.isInteger(count) && count > 0)) {
-		throw invalidInput("count must be a positive integer or null.");
-	}
-	const status = input.status ?? null;
-	if (status !== null && !(Number.isInteger(status) && status >= 100 && status <= 599)) {
-		throw invalidInput("status must be an HTTP status code.");
-	}
-	const latencyMs = input.latencyMs ?? 0;
-	if (!(typeof latencyMs === "number" && latencyMs >= 0)) {
-		throw invalidInput("latencyMs must be a non-negative number.");
-	}
-	const drop = input.drop === true;
-	if (status === null && !drop && latencyMs === 0) {
-		throw invalidInput("A fault rule needs status, latencyMs or drop.");
-	}
-	const retryAfter = input.retryAfter ?? null;
-	if (retryAfter !== null && !(typeof retryAfter === "number" && retryAfter >= 0)) {
-		throw invalidInput("retryAfter must be a non-negative number of seconds.");
-	}
-	let matcher = () => true;
-	const path = input.path ?? null;
-	if (path !== null) {
-		if (typeof path !== "string") throw invalidInput("path must be a string.");
-		// "/.../" is a regular expression; anything else (e.g. "/oauth/token") a substring.
-		const re = path.length > 2 && path.startsWith("/") && path.endsWith("/");
-		if (re) {
-			let regex;
-			try {
-				regex = new RegExp(path.slice(1, -1));
-			} catch (err) {
-				throw invalidInput(`path regex: ${err.message}`);
-			}
-			matcher = (url) => regex.test(url);
-		} else {
-			matcher = (url) => url.includes(path);
-		}
-	}
-	const method = input.method ? String(input.method).toUpperCase() : null;
-	const rule = {
-		id: `fault-${++faultSeq}`,
-		count,
-		remaining: count,
-		served: 0,
-		status,
-		retryAfter,
-		path,
-		method,
-		latencyMs,
-		drop,
-		body: input.body ?? null,
-	};
-	Object.defineProperty(rule, "matches", {
-		enumerable: false,
-		value: (req) =>
-			(rule.remaining === null || rule.remaining > 0) &&
-			(method === null || req.method === method) &&
-			matcher(req.url),
-	});
-	return rule;
-};
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Fast path for collection GETs: same answer as the mock's handler for resource types whose
@@ -369,21 +182,11 @@ const BIG_BODY = 1024 * 1024 * 1024;
 app.register(
 	async (control) => {
 		control.get("/faults", async () => ({ faults }));
-		control.post("/faults", async (request, reply) => {
-			const rule = compileFault(request.body ?? {});
-			faults.push(rule);
-			return reply.status(201).send(rule);
-		});
-		control.delete("/faults", async () => {
-			const cleared = faults.length;
-			faults.length = 0;
-			return { cleared };
-		});
-		control.post("/revoke-tokens", async () => {
-			const revoked = tokens.size;
-			tokens.clear();
-			return { revoked };
-		});
+		control.post("/faults", async (request, reply) =>
+			reply.status(201).send(addFault(request.body ?? {})),
+		);
+		control.delete("/faults", async () => ({ cleared: clearFaults() }));
+		control.post("/revoke-tokens", async () => ({ revoked: revokeTokens() }));
 		control.get("/stats", async () => stats);
 		control.post("/stats/reset", async () => {
 			resetStats();
@@ -428,51 +231,16 @@ app.get("/:projectKey/", async (request, reply) => {
 
 const isControl = (url) => url === CONTROL_PREFIX || url.startsWith(`${CONTROL_PREFIX}/`);
 
-const sendJson = (reply, status, body, headers = {}) => {
-	reply.code(status).headers(headers).header("content-type", "application/json; charset=utf-8");
-	return reply.send(JSON.stringify(body));
-};
-
 app.addHook("onRequest", async (request, reply) => {
 	const url = request.url;
 	if (isControl(url)) return;
 
-	stats.requests++;
-	const label = routeLabel(request.method, url);
-	stats.by_method_path[label] = (stats.by_method_path[label] ?? 0) + 1;
-	stats.in_flight++;
-	if (stats.in_flight > stats.max_in_flight) stats.max_in_flight = stats.in_flight;
-	const raw = reply.raw;
-	const started = VERBOSE ? performance.now() : 0;
-	let counted = false;
-	const done = (key) => {
-		if (counted) return;
-		counted = true;
-		stats.in_flight--;
-		stats.by_status[key] = (stats.by_status[key] ?? 0) + 1;
-		if (VERBOSE) log(request.method, url, key, `${(performance.now() - started).toFixed(1)}ms`);
-	};
-	raw.once("finish", () => done(String(raw.statusCode)));
-	raw.once("close", () => done(raw.writableFinished ? String(raw.statusCode) : "dropped"));
+	countRequest(request, reply);
 	reply.header("x-correlation-id", request.headers["x-correlation-id"] || randomUUID());
 
 	// Faults first: a gateway in front of commercetools fails before auth does.
-	const rule = faults.find((f) => f.matches(request));
-	if (rule) {
-		if (rule.remaining !== null) rule.remaining--;
-		rule.served++;
-		stats.faults_served++;
-		if (rule.latencyMs > 0) await sleep(rule.latencyMs);
-		if (rule.drop) {
-			reply.hijack();
-			request.raw.socket.destroy();
-			return;
-		}
-		if (rule.status !== null) {
-			const headers = rule.retryAfter !== null ? { "retry-after": String(rule.retryAfter) } : {};
-			return sendJson(reply, rule.status, rule.body ?? defaultFaultBody(rule.status, url), headers);
-		}
-	}
+	const rule = matchingFault(request);
+	if (rule && (await serveFault(rule, request, reply))) return;
 
 	const path = url.split("?", 1)[0];
 	if (path.endsWith("/oauth/token") && path !== "/oauth/token") {
@@ -486,31 +254,13 @@ app.addHook("onRequest", async (request, reply) => {
 	}
 	if (url.startsWith("/oauth/")) {
 		// Before the mock's own oauth hooks, which accept any client.
-		const creds = parseBasic(request.headers.authorization);
-		if (!creds || creds.clientId !== CLIENT_ID || creds.clientSecret !== CLIENT_SECRET) {
-			return sendJson(reply, 401, authError(401, "invalid_client", INVALID_CLIENT_MESSAGE));
-		}
-		return;
+		return checkClient(request, reply);
 	}
 
-	const token = bearerToken(request);
-	if (!token) {
-		const message =
-			"This endpoint requires an access token. You can get one from the authorization server.";
-		return sendJson(reply, 401, authError(401, "invalid_token", message));
-	}
-	const grant = tokens.get(token);
-	if (!grant || grant.expiresAt <= Date.now()) {
-		if (grant) tokens.delete(token);
-		return sendJson(reply, 401, authError(401, "invalid_token", "invalid_token"));
-	}
+	const grant = bearerGrant(request, reply);
+	if (!grant) return;
 	const projectKey = decodeURIComponent(path.split("/")[1] || "");
-	const projectScopes = grant.scopes.filter((s) => scopeProject(s) === projectKey);
-	const write = request.method !== "GET" && request.method !== "HEAD";
-	const covered = write
-		? projectScopes.some((s) => s.startsWith("manage_"))
-		: projectScopes.length > 0;
-	if (!covered) return sendJson(reply, 403, insufficientScopeBody(projectKey));
+	if (checkScope(request, reply, grant, projectKey)) return;
 
 	if (request.method === "GET") {
 		const query = request.query;
@@ -590,54 +340,7 @@ app.addHook("preHandler", async (request, reply) => {
 	}
 	// Credentials were checked in onRequest; customer/anonymous token flows stay the mock's.
 	if (request.routeOptions.url !== "/oauth/token") return;
-
-	const body = request.body && typeof request.body === "object" ? request.body : {};
-	const param = (name) => {
-		const v = body[name] ?? request.query[name];
-		return Array.isArray(v) ? v.join(" ") : v;
-	};
-	const grantType = param("grant_type");
-	if (!grantType) {
-		return sendJson(
-			reply,
-			400,
-			authError(400, "invalid_request", "Missing required parameter: grant_type."),
-		);
-	}
-	if (grantType !== "client_credentials") {
-		return sendJson(
-			reply,
-			400,
-			authError(
-				400,
-				"unsupported_grant_type",
-				`Invalid parameter: grant_type: Invalid grant type: ${grantType}`,
-			),
-		);
-	}
-	const requested = String(param("scope") ?? "")
-		.split(/\s+/)
-		.filter(Boolean);
-	const bad = requested.filter((s) => !grantable(s));
-	if (bad.length) {
-		return sendJson(
-			reply,
-			400,
-			authError(400, "invalid_scope", `Invalid scope: ${bad.join(" ")}`),
-		);
-	}
-	const scopes = requested.length ? [...new Set(requested)] : [...ALLOWED_SCOPES];
-	const accessToken = randomBytes(24).toString("base64url");
-	tokens.set(accessToken, { clientId: CLIENT_ID, scopes, expiresAt: Date.now() + TOKEN_TTL * 1000 });
-	// Let the mock's middleware map the token to our client id for createdBy/lastModifiedBy.
-	ctMock.authStore().tokenClientMap?.set(accessToken, CLIENT_ID);
-	stats.tokens_issued++;
-	return sendJson(reply, 200, {
-		access_token: accessToken,
-		token_type: "Bearer",
-		expires_in: TOKEN_TTL,
-		scope: scopes.join(" "),
-	});
+	return tokenEndpoint(request, reply);
 });
 
 // withTotal=false also for endpoints that do not go through storage.query (product projections).

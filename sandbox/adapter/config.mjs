@@ -22,6 +22,8 @@ if (!["fast", "storage", "mock"].includes(QUERY_MODE)) {
 
 export const MAX_LIMIT = 500;
 export const MAX_OFFSET = 10000;
+// commercetools caps `total` at the maximum offset once a query has a predicate (2020-10-12).
+export const MAX_PREDICATED_TOTAL = MAX_OFFSET;
 export const CONTROL_PREFIX = "/_sandbox";
 // Query values we smuggle through the mock's `var.*` pass-through down to storage.query.
 export const SORT_VAR = "var.__sandbox_sort";

@@ -3,7 +3,7 @@
 // generation), and clones only the page it returns.
 import { InMemoryStorage } from "@labdigital/commercetools-mock";
 
-import { QUERY_MODE, SORT_VAR, WITH_TOTAL_VAR } from "./config.mjs";
+import { MAX_PREDICATED_TOTAL, QUERY_MODE, SORT_VAR, WITH_TOTAL_VAR } from "./config.mjs";
 import { invalidInput } from "./mock-internals.mjs";
 import { PredicateCache } from "./predicates.mjs";
 import { keysetBound, lookupCandidates, sortedFrom, valueLookup } from "./query-plan.mjs";
@@ -122,6 +122,10 @@ export class SandboxStorage extends InMemoryStorage {
 
 		const items = [];
 		const end = offset + limit;
+		// With a predicate the total stops at the cap: counting on past it and past the page
+		// would tell nothing more.
+		const totalCap = match ? MAX_PREDICATED_TOTAL : Number.POSITIVE_INFINITY;
+		const stopAt = withTotal ? Math.max(end, totalCap) : end;
 		let total = 0;
 		for (const resource of source) {
 			if (match) {
@@ -135,9 +139,9 @@ export class SandboxStorage extends InMemoryStorage {
 			}
 			if (total >= offset && total < end) items.push(resource);
 			total++;
-			if (!withTotal && total >= end) break;
+			if (total >= stopAt) break;
 		}
-		return { limit, offset, total: withTotal ? total : undefined, items };
+		return { limit, offset, total: withTotal ? Math.min(total, totalCap) : undefined, items };
 	}
 
 	async query(projectKey, typeId, params) {

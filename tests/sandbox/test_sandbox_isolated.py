@@ -58,6 +58,12 @@ def test_load_12000_customers_in_process(empty_sandbox: Sandbox) -> None:
         # the mock's email-uniqueness check sees loaded customers too
         dup = api.post("/customers", json={"email": customers[5]["email"].upper()})
         assert dup.status_code == 400
+        # commercetools: a predicate caps `total` at the maximum offset; no predicate, exact.
+        everyone = {"limit": 1, "where": "version >= 1"}
+        assert api.get("/customers", params=everyone).json()["total"] == 10_000
+        few = {"limit": 1, "where": f'id <= "{ids[41]}"'}
+        assert api.get("/customers", params=few).json()["total"] == 42
+        assert api.get("/customers", params={"limit": 1}).json()["total"] == 12_000
 
         # a load is an upsert by id: no duplicates, new versions visible to queries
         changed = [dict(c, version=c["version"] + 1) for c in customers[:10]]

@@ -13,6 +13,7 @@ from ctsync.retries import RequestStats
 MAX_FAILURES_KEPT = 20
 """Failure messages a run keeps for its report; every failure is in the dead letters."""
 MAX_PLAN_ROWS = 1000
+MAX_NOTES = 10
 
 
 @dataclass
@@ -61,7 +62,10 @@ class PullCounts(RunCounts):
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0
     pages: int = 0
+    notes: list[str] = field(default_factory=list, metadata={"cap": MAX_NOTES})
+    """What a task found worth telling (how deletions were looked for, say)."""
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ctsync.client import check_page_size
 from ctsync.config import validation_message
-from ctsync.timestamps import is_utc_millis
+from ctsync.timestamps import is_utc_millis, normalize_timestamp
 
 Mode = Literal["delta", "full"]
 MAX_PARTITIONS = 64
@@ -64,7 +64,8 @@ class PullOptions(_Options):
                 f"since is {value!r}: give a UTC timestamp as commercetools writes them, "
                 "e.g. 2026-01-31T00:00:00.000Z"
             )
-        return value
+        # Compared with the watermark as text: in commercetools' own spelling (milliseconds).
+        return None if value is None else normalize_timestamp(value)
 
     @field_validator("page_size")
     @classmethod

@@ -155,6 +155,8 @@ class SyncReport(RunReport):
     throttle_waits: int = 0
     token_remints: int = 0
     window: str = ""
+    watermark: str = ""
+    """What became of the watermark: moved from, to; or kept, and why."""
 
     @classmethod
     def not_started(
@@ -200,6 +202,7 @@ class SyncReport(RunReport):
     def details(self) -> list[str]:
         lines = [
             f"- window: {self.window}",
+            *([f"- watermark: {self.watermark}"] if self.watermark else []),
             f"- pages: {self.pages} over {self.partitions} partition(s), "
             f"{self.api_calls} API calls, {self.retries} retries, "
             f"{self.throttle_wait_seconds:.2f} s throttle wait",

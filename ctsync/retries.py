@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tenacity import (
     AsyncRetrying,
@@ -67,6 +67,26 @@ class RequestStats:
         self.retries += 1
         self.retry_wait_seconds += wait
         self.retries_by_reason[reason] = self.retries_by_reason.get(reason, 0) + 1
+
+    def snapshot(self) -> RequestStats:
+        return replace(self, retries_by_reason=dict(self.retries_by_reason))
+
+    def since(self, earlier: RequestStats) -> RequestStats:
+        """What was counted after `earlier` (a snapshot of these same counters)."""
+        reasons = {
+            reason: count - earlier.retries_by_reason.get(reason, 0)
+            for reason, count in self.retries_by_reason.items()
+        }
+        return RequestStats(
+            calls=self.calls - earlier.calls,
+            retries=self.retries - earlier.retries,
+            retries_by_reason={reason: n for reason, n in reasons.items() if n},
+            retry_wait_seconds=self.retry_wait_seconds - earlier.retry_wait_seconds,
+            throttle_waits=self.throttle_waits - earlier.throttle_waits,
+            throttle_wait_seconds=self.throttle_wait_seconds - earlier.throttle_wait_seconds,
+            token_mints=self.token_mints - earlier.token_mints,
+            token_remints_on_401=self.token_remints_on_401 - earlier.token_remints_on_401,
+        )
 
 
 def retry_reason(exc: BaseException) -> str:

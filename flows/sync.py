@@ -29,7 +29,16 @@ from ctsync.entities import ENTITIES, Entity, dependency_levels, get_entity
 from ctsync.errors import CommercetoolsError
 from ctsync.hub import LockHolder
 from ctsync.options import PullOptions
-from ctsync.pull import PullInterrupted, PullPlan, PullRun, finish_pull, plan_pull, pull, pull_range
+from ctsync.pull import (
+    PullInterrupted,
+    PullPlan,
+    PullRun,
+    describe_watermark,
+    finish_pull,
+    plan_pull,
+    pull,
+    pull_range,
+)
 from ctsync.report import RunFailed, SyncAllReport, SyncReport
 from flows import _parameters as param
 from flows._engine import run_with_client
@@ -144,16 +153,19 @@ class _Sync:
             )
         progress = Progress(plan.project_key, self.entity.name, plan.total)
         counts, error = self._read(run, progress)
-        deleted = 0
         finishing = None
         if error is None:
-            deleted = finish_pull(run)
+            counts.deleted += finish_pull(run)
             finishing = progress.finish()
         message = None if error is None else f"{type(error).__name__}: {error}"
+        state = store.get_state(plan.project_key, self.entity.name)
+        watermark = describe_watermark(
+            plan, state.watermark if state else None, stopped=error is not None
+        )
         report = plan.report(
             counts,
             duration=time.perf_counter() - self.started,
-            deleted=deleted,
+            watermark=watermark,
             error=message,
             flow_run_id=current_flow_run_id(),
         )

@@ -7,7 +7,7 @@ run resumes from its last committed page and nothing is lost or duplicated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -296,12 +296,67 @@ class Records:
             )
             return result.rowcount
 
-    def count(self, project_key: str, entity: str, *, include_deleted: bool = False) -> int:
-        query = select(func.count()).select_from(records_table).where(*_scope(project_key, entity))
+    def mark_deleted(self, project_key: str, entity: str, ids: Collection[str]) -> int:
+        """Mark these records deleted (commercetools no longer has them); returns how many were
+        live until now."""
+        marked = 0
+        with self._db.begin() as conn:
+            for chunk in _chunks(sorted(ids)):
+                result = conn.execute(
+                    update(records_table)
+                    .where(
+                        *_scope(project_key, entity),
+                        records_table.c.id.in_(chunk),
+                        records_table.c.deleted_at.is_(None),
+                    )
+                    .values(deleted_at=now())
+                )
+                marked += result.rowcount
+        return marked
+
+    def count(
+        self,
+        project_key: str,
+        entity: str,
+        *,
+        include_deleted: bool = False,
+        lower: str | None = None,
+        upper: str | None = None,
+    ) -> int:
+        """Records of the entity, live only unless `include_deleted`, with `lower <= id < upper`
+        when bounds are given."""
+        query = (
+            select(func.count())
+            .select_from(records_table)
+            .where(*_scope(project_key, entity), *_id_range(lower, upper))
+        )
         if not include_deleted:
             query = query.where(records_table.c.deleted_at.is_(None))
         with self._db.read() as conn:
             return conn.execute(query).scalar_one()
+
+    def live_ids(
+        self,
+        project_key: str,
+        entity: str,
+        *,
+        lower: str | None = None,
+        upper: str | None = None,
+        among: Collection[str] | None = None,
+    ) -> set[str]:
+        """Ids of the live records with `lower <= id < upper`, or of those `among` these ids."""
+        query = select(records_table.c.id).where(
+            *_scope(project_key, entity),
+            *_id_range(lower, upper),
+            records_table.c.deleted_at.is_(None),
+        )
+        with self._db.read() as conn:
+            if among is None:
+                return set(conn.execute(query).scalars())
+            found: set[str] = set()
+            for chunk in _chunks(sorted(among)):
+                found.update(conn.execute(query.where(records_table.c.id.in_(chunk))).scalars())
+            return found
 
     def get(self, project_key: str, entity: str, record_id: str) -> StoredRecord | None:
         """The stored record, deleted or not, or None."""
@@ -336,3 +391,18 @@ class Records:
 
 def _scope(project_key: str, entity: str) -> tuple[Any, Any]:
     return records_table.c.project_key == project_key, records_table.c.entity == entity
+
+
+def _id_range(lower: str | None, upper: str | None) -> list[Any]:
+    bounds = []
+    if lower is not None:
+        bounds.append(records_table.c.id >= lower)
+    if upper is not None:
+        bounds.append(records_table.c.id < upper)
+    return bounds
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
+    """Ids in groups small enough for one `IN (...)` (SQLite binds at most 32 766 values)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -85,8 +85,35 @@ class HubStore:
         """After a complete full run: mark deleted what the run did not see; returns how many."""
         return self._records.mark_unseen_deleted(project_key, entity, run_id)
 
-    def count_records(self, project_key: str, entity: str, *, include_deleted: bool = False) -> int:
-        return self._records.count(project_key, entity, include_deleted=include_deleted)
+    def mark_deleted(self, project_key: str, entity: str, ids: Collection[str]) -> int:
+        """Mark these records deleted (commercetools no longer has them); returns how many."""
+        return self._records.mark_deleted(project_key, entity, ids)
+
+    def count_records(
+        self,
+        project_key: str,
+        entity: str,
+        *,
+        include_deleted: bool = False,
+        lower: str | None = None,
+        upper: str | None = None,
+    ) -> int:
+        """Records of the entity (live only by default), with `lower <= id < upper` if given."""
+        return self._records.count(
+            project_key, entity, include_deleted=include_deleted, lower=lower, upper=upper
+        )
+
+    def live_ids(
+        self,
+        project_key: str,
+        entity: str,
+        *,
+        lower: str | None = None,
+        upper: str | None = None,
+        among: Collection[str] | None = None,
+    ) -> set[str]:
+        """Ids of the live records with `lower <= id < upper`, or of those `among` these ids."""
+        return self._records.live_ids(project_key, entity, lower=lower, upper=upper, among=among)
 
     def get_record(self, project_key: str, entity: str, record_id: str) -> StoredRecord | None:
         """The stored record, deleted or not, or None."""

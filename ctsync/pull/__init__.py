@@ -5,7 +5,7 @@
 tasks and turn the counts into reports.
 """
 
-from ctsync.pull.finish import finish_pull
+from ctsync.pull.finish import describe_watermark, finish_pull
 from ctsync.pull.pages import (
     PullInterrupted,
     PullRun,
@@ -22,6 +22,7 @@ __all__ = [
     "PullInterrupted",
     "PullPlan",
     "PullRun",
+    "describe_watermark",
     "finish_pull",
     "plan_pull",
     "pull",

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from ctsync.hub import Watermark
 from ctsync.pull.pages import PullRun
+from ctsync.pull.plan import PullPlan
 from ctsync.timestamps import iso, parse
 
 
@@ -14,15 +15,16 @@ def finish_pull(run: PullRun) -> int:
     """Close a complete full run: mark what commercetools no longer has, set the watermark.
     Returns how many records were marked deleted.
 
-    A full run filtered by `where` saw only part of the entity, so it deletes nothing. The
-    watermark goes to the run's start minus the settle time: a following delta re-reads what
-    changed while the full run was paging, and the version rule makes that re-read harmless.
+    A run that leaves the watermark (filtered by `where`, a dry run) saw only part of the entity
+    or writes nothing, so it deletes nothing either. The watermark goes to the run's start minus
+    the settle time: a following delta re-reads what changed while the full run was paging, and
+    the version rule makes that re-read harmless.
     """
     hub, plan = run.hub, run.plan
-    if plan.options.dry_run or not plan.partitioned:
+    if not plan.moves_watermark or not plan.partitioned:
         return 0
     deleted = 0
-    if plan.options.where is None and not _saw_everything(run):
+    if not _saw_everything(run):
         deleted = hub.mark_unseen_deleted(plan.project_key, plan.entity.name, plan.run_token)
     started = parse(plan.started_at)
     watermark = Watermark(iso(started - timedelta(seconds=plan.options.settle)), "")
@@ -43,3 +45,22 @@ def _saw_everything(run: PullRun) -> bool:
         return False
     stored = run.hub.count_records(plan.project_key, plan.entity.name, include_deleted=True)
     return stored == run.seen
+
+
+def describe_watermark(plan: PullPlan, after: Watermark | None, *, stopped: bool = False) -> str:
+    """What became of the watermark, in the words of the run's summary."""
+    if not plan.moves_watermark:
+        return f"kept at {_shown(plan.watermark)}: {plan.keeps_watermark}"
+    if after == plan.watermark:
+        why = "the run stopped before its end" if stopped else "nothing newer was committed"
+        return f"kept at {_shown(after)}: {why}"
+    moved = f"moved from {_shown(plan.watermark)} to {_shown(after)}"
+    return f"{moved} (the run stopped before its end)" if stopped else moved
+
+
+def _shown(watermark: Watermark | None) -> str:
+    if watermark is None:
+        return "none"
+    if watermark.id:
+        return f"{watermark.last_modified_at} (id {watermark.id})"
+    return watermark.last_modified_at

@@ -22,12 +22,14 @@ from ctsync.paging import (
     FULL_SORT,
     DeltaCursor,
     FullCursor,
+    IdRange,
     check_order,
     delta_order,
     delta_query,
     full_order,
     full_query,
 )
+from ctsync.pull.deletions import find_deletions
 from ctsync.pull.plan import PullPlan
 
 Query = Callable[..., Awaitable[QueryPage]]
@@ -202,7 +204,7 @@ class PullRun:
         else:
             with self._lock:
                 checkpoint: dict[str, Any] = {}
-                if partition is not None and cursor is not None:
+                if partition is not None and cursor is not None and plan.moves_watermark:
                     checkpoint["cursor"] = plan.advance(partition, cursor, finished)
                 if watermark is not None:
                     checkpoint["watermark"] = watermark
@@ -291,10 +293,18 @@ async def pull_delta(
         where=plan.options.where,
     )
 
+    start = plan.watermark
+
     def write(page: Page, cursor: DeltaCursor) -> PullCounts:
         watermark = None
-        if page.results and cursor.last_modified_at:
-            watermark = Watermark(cursor.last_modified_at, cursor.after_id)
+        if plan.moves_watermark and page.results and cursor.last_modified_at:
+            # A delta from a `since` before the watermark never moves it back.
+            reached = Watermark(cursor.last_modified_at, cursor.after_id)
+            if start is None or (reached.last_modified_at, reached.id) > (
+                start.last_modified_at,
+                start.id,
+            ):
+                watermark = reached
         return run.write(page.results, watermark=watermark)
 
     return await _drain(client, pages, write, on_page)
@@ -314,7 +324,26 @@ async def pull_singleton(
 async def pull(
     client: CommercetoolsClient, run: PullRun, on_page: OnPage = _not_watching
 ) -> PullCounts:
-    """The read of a run that is not split in partitions: a delta, or the singleton."""
+    """The read of a run that is not split in partitions: a delta (a plain one then looks for
+    deletions), or the singleton."""
     if run.plan.entity.singleton:
         return await pull_singleton(client, run, on_page)
-    return await pull_delta(client, run, on_page)
+    counts = await pull_delta(client, run, on_page)
+    if not run.plan.finds_deletions:
+        return counts
+
+    endpoint = run.plan.entity.endpoint
+
+    async def list_range(id_range: IdRange) -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = []
+        async for page, _ in read_full(client.query, endpoint, FullCursor(id_range)):
+            listed += page.results
+        return listed
+
+    try:
+        await find_deletions(
+            client, run.hub, run.plan, list_range=list_range, write=run.write, counts=counts
+        )
+    except Exception as error:
+        raise PullInterrupted(error, counts) from error
+    return counts

@@ -13,7 +13,7 @@ from typing import Any
 from ctsync.client import CommercetoolsClient
 from ctsync.counts import PullCounts
 from ctsync.entities import Entity
-from ctsync.hub import HubStore, SyncState
+from ctsync.hub import HubStore, SyncState, Watermark
 from ctsync.options import Mode, PullOptions
 from ctsync.paging import DeltaCursor, FullCursor, IdRange, id_partitions
 from ctsync.report import SyncReport
@@ -42,6 +42,24 @@ class PullPlan:
     ranges: list[FullCursor] = field(default_factory=list)
     done: list[bool] = field(default_factory=list)
     delta: DeltaCursor | None = None
+    watermark: Watermark | None = None
+    """The watermark when the run was planned."""
+    keeps_watermark: str | None = None
+    """Why the run leaves the watermark (and the resume point) as they are; None: it moves them.
+    Only a run that reads everything, or everything after the watermark, may move them."""
+    counted: int | None = None
+    """A plain delta's exact count of the entity in commercetools, taken with the server clock;
+    the deletions after the delta are looked for against it."""
+    counted_at: datetime | None = None
+
+    @property
+    def moves_watermark(self) -> bool:
+        return self.keeps_watermark is None
+
+    @property
+    def finds_deletions(self) -> bool:
+        """A plain delta: it also looks for what commercetools deleted (ctsync.pull.deletions)."""
+        return self.moves_watermark and self.mode == "delta"
 
     @property
     def partitioned(self) -> bool:
@@ -61,11 +79,11 @@ class PullPlan:
         counts: PullCounts,
         *,
         duration: float,
-        deleted: int = 0,
+        watermark: str = "",
         error: str | None = None,
         flow_run_id: str | None = None,
     ) -> SyncReport:
-        """The run's report from what its tasks counted."""
+        """The run's report from what its tasks counted; `watermark` says what became of it."""
         return SyncReport.from_counts(
             counts,
             duration=duration,
@@ -76,9 +94,9 @@ class PullPlan:
             requested_mode=self.options.mode,
             dry_run=self.options.dry_run,
             resumed=self.resumed,
-            note="; ".join(self.notes) or None,
-            deleted=deleted,
+            note="; ".join([*self.notes, *counts.notes]) or None,
             partitions=max(1, len(self.ranges)),
+            watermark=watermark,
             window=self.window,
             flow_run_id=flow_run_id,
         )
@@ -136,13 +154,17 @@ async def plan_pull(
     state = (
         None if options.reset else await asyncio.to_thread(hub.get_state, project_key, entity.name)
     )
+    watermark = state.watermark if state else None
     wants_delta = options.mode == "delta" and not entity.singleton
     delta_from = _delta_start(state, options.since) if wants_delta else None
+    keeps = _why_watermark_stays(entity, options, watermark, delta_from is not None)
     counted = None
-    if delta_from is None and not entity.singleton:
-        # A full read counts first; the count's Date header is the server clock, so planning a
-        # full run costs one round trip, not two.
-        counted = await client.query(entity.endpoint, limit=1, with_total=True, where=options.where)
+    if not entity.singleton and (delta_from is None or keeps is None):
+        # A full read counts what it will read; a plain delta counts everything, exactly (no
+        # predicate), to find deletions against. The count's Date header is the server clock,
+        # so the plan costs one round trip either way.
+        where = options.where if delta_from is None else None
+        counted = await client.query(entity.endpoint, limit=1, with_total=True, where=where)
     now = await server_now(client)
     plan = PullPlan(
         project_key=project_key,
@@ -151,8 +173,12 @@ async def plan_pull(
         mode="full" if delta_from is None else "delta",
         run_token=uuid.uuid4().hex,
         started_at=iso(now),
+        watermark=watermark,
+        keeps_watermark=keeps,
     )
     if delta_from is not None:
+        if counted is not None:
+            plan.counted, plan.counted_at = counted.total, now
         until = iso(now - timedelta(seconds=options.settle))
         plan.delta = DeltaCursor(delta_from.last_modified_at, delta_from.after_id, until)
     elif not entity.singleton:
@@ -168,12 +194,31 @@ async def plan_pull(
     return plan
 
 
+def _why_watermark_stays(
+    entity: Entity, options: PullOptions, watermark: Watermark | None, delta: bool
+) -> str | None:
+    """Why a run must leave the watermark where it is, or None when it moves it."""
+    if entity.singleton:
+        return "the project is read whole every time and has no watermark"
+    if options.dry_run:
+        return "a dry run writes nothing"
+    if options.where is not None:
+        return "the run was filtered by where, so it did not read every change"
+    if delta and options.since is not None:
+        if watermark is None:
+            return "a delta from since, with no watermark yet, did not read what came before"
+        if options.since > watermark.last_modified_at:
+            return "since is later than the watermark, so the changes in between were not read"
+    return None
+
+
 def _resume(plan: PullPlan, cursor: dict[str, Any] | None, partitions: int) -> bool:
-    """Continue an interrupted full run of the same filter from its stored cursor, if any."""
+    """Continue an interrupted unfiltered full run from its stored cursor, if any."""
     if not (
-        cursor
+        plan.moves_watermark
+        and cursor
         and cursor.get("mode") == "full"
-        and cursor.get("where") == plan.options.where
+        and cursor.get("where") is None
         and cursor.get("partitions")
     ):
         return False
@@ -203,7 +248,8 @@ async def _start_full(hub: HubStore, plan: PullPlan, partitions: int) -> None:
         partitions = pages
     plan.ranges = [FullCursor(r) for r in id_partitions(partitions)]
     plan.done = [False] * partitions
-    if not plan.options.dry_run:
+    # The resume point is shared with the watermark: a filtered run keeps neither.
+    if plan.moves_watermark:
         await asyncio.to_thread(
             hub.save_state, plan.project_key, plan.entity.name, cursor=plan.cursor_document()
         )

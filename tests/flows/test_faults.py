@@ -17,6 +17,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL
 
 from blocks import CommercetoolsCredentials, HubDatabase
+from ctsync.hub import Watermark
 from ctsync.report import RunFailed
 from flows.sync import sync_customers
 from sandbox import Sandbox
@@ -114,13 +115,15 @@ def test_run_completes_when_all_tokens_are_revoked_mid_run(sandbox_f, tmp_path) 
 def test_exhausted_retries_fail_clearly_and_the_next_run_completes(sandbox_f, tmp_path) -> None:
     hub = hub_in(tmp_path)
     credentials = credentials_for(sandbox_f)
-    since = "2025-01-01T00:00:00.000Z"
+    # A delta from a watermark before every record (a `since` would not move the watermark).
+    watermark = Watermark("2025-01-01T00:00:00.000Z", "")
+    hub.get_store().save_state(sandbox_f.project_key, "customers", watermark=watermark)
     # Once the delta's cursor passes 00:05 (a third of the data), every page answers 503.
     sandbox_f.inject(
         503, count=None, path=r"//customers\?.*var\.since=2026-01-01T00(:|%3A)(0[5-9]|1)/"
     )
     with pytest.raises(RunFailed) as caught:
-        sync_customers(credentials, hub=hub, since=since, page_size=100, settle=0)
+        sync_customers(credentials, hub=hub, page_size=100, settle=0)
     report = caught.value.report
     assert report is not None and report.error
     for part in ("503", "ServiceUnavailable", "correlation id", "gave up after 6 attempts"):

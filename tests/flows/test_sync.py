@@ -20,6 +20,7 @@ from prefect.client.schemas.filters import (
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES
+from ctsync.hub import Watermark
 from ctsync.report import RunFailed
 from flows.sync import sync_all, sync_customers, sync_entity
 from sandbox import Sandbox
@@ -152,13 +153,10 @@ def test_identical_timestamps_across_page_boundaries_are_read_once(blank, tmp_pa
     for customer in customers:
         customer["lastModifiedAt"] = "2026-02-02T02:02:02.000Z"
     blank.load({"customer": customers})
-    report = sync_customers(
-        credentials_for(blank),
-        hub=hub_in(tmp_path),
-        since="2026-02-01T00:00:00.000Z",
-        page_size=100,
-        settle=0,
+    hub_in(tmp_path).get_store().save_state(
+        blank.project_key, "customers", watermark=Watermark("2026-02-01T00:00:00.000Z", "")
     )
+    report = sync_customers(credentials_for(blank), hub=hub_in(tmp_path), page_size=100, settle=0)
     assert report.mode == "delta"
     assert report.fetched == report.inserted == 1_100
     assert report.pages == 12

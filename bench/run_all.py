@@ -25,12 +25,12 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 from prefect.settings import PREFECT_API_URL
 from prefect.testing.utilities import prefect_test_harness
 
-from bench import delta, memory, pull, push, throttle
+from bench import deletions, delta, memory, pull, push, throttle
 from bench.common import ROOT, CpuMeter, Figure, machine, sandbox_pid
 from sandbox import Sandbox
 from sandbox.seed import customers_only
 
-MEASURES = ("pull", "nolatency", "profile", "delta", "push", "throttle", "memory")
+MEASURES = ("pull", "nolatency", "profile", "delta", "deletions", "push", "throttle", "memory")
 
 
 def log(message: str) -> None:
@@ -128,6 +128,57 @@ def goal_c_cores(result: pull.PullResult) -> list[str]:
         f"{len(os.sched_getaffinity(0))}. One Python process (the GIL) gives at most one.",
         "",
     ]
+
+
+def deletion_rows(f: Any, sizes: list[int], counts: list[int]) -> tuple[list[list[str]], list[str]]:
+    """Goal rows and the section of measure 7: what finding k deletions adds to a plain delta."""
+    goals = []
+    rows = []
+    for size in sizes:
+        base = f[f"{size} 0 requests"].median
+        base_s = f[f"{size} 0 body"].median
+        for k in counts:
+            requests = f[f"{size} {k} requests"].median
+            extra = requests - base
+            rows.append(
+                [
+                    f"{size:,}",
+                    f"{k:,}",
+                    f[f"{size} {k} requests"].show(),
+                    f"{extra:+.0f}" if k else "-",
+                    f"{extra / k:.1f}" if k else "-",
+                    f[f"{size} {k} body"].show(2),
+                    f"{f[f'{size} {k} body'].median - base_s:+.2f}" if k else "-",
+                ]
+            )
+        goals.append(
+            [
+                f"7 plain delta, nothing deleted, {size:,} customers: at most one request more "
+                "than the page and the clock",
+                f"{base:.0f} requests",
+                held(base <= 3),
+            ]
+        )
+    section = [
+        "## 7. Deletions found by a plain delta",
+        "",
+        "A hub initialized once per size; then, for each number of deletions, that many "
+        "customers are deleted in the sandbox and a plain delta runs (no latency). Requests: the "
+        "report's API calls (the plan's exact count, which is also the clock; the delta's page; "
+        "the settle window's query; then the search). Extra: beyond the same delta with nothing "
+        "deleted. Seconds: the flow body.",
+        "",
+    ]
+    header = [
+        "customers",
+        "deleted",
+        "requests",
+        "extra",
+        "extra per deletion",
+        "body s",
+        "extra s",
+    ]
+    return goals, section + table(header, rows)
 
 
 def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any) -> None:
@@ -280,7 +331,9 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
             f"## 4. Delta pull with nothing changed, {sections['delta_n']:,} customers",
             "",
             "After one full run into the hub. Prefect's own run = an empty flow on the same "
-            "server, measured just before each delta.",
+            "server, measured just before each delta. API requests: the plan's exact count "
+            "(which is also the server clock), the page, and the settle window's query that "
+            "tells whether anything was deleted (measure 7).",
             "",
         ]
         rows = [
@@ -292,7 +345,7 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
                 f["empty flow wall, heartbeats off"].show(2),
             ],
             ["delta beyond the empty flow, s", f["beyond empty flow"].show(2)],
-            ["page requests (GET /customers)", f["page requests"].show()],
+            ["page requests (the report's pages)", f["page requests"].show()],
             ["all API requests", f["API requests"].show()],
         ]
         body += table(["", "median (min..max)"], rows)
@@ -301,6 +354,13 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
             + ", ".join(f"`{k}` {v}" for k, v in sorted(calls.items())),
             "",
         ]
+
+    if "deletions" in sections:
+        goals_rows, section = deletion_rows(
+            sections["deletions"], sections["deletion_sizes"], sections["deletion_counts"]
+        )
+        goals += goals_rows
+        body += section
 
     if "push" in sections:
         f, info_push = sections["push"]
@@ -436,6 +496,10 @@ def main(argv: list[str] | None = None) -> int:
         step("profile", lambda: {**pull.profile(sb, n), "customers": n})
         sections["delta_n"] = n
         step("delta", lambda: delta.measure(sb, n, runs))
+        sizes, ks = ([2_000], [0, 1, 30]) if quick else ([20_000, 100_000], [0, 1, 30, 1_000])
+        sections.update(deletion_sizes=sizes, deletion_counts=ks)
+        step("deletions", lambda: deletions.measure(sb, sizes, ks, runs))
+        sb.reset({"customer": customers_only(n)})  # the measures after it read the usual data
         sections.update(push_n=push_n, push_baseline_n=push_base_n, push_latency=50)
         step("push", lambda: push.measure(sb, push_n, push_base_n, 50, runs))
         step("throttle", lambda: throttle.measure(sb, runs, duration=10.0))

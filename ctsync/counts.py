@@ -14,6 +14,7 @@ MAX_FAILURES_KEPT = 20
 """Failure messages a run keeps for its report; every failure is in the dead letters."""
 MAX_PLAN_ROWS = 1000
 MAX_NOTES = 10
+MAX_DESTRUCTIVE_EXAMPLES = 10
 
 
 @dataclass
@@ -83,10 +84,22 @@ class PushCounts(RunCounts):
     plan: list[dict[str, Any]] = field(default_factory=list, metadata={"cap": MAX_PLAN_ROWS})
     failed_lines: list[tuple[int, str]] = field(default_factory=list)
     """(line, reason) of every failed row, so an outbox push can mark exactly those rows."""
+    destructive: int = 0
+    """Drafts whose update removes or unsets something (`ctsync.push.guard`)."""
+    destructive_actions: Counter[str] = field(default_factory=Counter)
+    destructive_examples: list[str] = field(
+        default_factory=list, metadata={"cap": MAX_DESTRUCTIVE_EXAMPLES}
+    )
+    destructive_plan: list[dict[str, Any]] = field(
+        default_factory=list, metadata={"cap": MAX_PLAN_ROWS}
+    )
+    """A dry run's plan rows that remove or unset something; shown before the others."""
 
     def fail(self, row: DraftRow[Any], identity: str, reason: str) -> None:
         """A draft that could not be pushed: counted, kept for the report and the dead letters."""
         message = f"line {row.line} ({identity}): {reason}"
         self.note_failure(message)
-        self.dead.append(RejectedRecord(identity, message, row.draft.model_dump(exclude_none=True)))
+        self.dead.append(
+            RejectedRecord(identity, message, row.draft.model_dump(exclude_unset=True))
+        )
         self.failed_lines.append((row.line, reason))

@@ -65,7 +65,7 @@ def validate_rows(
         try:
             drafts.append(DraftRow(line, model.model_validate(raw)))
         except ValidationError as error:
-            problems = error.errors()
+            problems = [_required_when_null(d) for d in error.errors()]
             first = problems[0]
             field = ".".join(str(part) for part in first["loc"]) or "row"
             reason = "; ".join(
@@ -77,10 +77,18 @@ def validate_rows(
     return drafts, errors
 
 
+def _required_when_null(detail: Any) -> Any:
+    """A null (an empty cell) where a value is required reads as the field being required."""
+    if detail.get("input", ...) is None and detail["type"] != "missing":
+        return {**detail, "msg": "Field required"}
+    return detail
+
+
 def numbered(drafts: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-    """Drafts given from Python, numbered from 1 like lines."""
+    """Drafts given from Python, numbered from 1 like lines; a model keeps the fields it was
+    given, nulls included (a null unsets, an absent field is left as it is)."""
     for index, draft in enumerate(drafts, start=1):
-        yield index, draft.model_dump(exclude_none=True) if isinstance(draft, BaseModel) else draft
+        yield index, draft.model_dump(exclude_unset=True) if isinstance(draft, BaseModel) else draft
 
 
 # No commercetools field comes near 1 MiB, nor a document near 16 MiB (its hard limit): a cell or
@@ -180,7 +188,7 @@ def read_csv(path: Path, known: Collection[str] | None = None) -> Iterator[tuple
                     f"{len(columns)} cells and no line end: the file looks truncated; export it "
                     "again. Nothing was pushed."
                 )
-            yield line, _compact(unflatten(zip(columns, cells, strict=False)))
+            yield line, unflatten(zip(columns, cells, strict=False))
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             reason = f"a cell is larger than {MAX_CELL_BYTES // 1024} KiB: the export is broken"
@@ -194,28 +202,48 @@ def read_csv(path: Path, known: Collection[str] | None = None) -> Iterator[tuple
 
 
 def unflatten(cells: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """`{"name.en": "Shoes", "addresses.0.key": "home"}` -> nested dicts and lists."""
+    """`{"name.en": "Shoes", "addresses.0.key": "home"}` -> nested dicts and lists.
+
+    An empty cell is a null (the field is unset); a column the file does not have is absent (the
+    field is left as it is). A list slot whose cells are all empty is no item, so a row whose
+    address cells are all empty names no address; an object whose cells are all empty is null.
+    """
     document: dict[str, Any] = {}
     for column, cell in cells:
-        if not cell.strip():
-            continue
         parts = column.split(".")
         typed = parts[:2] == ["custom", "fields"] or "attributes" in parts[:-1]
-        value: Any = _custom_value(cell) if typed else cell
+        value: Any = None if not cell.strip() else _custom_value(cell) if typed else cell
         node: Any = document
         for part, following in pairwise(parts):
             node = _child(node, part, [] if following.isdigit() else {})
         _assign(node, parts[-1], value)
-    return document
+    return _compact(document, None, top=True)
 
 
-def _compact(node: Any) -> Any:
-    """Drop list slots no column filled: `addresses.1.*` alone is the first address."""
+# Maps of named values: a null in them unsets that one value, so they never fold to null.
+_VALUE_MAPS = frozenset({"fields", "attributes"})
+
+
+def _compact(node: Any, name: str | None, top: bool = False) -> Any:
+    """Fold empty cells: list slots with nothing in them go, objects with nothing are null."""
     if isinstance(node, dict):
-        return {name: _compact(value) for name, value in node.items()}
+        folded = {key: _compact(value, key) for key, value in node.items()}
+        if top or name in _VALUE_MAPS or not _empty(folded):
+            return folded
+        return None
     if isinstance(node, list):
-        return [_compact(value) for value in node if value is not None]
+        items = (_compact(value, None) for value in node)
+        return [item for item in items if not _empty(item)]
     return node
+
+
+def _empty(node: Any) -> bool:
+    """True when no cell under `node` has a value."""
+    if isinstance(node, dict):
+        return all(_empty(value) for value in node.values())
+    if isinstance(node, list):
+        return all(_empty(value) for value in node)
+    return node is None
 
 
 def _child(node: Any, part: str, empty: Any) -> Any:

@@ -1,8 +1,9 @@
 """Drafts a push brings commercetools in line with, validated before any call is made.
 
-A draft is the desired state of one resource as another system (ERP, PIM, CRM) sees it:
-references are given by key (`{"key": "vip"}` or just `"vip"`), and a managed field that is
-absent means "not set". Unknown fields are refused, so a typo never silently does nothing.
+A draft is what another system (ERP, PIM, CRM) owns of one resource: the fields it names, with
+references given by key (`{"key": "vip"}` or just `"vip"`). A field it leaves out is left as it
+is, a null unsets it (`ctsync.actions`), unless a push replaces whole records. Unknown fields are
+refused, so a typo never silently does nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from pydantic import (
 from ctsync.timestamps import normalize_timestamp
 
 Key = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=True)]
-LocalizedString = dict[str, str]
+
+
+def _without_nulls(value: Any) -> Any:
+    """A localized value without the languages set to null (an empty CSV cell): not wanted."""
+    if isinstance(value, dict):
+        return {language: text for language, text in value.items() if text is not None}
+    return value
+
+
+LocalizedString = Annotated[dict[str, str], BeforeValidator(_without_nulls)]
 
 
 Timestamp = Annotated[str, AfterValidator(normalize_timestamp)]

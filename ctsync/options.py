@@ -96,8 +96,26 @@ class PushOptions(_Options):
     """Plan only: compute creates and update actions, write nothing anywhere."""
     create_missing: bool = True
     """Create what commercetools lacks; when False such drafts count as skipped."""
+    replace: bool = False
+    """Each draft is the whole record: a field it leaves out is unset. Off: a draft changes only
+    the fields it names (a null unsets), so partial feeds are safe."""
+    allow_destructive: bool = False
+    """Write even when more drafts than `max_destructive_share` would remove or unset data."""
+    max_destructive_share: float = 0.1
+    """Share of the drafts (at least 10 of them) whose update may remove or unset data before
+    the push stops, unwritten, to be looked at (a truncated feed, a wrong `replace`)."""
 
     @field_validator("batch_size")
     @classmethod
     def _batch(cls, value: int) -> int:
         return check_page_size("batch_size", value, "drafts per batch")
+
+    @field_validator("max_destructive_share")
+    @classmethod
+    def _share(cls, value: float) -> float:
+        if not 0 <= value <= 1:
+            raise ValueError(
+                f"max_destructive_share is {value}: give a share of the drafts from 0 to 1, "
+                "e.g. 0.1 for a tenth"
+            )
+        return value

@@ -51,8 +51,9 @@ class RunReport(BaseModel):
         what the counts do not know (project, entity, mode, …)."""
         shown = {f.name for f in fields(counts)} & set(cls.model_fields)
         copied = {name: getattr(counts, name) for name in shown}
-        if "actions" in copied:
-            copied["actions"] = dict(copied["actions"])
+        for name in ("actions", "destructive_actions"):
+            if name in copied:
+                copied[name] = dict(copied[name])
         processed = getattr(counts, cls.PROCESSED)
         data = {
             **copied,
@@ -239,6 +240,9 @@ class PushReport(RunReport):
     skipped: int = 0
     actions: dict[str, int] = Field(default_factory=dict)
     conflict_retries: int = 0
+    destructive: int = 0
+    """Drafts whose update removes or unsets data (planned, for a push that stopped)."""
+    destructive_actions: dict[str, int] = Field(default_factory=dict)
 
     @property
     def changes(self) -> int:
@@ -264,6 +268,11 @@ class PushReport(RunReport):
         lines = [f"- source: {self.source}"]
         if self.actions:
             lines.append(f"- actions: {_cell(self.actions)}")
+        if self.destructive:
+            lines.append(
+                f"- removes or unsets data in {self.destructive} drafts: "
+                f"{_cell(self.destructive_actions)}"
+            )
         lines.append(
             f"- {self.api_calls} API calls, {self.retries} retries, "
             f"{self.conflict_retries} re-reads after a concurrent change"

@@ -115,6 +115,30 @@ BatchSize = Annotated[
     int,
     _shown("Batch size", "Drafts read and written per batch, 1 to 500; batches run at once."),
 ]
+Replace = Annotated[
+    bool,
+    _shown(
+        "Replace whole records",
+        "Each draft is the whole record: a field it leaves out (an absent CSV column) is unset. "
+        "Off: a draft changes only the fields it names; null or an empty cell unsets.",
+    ),
+]
+AllowDestructive = Annotated[
+    bool,
+    _shown(
+        "Allow destructive changes",
+        "Write even when many drafts would remove addresses, prices, variants or categories, "
+        "or unset fields. Off: such a push stops before writing and says what it would do.",
+    ),
+]
+MaxDestructiveShare = Annotated[
+    float,
+    _shown(
+        "Destructive share allowed",
+        "Share of the drafts (above 10 of them) that may remove or unset data before the push "
+        "stops unwritten, from 0 to 1.",
+    ),
+]
 CreateMissing = Annotated[
     bool,
     _shown(

@@ -24,7 +24,7 @@ from prefect.utilities.annotations import quote
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
-from ctsync.counts import PushCounts
+from ctsync.counts import MAX_PLAN_ROWS, PushCounts
 from ctsync.draft_files import DraftRow
 from ctsync.options import PushOptions
 from ctsync.push import (
@@ -35,6 +35,7 @@ from ctsync.push import (
     batches,
     describe_source,
     get_push_entity,
+    guard,
     push_batch,
     read_drafts,
     record_outcome,
@@ -44,7 +45,17 @@ from flows._engine import run_with_client
 from flows._heap import frozen_heap
 from flows._naming import artifact_key, correlation_prefix_for_run, current_flow_run_id
 from flows._outcome import publish
-from flows._parameters import BatchSize, CreateMissing, Credentials, Hub, PushDryRun, PushSource
+from flows._parameters import (
+    AllowDestructive,
+    BatchSize,
+    CreateMissing,
+    Credentials,
+    Hub,
+    MaxDestructiveShare,
+    PushDryRun,
+    PushSource,
+    Replace,
+)
 
 
 @task(name="push-batch", cache_policy=NO_CACHE, task_run_name="push-{entity}-batch-{index}")
@@ -100,13 +111,37 @@ def _push_all(
     return error
 
 
+def _refused(
+    block: CommercetoolsCredentials,
+    entity: PushEntity[Any],
+    rows: list[DraftRow[Any]],
+    options: PushOptions,
+    counts: PushCounts,
+) -> str | None:
+    """Plan every batch before writing anything (a dry run of the push) and say why the push
+    must stop, if it must: a batch that could not be planned, or too many destructive drafts.
+    A dry run, a push allowed to destroy and an empty push need no such plan."""
+    if options.dry_run or options.allow_destructive or not rows:
+        return None
+    planned = PushCounts()
+    stopped = _push_all(block, entity, rows, options.model_copy(update={"dry_run": True}), planned)
+    stopped = stopped or guard.refusal(planned, len(rows), options)
+    if stopped is not None:
+        counts.read += len(rows)
+        counts.destructive = planned.destructive
+        counts.destructive_actions.update(planned.destructive_actions)
+        counts.destructive_examples += planned.destructive_examples
+    return stopped
+
+
 def _publish(report: PushReport, plan: list[dict[str, Any]]) -> None:
     extra = []
     if report.dry_run:
+        nothing = {"line": "", "record": "", "operation": "none", "removes or unsets": ""}
         extra.append(
             {
                 "key": artifact_key(report.project_key, f"{report.artifact_name}-plan"),
-                "table": plan or [{"line": "", "record": "", "operation": "none", "actions": ""}],
+                "table": plan or [{**nothing, "actions": ""}],
                 "description": f"Planned creates and updates of {report.entity} (dry run: none "
                 "written)",
             }
@@ -131,10 +166,12 @@ def run_push(
     store = resolve_hub(hub).get_store()
     drafts = read_drafts(entity, source, store, project_key)
     counts = drafts.counts
-    error = _push_all(block, entity, drafts.rows, options, counts)
-    if not options.dry_run:
-        run_id = current_flow_run_id() or str(uuid.uuid4())
-        record_outcome(store, project_key, entity, drafts, counts, run_id)
+    error = _refused(block, entity, drafts.rows, options, counts)
+    if error is None:
+        error = _push_all(block, entity, drafts.rows, options, counts)
+        if not options.dry_run:
+            run_id = current_flow_run_id() or str(uuid.uuid4())
+            record_outcome(store, project_key, entity, drafts, counts, run_id)
     report = PushReport.from_counts(
         counts,
         duration=time.perf_counter() - started,
@@ -145,7 +182,7 @@ def run_push(
         source=describe_source(source),
         flow_run_id=current_flow_run_id(),
     )
-    _publish(report, counts.plan)
+    _publish(report, guard.plan_rows(counts, MAX_PLAN_ROWS))
     if error is not None:
         raise RunFailed(report.summary(), report)
     return Completed(message=report.summary(), data=report)
@@ -168,8 +205,18 @@ def _entity_flow(name: str) -> Any:
         batch_size: BatchSize = 100,
         create_missing: CreateMissing = True,
         hub: Hub = None,
+        replace: Replace = False,
+        allow_destructive: AllowDestructive = False,
+        max_destructive_share: MaxDestructiveShare = 0.1,
     ) -> PushReport:
-        options = PushOptions(batch_size=batch_size, dry_run=dry_run, create_missing=create_missing)
+        options = PushOptions(
+            batch_size=batch_size,
+            dry_run=dry_run,
+            create_missing=create_missing,
+            replace=replace,
+            allow_destructive=allow_destructive,
+            max_destructive_share=max_destructive_share,
+        )
         return run_push(name, credentials, source, hub, options)
 
     push.__name__ = push.__qualname__ = f"push_{name}"

@@ -34,7 +34,7 @@ from ctsync.timestamps import iso
 
 COUNT_CAP = 10_000
 """commercetools caps `total` here as soon as a query has a predicate (since 2020-10-12)."""
-RANGE_TARGET = 5_000
+RANGE_TARGET = 8_000
 """Records per id range of the first split: well under the cap, so each range's count is exact."""
 LIST_AT_MOST = MAX_PAGE_SIZE
 """A range with this many records or fewer is listed (one page) instead of split further."""

@@ -16,6 +16,7 @@ from ctsync.counts import MAX_PLAN_ROWS, PushCounts
 from ctsync.draft_files import DraftRow
 from ctsync.errors import CommercetoolsError, ConcurrentModification
 from ctsync.options import PushOptions
+from ctsync.push import guard
 from ctsync.push.entities import PushEntity
 from ctsync.push.lookup import ReferenceCache, query_in
 
@@ -139,15 +140,18 @@ class _RecordPusher:
             self.cache.remember(self.entity.entity.type_id, resource["key"], resource["id"])
 
     async def _update(self, row: DraftRow[Any], identity: str, current: dict[str, Any]) -> None:
+        destructive: list[str] = []
         for attempt in range(self.max_conflict_retries + 1):
-            actions = self.entity.actions(row.draft, current, self.ids)
+            actions = self.entity.actions(row.draft, current, self.ids, self.options.replace)
             if not actions:
                 self.counts.unchanged += 1
                 return
+            if attempt == 0:
+                destructive = guard.note(self.counts, row.line, identity, actions)
             if self.options.dry_run:
                 self.counts.updated += 1
                 self.counts.actions.update(a["action"] for a in actions)
-                self._plan(row, identity, "update", actions)
+                self._plan(row, identity, "update", actions, destructive)
                 return
             try:
                 await self._apply(current, actions)
@@ -168,13 +172,22 @@ class _RecordPusher:
             updated = await self.client.update(self.entity.endpoint, current["id"], version, chunk)
             version = updated["version"]
 
-    def _plan(self, row: DraftRow[Any], identity: str, operation: str, actions: list[Any]) -> None:
-        if len(self.counts.plan) < MAX_PLAN_ROWS:
-            self.counts.plan.append(
+    def _plan(
+        self,
+        row: DraftRow[Any],
+        identity: str,
+        operation: str,
+        actions: list[Any],
+        destructive: Sequence[str] = (),
+    ) -> None:
+        rows = self.counts.destructive_plan if destructive else self.counts.plan
+        if len(rows) < MAX_PLAN_ROWS:
+            rows.append(
                 {
                     "line": row.line,
                     "record": identity,
                     "operation": operation,
+                    "removes or unsets": ", ".join(destructive),
                     "actions": ", ".join(a["action"] for a in actions),
                 }
             )

@@ -33,7 +33,8 @@ class PushEntity(Generic[D]):
     """(field, values) queries that find every record the drafts may match."""
     find: Callable[[D, list[dict[str, Any]], act.Ids], dict[str, Any] | None]
     create: Callable[[D, act.Ids], dict[str, Any]]
-    actions: Callable[[D, dict[str, Any], act.Ids], list[act.Action]]
+    actions: Callable[[D, dict[str, Any], act.Ids, bool], list[act.Action]]
+    """The update actions from a draft, the current resource, the ids and `replace`."""
     parent: Callable[[D], str | None] | None = None
     """For a hierarchy (categories): the identity of the draft's parent, pushed a level before."""
     created_in: str | None = None

@@ -175,9 +175,9 @@ def test_a_since_delta_without_a_watermark_starts_none(blank: Sandbox, tmp_path)
 
 def deletion_budget(deleted: int, counted: int) -> int:
     """Requests a plain delta may make beyond its own: the range counts and listings of a
-    search that splits ranges of at most 5 000 down to 500, per deletion, plus the first split."""
-    first_ranges = -(-counted // 5_000)
-    levels = 4  # 5 000 -> 2 500 -> 1 250 -> 625 -> 312
+    search that splits ranges of at most 8 000 down to 500, per deletion, plus the first split."""
+    first_ranges = -(-counted // 8_000)
+    levels = 4  # 8 000 -> 4 000 -> 2 000 -> 1 000 -> 500
     return 1 + first_ranges + deleted * (levels + 2)
 
 

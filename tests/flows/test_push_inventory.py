@@ -20,7 +20,13 @@ FIRST: list[dict[str, Any]] = [
 ]
 CHANGED: list[dict[str, Any]] = [
     {"sku": "SKU-1", "quantityOnStock": 10},
-    {"sku": "SKU-1", "supplyChannel": "warehouse-eu", "quantityOnStock": 9},
+    # A null unsets; a field left out would be left as it is.
+    {
+        "sku": "SKU-1",
+        "supplyChannel": "warehouse-eu",
+        "quantityOnStock": 9,
+        "restockableInDays": None,
+    },
     {"sku": "SKU-2", "quantityOnStock": 5, "expectedDelivery": "2026-12-02T00:00:00Z"},
 ]
 

@@ -1,4 +1,5 @@
-"""Update actions: each one emitted exactly when its field differs, and never otherwise."""
+"""Update actions: each one emitted exactly when a field the draft manages differs, and never
+otherwise. A draft manages what it names (null unsets); with `replace`, every field."""
 
 from __future__ import annotations
 
@@ -45,7 +46,10 @@ def test_set_and_unset_a_name_field(field: str, action: str) -> None:
     assert act.customer_actions(customer(**{field: "X"}), CURRENT, IDS) == [
         {"action": action, field: "X"}
     ]
-    assert act.customer_actions(customer(), {**CURRENT, field: "X"}, IDS) == [{"action": action}]
+    has_it = {**CURRENT, field: "X"}
+    assert act.customer_actions(customer(**{field: None}), has_it, IDS) == [{"action": action}]
+    assert act.customer_actions(customer(), has_it, IDS) == []  # not named: left as it is
+    assert act.customer_actions(customer(), has_it, IDS, replace=True) == [{"action": action}]
 
 
 def test_key_is_set_only_when_the_draft_has_one() -> None:
@@ -71,7 +75,10 @@ def test_customer_group_by_key() -> None:
     ]
     same = {**CURRENT, "customerGroup": {"typeId": "customer-group", "id": "group-1"}}
     assert act.customer_actions(customer(customerGroup="vip"), same, IDS) == []
-    assert act.customer_actions(customer(), same, IDS) == [{"action": "setCustomerGroup"}]
+    assert act.customer_actions(customer(), same, IDS) == []
+    unset = [{"action": "setCustomerGroup"}]
+    assert act.customer_actions(customer(customerGroup=None), same, IDS) == unset
+    assert act.customer_actions(customer(), same, IDS, replace=True) == unset
 
 
 def test_a_missing_reference_raises_naming_the_key() -> None:
@@ -123,8 +130,22 @@ def test_default_addresses_by_key() -> None:
     assert act.customer_actions(draft, current, IDS) == [
         {"action": "setDefaultBillingAddress", "addressKey": "home"}
     ]
-    unset = customer(addresses=[{"key": "home", "country": "DE"}])
-    assert act.customer_actions(unset, current, IDS) == [{"action": "setDefaultShippingAddress"}]
+    unnamed = customer(addresses=[{"key": "home", "country": "DE"}])
+    assert act.customer_actions(unnamed, current, IDS) == []
+    unset = [{"action": "setDefaultShippingAddress"}]
+    assert act.customer_actions(unnamed, current, IDS, replace=True) == unset
+    null = customer(addresses=[{"key": "home", "country": "DE"}], defaultShippingAddress=None)
+    assert act.customer_actions(null, current, IDS) == unset
+
+
+def test_addresses_are_left_alone_unless_named() -> None:
+    current = {**CURRENT, "addresses": [{"id": "a1", "key": "home", "country": "DE"}]}
+    assert (
+        act.customer_actions(customer(firstName="Ada"), {**current, "firstName": "Ada"}, IDS) == []
+    )
+    assert act.customer_actions(customer(addresses=[]), current, IDS) == [
+        {"action": "removeAddress", "addressKey": "home"}
+    ]
 
 
 def test_custom_fields_per_field_then_type() -> None:
@@ -132,8 +153,16 @@ def test_custom_fields_per_field_then_type() -> None:
     draft = customer(custom={"type": "extra", "fields": {"a": 2, "c": True}})
     assert act.custom_actions(draft.custom, current, IDS) == [
         {"action": "setCustomField", "name": "a", "value": 2},
+        {"action": "setCustomField", "name": "c", "value": True},
+    ]
+    assert act.custom_actions(draft.custom, current, IDS, replace=True) == [
+        {"action": "setCustomField", "name": "a", "value": 2},
         {"action": "setCustomField", "name": "b"},
         {"action": "setCustomField", "name": "c", "value": True},
+    ]
+    null = customer(custom={"type": "extra", "fields": {"b": None}})
+    assert act.custom_actions(null.custom, current, IDS) == [
+        {"action": "setCustomField", "name": "b"}
     ]
     other = customer(custom={"type": "other", "fields": {"a": 1}})
     assert act.custom_actions(other.custom, current, IDS) == [
@@ -212,10 +241,13 @@ def test_inventory_actions() -> None:
     ]
     same = {**INVENTORY, "restockableInDays": 3, "expectedDelivery": "2026-03-01T08:00:00Z"}
     assert act.inventory_actions(later, same, IDS) == []
-    assert act.inventory_actions(draft, same, IDS) == [
-        {"action": "setRestockableInDays"},
-        {"action": "setExpectedDelivery"},
-    ]
+    assert act.inventory_actions(draft, same, IDS) == []  # a stock feed names the quantity only
+    unset = [{"action": "setRestockableInDays"}, {"action": "setExpectedDelivery"}]
+    assert act.inventory_actions(draft, same, IDS, replace=True) == unset
+    nulls = InventoryDraft(
+        sku="S1", quantityOnStock=5, restockableInDays=None, expectedDelivery=None
+    )
+    assert act.inventory_actions(nulls, same, IDS) == unset
 
 
 # -- products -----------------------------------------------------------------------------------
@@ -332,9 +364,17 @@ def test_a_new_master_variant_is_switched_before_the_old_one_goes() -> None:
 
 def test_attributes_set_and_unset_per_sku() -> None:
     master = {"sku": "tee-s", "prices": [{"value": EUR}], "attributes": {"size": 42}}
-    assert act.product_actions(product(masterVariant=master), current_product(), PRODUCT_IDS) == [
+    draft = product(masterVariant=master)
+    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+        {"action": "setAttribute", "sku": "tee-s", "name": "size", "value": 42},
+    ]
+    assert act.product_actions(draft, current_product(), PRODUCT_IDS, replace=True) == [
         {"action": "setAttribute", "sku": "tee-s", "name": "color"},
         {"action": "setAttribute", "sku": "tee-s", "name": "size", "value": 42},
+    ]
+    null = {"sku": "tee-s", "attributes": {"color": None}}
+    assert act.product_actions(product(masterVariant=null), current_product(), PRODUCT_IDS) == [
+        {"action": "setAttribute", "sku": "tee-s", "name": "color"},
     ]
 
 
@@ -363,8 +403,30 @@ def test_prices_matched_by_scope_are_changed_added_and_removed() -> None:
         },
     ]
     no_prices = product(masterVariant={"sku": "tee-s", "attributes": {"color": "red"}})
-    assert act.product_actions(no_prices, current_product(), PRODUCT_IDS) == [
-        {"action": "removePrice", "priceId": "pr-1"}
+    assert act.product_actions(no_prices, current_product(), PRODUCT_IDS) == []
+    removed = [{"action": "removePrice", "priceId": "pr-1"}]
+    assert act.product_actions(no_prices, current_product(), PRODUCT_IDS, replace=True) == removed
+    empty = product(masterVariant={"sku": "tee-s", "prices": []})
+    assert act.product_actions(empty, current_product(), PRODUCT_IDS) == removed
+
+
+def test_unnamed_variants_categories_and_tax_category_are_left_alone() -> None:
+    partial = ProductDraft.model_validate(
+        {
+            "key": "tee",
+            "productType": "shirt",
+            "name": {"en": "Tee"},
+            "slug": {"en": "tee"},
+            "masterVariant": {"sku": "tee-s", "prices": [{"value": EUR}]},
+        }
+    )
+    assert act.product_actions(partial, current_product(), PRODUCT_IDS) == []
+    assert act.product_actions(partial, current_product(), PRODUCT_IDS, replace=True) == [
+        {"action": "setDescription"},
+        {"action": "removeFromCategory", "category": {"typeId": "category", "id": "cat-1"}},
+        {"action": "setTaxCategory"},
+        {"action": "removeVariant", "sku": "tee-m"},
+        {"action": "setAttribute", "sku": "tee-s", "name": "color"},
     ]
 
 
@@ -382,9 +444,11 @@ def test_publish_after_changes_or_when_unpublished_and_unpublish_when_not_wanted
     assert act.product_actions(product(publish=True), staged_only, PRODUCT_IDS) == [
         {"action": "publish"}
     ]
-    assert act.product_actions(product(), current_product(published=True), PRODUCT_IDS) == [
-        {"action": "unpublish"}
-    ]
+    assert act.product_actions(product(), current_product(published=True), PRODUCT_IDS) == []
+    unpublish = [{"action": "unpublish"}]
+    published = current_product(published=True)
+    assert act.product_actions(product(publish=False), published, PRODUCT_IDS) == unpublish
+    assert act.product_actions(product(), published, PRODUCT_IDS, replace=True) == unpublish
 
 
 def test_product_create_resolves_every_reference() -> None:

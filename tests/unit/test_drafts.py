@@ -24,15 +24,29 @@ def test_unflatten_nests_dotted_columns_and_reads_custom_values_as_json() -> Non
             ("custom.type", "extra"),
             ("custom.fields.size", "42"),
             ("custom.fields.label", "big"),
+            ("custom.fields.old", ""),
+            ("addresses.1.key", ""),
+            ("addresses.1.country", ""),
             ("description.en", ""),
+            ("middleName", ""),
         ]
     )
+    # An empty cell unsets (null); an address whose cells are all empty is no address.
     assert document == {
         "key": "c1",
         "name": {"en": "Shoes"},
         "addresses": [{"key": "home", "country": "DE"}],
-        "custom": {"type": "extra", "fields": {"size": 42, "label": "big"}},
+        "custom": {"type": "extra", "fields": {"size": 42, "label": "big", "old": None}},
+        "description": None,
+        "middleName": None,
     }
+
+
+def test_a_row_with_its_list_cells_empty_names_an_empty_list() -> None:
+    document = unflatten([("key", "c1"), ("addresses.0.key", ""), ("addresses.0.country", "")])
+    assert document == {"key": "c1", "addresses": []}
+    localized = unflatten([("key", "k"), ("name.en", "Shoes"), ("name.de", "")])
+    assert CategoryDraft.model_validate({**localized, "slug": {"en": "s"}}).name == {"en": "Shoes"}
 
 
 def test_csv_rows_keep_their_line_numbers(tmp_path: Path) -> None:

@@ -25,3 +25,12 @@ def private_sandbox() -> Iterator[Sandbox]:
     or resets what it needs); one per module, so modules never see each other's data."""
     with Sandbox(seed=None) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def blank(private_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The module's sandbox emptied, with no fault rules (a module may define its own)."""
+    private_sandbox.reset()
+    private_sandbox.clear_faults()
+    yield private_sandbox
+    private_sandbox.clear_faults()

@@ -7,7 +7,6 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,14 +22,6 @@ from tests.flows.push_support import credentials_for
 from tests.flows.test_sync import hub_documents, source
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture
-def blank(private_sandbox: Sandbox) -> Iterator[Sandbox]:
-    private_sandbox.reset()
-    private_sandbox.clear_faults()
-    yield private_sandbox
-    private_sandbox.clear_faults()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,14 +60,6 @@ def source(sandbox: Sandbox, endpoint: str) -> dict[str, dict[str, Any]]:
 def hub_documents(hub: HubDatabase, project: str, entity: str) -> dict[str, dict[str, Any]]:
     store = hub.get_store()
     return {r.id: r.document for r in store.iter_records(project, entity)}
-
-
-@pytest.fixture
-def blank(private_sandbox: Sandbox) -> Iterator[Sandbox]:
-    private_sandbox.reset()
-    private_sandbox.clear_faults()
-    yield private_sandbox
-    private_sandbox.clear_faults()
 
 
 def test_every_entity_lands_in_the_hub_field_for_field(sandbox, tmp_path) -> None:

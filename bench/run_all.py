@@ -294,7 +294,8 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
             "## 3. Memory: peak RSS of a full pull",
             "",
             "Each pull in a fresh process (`python -m bench.memory`) against the runner's Prefect "
-            "server, the block's default partitions; peak = `ru_maxrss` of that process.",
+            "server, the block's default partitions; peak = `VmHWM` of that process (its own "
+            "high-water mark; `ru_maxrss` would also carry the runner's).",
             "",
         ]
         rows = [

@@ -58,9 +58,10 @@ from flows._parameters import (
 )
 
 
-@task(name="push-batch", cache_policy=NO_CACHE, task_run_name="push-{entity}-batch-{index}")
+@task(name="push-batch", cache_policy=NO_CACHE, task_run_name="{stage}-{entity}-batch-{index}")
 def push_batch_task(
     credentials: CommercetoolsCredentials,
+    stage: str,
     entity: str,
     index: int,
     rows: list[DraftRow[Any]],
@@ -68,7 +69,8 @@ def push_batch_task(
     options: PushOptions,
     correlation_prefix: str | None,
 ) -> PushCounts:
-    """One batch: references, current resources, then creates and updates at once."""
+    """One batch: references, current resources, then creates and updates at once (`stage`
+    "plan" for a dry run or the plan before a push: nothing is written)."""
     return run_with_client(
         credentials,
         correlation_prefix,
@@ -87,6 +89,7 @@ def _push_all(
     `counts` and returns the first error of a batch that could not run, if any."""
     cache = ReferenceCache()
     prefix = correlation_prefix_for_run()
+    stage = "plan" if options.dry_run else "push"
     error: str | None = None
     index = 0
     for level in batches(rows, entity, options.batch_size):
@@ -94,7 +97,7 @@ def _push_all(
         for batch in level:
             futures.append(
                 push_batch_task.submit(
-                    block, entity.name, index, quote(batch), quote(cache), options, prefix
+                    block, stage, entity.name, index, quote(batch), quote(cache), options, prefix
                 )
             )
             index += 1

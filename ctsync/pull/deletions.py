@@ -109,9 +109,10 @@ class _Search:
         for id_range in ranges:
             await self._compare(id_range, None)
         self._note(
-            f"{self.counts.deleted} marked deleted, {self.counts.inserted} the hub lacked "
-            f"written (the hub counted {difference:+d} against commercetools); "
-            f"{self.compared} id ranges compared, {self.listed} listed"
+            f"{self.counts.deleted} marked deleted that commercetools no longer has, "
+            f"{self.counts.inserted} written that the hub lacked (the hub counted "
+            f"{difference:+d} against commercetools; {self.compared} id ranges compared, "
+            f"{self.listed} listed)"
         )
 
     def _note(self, text: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ctsync.actions import Action
-from ctsync.counts import PushCounts
+from ctsync.counts import MAX_DESTRUCTIVE_EXAMPLES, PushCounts
 from ctsync.options import PushOptions
 
 DESTRUCTIVE_FLOOR = 10
@@ -49,15 +49,15 @@ def describe(action: Action) -> str:
 
 def note(counts: PushCounts, line: int, identity: str, actions: list[Action]) -> list[str]:
     """Count a draft's destructive actions; returns how they read."""
-    described = [describe(a) for a in actions if is_destructive(a)]
-    if described:
+    destructive = [a for a in actions if is_destructive(a)]
+    described = [describe(a) for a in destructive]
+    if destructive:
         counts.destructive += 1
         counts.destructive_actions.update(
-            str(a["action"]) if str(a["action"]).startswith("remove") else "unset"
-            for a in actions
-            if is_destructive(a)
+            name if name.startswith("remove") else "unset"
+            for name in (str(a["action"]) for a in destructive)
         )
-        if len(counts.destructive_examples) < 10:
+        if len(counts.destructive_examples) < MAX_DESTRUCTIVE_EXAMPLES:
             counts.destructive_examples.append(f"line {line} ({identity}): {', '.join(described)}")
     return described
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from blocks import HubDatabase
+from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.timestamps import iso
 from flows.sync import sync_customers, sync_entity
 from sandbox import DEFAULT_SEED, Sandbox
@@ -28,6 +28,19 @@ pytestmark = pytest.mark.sandbox
 def hub(hub_url: str) -> HubDatabase:
     """The hub, once on SQLite and once on PostgreSQL."""
     return HubDatabase(url=hub_url)
+
+
+Synced = tuple[list[dict[str, Any]], CommercetoolsCredentials]
+
+
+@pytest.fixture
+def synced(blank: Sandbox, hub: HubDatabase) -> Synced:
+    """300 customers in the sandbox, read into the hub by a first plain run (a full load)."""
+    customers = customers_only(300)
+    blank.load({"customer": customers})
+    credentials = credentials_for(blank)
+    sync_customers(credentials, hub=hub, settle=0)
+    return customers, credentials
 
 
 def set_first_name(sandbox: Sandbox, customers: list[dict[str, Any]], name: str) -> None:
@@ -68,12 +81,9 @@ def assert_hub_equals_source(
 
 
 def test_a_filtered_delta_keeps_the_watermark_so_a_plain_delta_reads_the_rest(
-    blank: Sandbox, hub: HubDatabase
+    blank: Sandbox, hub: HubDatabase, synced: Synced
 ) -> None:
-    customers = customers_only(300)
-    blank.load({"customer": customers})
-    credentials = credentials_for(blank)
-    sync_customers(credentials, hub=hub, settle=0)
+    customers, credentials = synced
     set_first_name(blank, customers[:20], "A-name")
     next_second()
     set_first_name(blank, customers[20:40], "B-name")
@@ -92,11 +102,10 @@ def test_a_filtered_delta_keeps_the_watermark_so_a_plain_delta_reads_the_rest(
     assert_hub_equals_source(hub, blank, "customers", "customers")
 
 
-def test_a_filtered_full_run_keeps_the_watermark(blank: Sandbox, hub: HubDatabase) -> None:
-    customers = customers_only(300)
-    blank.load({"customer": customers})
-    credentials = credentials_for(blank)
-    sync_customers(credentials, hub=hub, settle=0)
+def test_a_filtered_full_run_keeps_the_watermark(
+    blank: Sandbox, hub: HubDatabase, synced: Synced
+) -> None:
+    customers, credentials = synced
     set_first_name(blank, customers[:20], "A-name")
     next_second()
 
@@ -109,11 +118,10 @@ def test_a_filtered_full_run_keeps_the_watermark(blank: Sandbox, hub: HubDatabas
     assert_hub_equals_source(hub, blank, "customers", "customers")
 
 
-def test_a_delta_from_a_later_since_keeps_the_watermark(blank: Sandbox, hub: HubDatabase) -> None:
-    customers = customers_only(300)
-    blank.load({"customer": customers})
-    credentials = credentials_for(blank)
-    sync_customers(credentials, hub=hub, settle=0)
+def test_a_delta_from_a_later_since_keeps_the_watermark(
+    blank: Sandbox, hub: HubDatabase, synced: Synced
+) -> None:
+    customers, credentials = synced
     set_first_name(blank, customers[:20], "A-name")
     next_second()
     since = iso(datetime.now(UTC) - timedelta(milliseconds=200))
@@ -128,12 +136,9 @@ def test_a_delta_from_a_later_since_keeps_the_watermark(blank: Sandbox, hub: Hub
 
 
 def test_a_delta_from_an_earlier_since_moves_the_watermark_forward_only(
-    blank: Sandbox, hub: HubDatabase
+    blank: Sandbox, hub: HubDatabase, synced: Synced
 ) -> None:
-    customers = customers_only(300)
-    blank.load({"customer": customers})
-    credentials = credentials_for(blank)
-    sync_customers(credentials, hub=hub, settle=0)
+    customers, credentials = synced
     store = hub.get_store()
     first = store.get_state(blank.project_key, "customers")
     set_first_name(blank, customers[:5], "A-name")

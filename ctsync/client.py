@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import re
 import ssl
 import uuid
@@ -44,6 +45,7 @@ from ctsync.throttle import Sleep, Throttle
 MAX_PAGE_SIZE = 500
 MAX_ACTIONS_PER_UPDATE = 500
 USER_AGENT = "prefect-commercetools/0.1 (+httpx)"
+LOGGER = logging.getLogger("ctsync.client")
 _CORRELATION_SAFE = re.compile(r"[^A-Za-z0-9_\-]")
 
 
@@ -196,8 +198,11 @@ class CommercetoolsClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
         correlation_id_prefix: str | None = None,
+        logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
     ) -> None:
         self.settings = settings
+        self.logger = logger or LOGGER
+        """Where retries are told (a warning each); a flow passes its run's logger."""
         self.project_key = settings.project_key
         self.stats = RequestStats()
         self.correlation_id_prefix = correlation_prefix(
@@ -322,7 +327,11 @@ class CommercetoolsClient:
         headers = {"X-Correlation-ID": call.correlation_id}
         url = self.url(call.path)
         policy = retrying(
-            self.settings.retry, self.stats, transient=TRANSIENT_ERRORS, sleep=self._sleep
+            self.settings.retry,
+            self.stats,
+            transient=TRANSIENT_ERRORS,
+            sleep=self._sleep,
+            on_retry=functools.partial(self._warn_retry, call),
         )
         try:
             async for attempt in policy:
@@ -348,6 +357,19 @@ class CommercetoolsClient:
         except httpx.TransportError as exc:
             raise call.unreachable(exc, self.settings) from None
         return response
+
+    def _warn_retry(self, call: _Call, reason: str, attempt: int, wait: float) -> None:
+        what = f"HTTP {reason}" if reason.isdigit() else reason
+        self.logger.warning(
+            "%s /%s: %s on attempt %d/%d, retrying in %.1f s (correlation id %s)",
+            call.method,
+            call.path,
+            what,
+            attempt,
+            self.settings.retry.max_attempts,
+            wait,
+            call.correlation_id,
+        )
 
     def _note_server_date(self, response: httpx.Response) -> None:
         value = response.headers.get("Date")

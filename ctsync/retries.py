@@ -134,13 +134,18 @@ def retrying(
     *,
     transient: tuple[type[BaseException], ...],
     sleep: Callable[[float], Awaitable[None]],
+    on_retry: Callable[[str, int, float], None] | None = None,
 ) -> AsyncRetrying:
-    """An `AsyncRetrying` for one request; every retry and its wait lands in `stats`."""
+    """An `AsyncRetrying` for one request; every retry and its wait lands in `stats`, and
+    `on_retry(reason, failed attempt number, seconds until the next)` is told of it."""
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
-        stats.count_retry(retry_reason(exc) if exc else "unknown", wait)
+        reason = retry_reason(exc) if exc else "unknown"
+        stats.count_retry(reason, wait)
+        if on_retry is not None:
+            on_retry(reason, state.attempt_number, wait)
 
     return AsyncRetrying(
         retry=retry_if_exception(lambda e: isinstance(e, (RetryableResponse, *transient))),

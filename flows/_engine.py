@@ -11,9 +11,13 @@ throttle are shared across event loops, so the tasks still share one budget.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from prefect import get_run_logger
+from prefect.exceptions import MissingContextError
 
 if TYPE_CHECKING:
     from blocks import CommercetoolsCredentials
@@ -47,8 +51,18 @@ def run_with_client(
     """`work(client)` with a client of the block (its process-wide token and throttle), run to
     completion by `run_engine`; the client is closed whatever happens."""
 
+    logger = run_logger()
+
     async def main() -> T:
-        async with credentials.get_client(correlation_prefix, retry=retry) as client:
+        async with credentials.get_client(correlation_prefix, retry=retry, logger=logger) as client:
             return await work(client)
 
     return run_engine(main)
+
+
+def run_logger() -> logging.Logger | logging.LoggerAdapter[Any] | None:
+    """The current task or flow run's logger (its lines reach the Prefect UI); None outside."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 import re
 import threading
 
@@ -314,6 +315,45 @@ async def test_503_storm_exhausts_retries_with_a_clear_error(api, settings, no_s
     assert error.status == 503 and error.code == "ServiceUnavailable"
     assert error.correlation_id and error.correlation_id in str(error)
     assert "gave up after 4 attempts" in str(error)
+
+
+async def test_each_retry_is_a_warning_naming_status_attempt_and_correlation_id(
+    api, settings, no_sleep
+) -> None:
+    api.get(API_URL).mock(
+        side_effect=[ct_error(503, "ServiceUnavailable", "down")] * 2
+        + [httpx.Response(200, json=PROJECT)]
+    )
+    logger = logging.getLogger("test.retries")
+    with LogRecords(logger) as records:
+        async with make_client(settings, sleep=no_sleep, logger=logger) as client:
+            await client.get_project()
+    lines = [r.getMessage() for r in records if r.levelno == logging.WARNING]
+    assert len(lines) == 2 == client.stats.retries
+    for attempt, line in enumerate(lines, start=1):
+        assert line.startswith(f"GET /: HTTP 503 on attempt {attempt}/4, retrying in ")
+        assert re.search(r"\(correlation id [\w-]+\)$", line), line
+    assert SECRET not in "".join(lines)
+
+
+class LogRecords(logging.Handler):
+    """The records a logger emits inside the `with`."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logging.DEBUG)
+        self.logger = logger
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def __enter__(self) -> list[logging.LogRecord]:
+        self.logger.addHandler(self)
+        self.logger.setLevel(logging.DEBUG)
+        return self.records
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self)
 
 
 async def test_total_retry_time_is_bounded(api, no_sleep) -> None:

@@ -6,13 +6,14 @@ anything is read or written.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ctsync.client import check_page_size
 from ctsync.config import validation_message
-from ctsync.timestamps import is_utc_millis, normalize_timestamp
+from ctsync.timestamps import iso, normalize_timestamp
 
 Mode = Literal["delta", "full"]
 MAX_PARTITIONS = 64
@@ -34,7 +35,8 @@ class PullOptions(_Options):
     mode: Mode = "delta"
     """delta: what changed since the watermark (everything when there is none); full: all."""
     since: str | None = None
-    """Start a delta here instead of at the watermark (a UTC timestamp, milliseconds)."""
+    """Start a delta here instead of at the watermark: any moment with a time zone (a datetime
+    or ISO 8601 text), kept in commercetools' spelling (UTC, milliseconds)."""
     reset: bool = False
     """Forget the watermark and resume point first: the run is a full initialization."""
     page_size: int = 500
@@ -56,16 +58,21 @@ class PullOptions(_Options):
             )
         return value
 
-    @field_validator("since")
+    @field_validator("since", mode="before")
     @classmethod
-    def _commercetools_timestamp(cls, value: str | None) -> str | None:
-        if value is not None and not is_utc_millis(value):
-            raise ValueError(
-                f"since is {value!r}: give a UTC timestamp as commercetools writes them, "
-                "e.g. 2026-01-31T00:00:00.000Z"
-            )
+    def _commercetools_timestamp(cls, value: Any) -> str | None:
         # Compared with the watermark as text: in commercetools' own spelling (milliseconds).
-        return None if value is None else normalize_timestamp(value)
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return iso(value)
+        try:
+            return normalize_timestamp(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"since is {value!r}: give a moment with its time zone, e.g. "
+                "2026-01-31T00:00:00.000Z or 2026-01-31T01:00:00+01:00"
+            ) from None
 
     @field_validator("page_size")
     @classmethod

@@ -87,15 +87,41 @@ class RunReport(BaseModel):
         raise NotImplementedError
 
     def summary(self) -> str:
-        """The one line a state message and a log carry."""
+        """The one line a state message and a log carry; a failure says its error first."""
         head = f"{self.headline}{' (dry run)' if self.dry_run else ''}"
         counts = ", ".join(f"{name} {getattr(self, name)}" for name in self.SUMMARY_COUNTS)
         speed = f"{self.duration_seconds:.1f} s, {self.records_per_second:.0f} records/s"
-        tail = f"; {self.error}" if self.error else ""
-        return f"{head}: {counts} in {speed}{tail}"
+        if self.error:
+            return f"{head} failed: {self.error} (before it stopped: {counts} in {speed})"
+        return f"{head}: {counts} in {speed}"
 
     def table_row(self) -> dict[str, Any]:
+        """One row of a table with a row per entity (sync_all's)."""
         return {title: _cell(getattr(self, name)) for title, name in self.COLUMNS}
+
+    def metric_rows(self) -> list[dict[str, Any]]:
+        """The run's own table: one (metric, value) row per figure, so nothing is cut off."""
+        rows = [("status", self.status), *self.leading_metrics()]
+        rows += [(name, getattr(self, name)) for name in self.SUMMARY_COUNTS]
+        rows += self.trailing_metrics()
+        rows += [
+            ("API calls", self.api_calls),
+            ("retries", self.retries),
+            ("throttle wait (s)", self.throttle_wait_seconds),
+            ("duration (s)", self.duration_seconds),
+            ("records/s", self.records_per_second),
+        ]
+        if self.error:
+            rows.append(("error", self.error))
+        return [{"metric": name, "value": _cell(value)} for name, value in rows]
+
+    def leading_metrics(self) -> list[tuple[str, Any]]:
+        """Rows between status and the counts: what ran."""
+        return []
+
+    def trailing_metrics(self) -> list[tuple[str, Any]]:
+        """Rows after the counts: how it ran."""
+        return []
 
     def details(self) -> list[str]:
         """Markdown bullets under the summary."""
@@ -116,6 +142,11 @@ class RunReport(BaseModel):
         return self.model_dump(exclude={"first_failures"})
 
 
+def plural(count: int, word: str) -> str:
+    """`1 record`, `2 records`: the counts a person reads in summaries and logs."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
@@ -128,22 +159,19 @@ class SyncReport(RunReport):
     kind: ClassVar[Literal["sync", "push"]] = "sync"
     SUMMARY_COUNTS = ("fetched", "inserted", "updated", "unchanged", "deleted", "failed")
     PROCESSED = "fetched"
+    # sync_all's table has a row per entity: only what fits a screen's width.
     COLUMNS = (
         ("entity", "entity"),
         ("mode", "mode"),
         ("status", "status"),
         *((name, name) for name in SUMMARY_COUNTS),
-        ("pages", "pages"),
-        ("API calls", "api_calls"),
-        ("retries", "retries"),
-        ("throttle wait (s)", "throttle_wait_seconds"),
-        ("duration (s)", "duration_seconds"),
-        ("records/s", "records_per_second"),
-        ("window", "window"),
+        ("s", "duration_seconds"),
     )
 
     mode: Literal["delta", "full"]
     requested_mode: Literal["delta", "full"]
+    mode_reason: str = ""
+    """Why the run is `mode` (a first run is full, the project is always read whole, …)."""
     resumed: bool = False
     note: str | None = None
     fetched: int = 0
@@ -189,6 +217,18 @@ class SyncReport(RunReport):
         return f"{self.entity} {self.mode}"
 
     @property
+    def mode_shown(self) -> str:
+        return f"{self.mode} ({self.mode_reason})" if self.mode_reason else self.mode
+
+    def leading_metrics(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("mode", self.mode_shown), ("window", self.window)]
+        return [*rows, ("watermark", self.watermark)] if self.watermark else rows
+
+    def trailing_metrics(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [("pages", self.pages), ("partitions", self.partitions)]
+        return [*rows, ("note", self.note)] if self.note else rows
+
+    @property
     def subject(self) -> str:
         return self.entity
 
@@ -202,6 +242,7 @@ class SyncReport(RunReport):
 
     def details(self) -> list[str]:
         lines = [
+            f"- mode: {self.mode_shown}",
             f"- window: {self.window}",
             *([f"- watermark: {self.watermark}"] if self.watermark else []),
             f"- pages: {self.pages} over {self.partitions} partition(s), "
@@ -247,6 +288,18 @@ class PushReport(RunReport):
     @property
     def changes(self) -> int:
         return self.created + self.updated
+
+    def leading_metrics(self) -> list[tuple[str, Any]]:
+        return [("source", self.source), ("dry run", self.dry_run)]
+
+    def trailing_metrics(self) -> list[tuple[str, Any]]:
+        rows: list[tuple[str, Any]] = [
+            ("actions", self.actions),
+            ("conflict retries", self.conflict_retries),
+        ]
+        if self.destructive:
+            rows.append(("removes or unsets data", self.destructive_actions))
+        return rows
 
     @property
     def headline(self) -> str:

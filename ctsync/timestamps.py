@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$"
 """What commercetools writes (it uses milliseconds; more digits are tolerated on read)."""
-
-_MILLISECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$")
 
 
 def iso(moment: datetime) -> str:
@@ -20,11 +17,6 @@ def iso(moment: datetime) -> str:
 def parse(text: str) -> datetime:
     """An aware datetime from an ISO 8601 timestamp (`Z` or an offset)."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def is_utc_millis(text: str) -> bool:
-    """True for a timestamp as commercetools writes them, e.g. 2026-01-31T00:00:00.000Z."""
-    return bool(_MILLISECONDS.match(text))
 
 
 def normalize_timestamp(value: str) -> str:

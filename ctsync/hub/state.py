@@ -34,6 +34,9 @@ class Watermark:
     last_modified_at: str
     id: str
 
+    def __str__(self) -> str:
+        return f"{self.last_modified_at} (id {self.id})" if self.id else self.last_modified_at
+
 
 @dataclass(frozen=True)
 class SyncState:

@@ -50,17 +50,13 @@ def _saw_everything(run: PullRun) -> bool:
 def describe_watermark(plan: PullPlan, after: Watermark | None, *, stopped: bool = False) -> str:
     """What became of the watermark, in the words of the run's summary."""
     if not plan.moves_watermark:
-        return f"kept at {_shown(plan.watermark)}: {plan.keeps_watermark}"
+        return f"kept at {shown_watermark(plan.watermark)}: {plan.keeps_watermark}"
     if after == plan.watermark:
         why = "the run stopped before its end" if stopped else "nothing newer was committed"
-        return f"kept at {_shown(after)}: {why}"
-    moved = f"moved from {_shown(plan.watermark)} to {_shown(after)}"
+        return f"kept at {shown_watermark(after)}: {why}"
+    moved = f"moved from {shown_watermark(plan.watermark)} to {shown_watermark(after)}"
     return f"{moved} (the run stopped before its end)" if stopped else moved
 
 
-def _shown(watermark: Watermark | None) -> str:
-    if watermark is None:
-        return "none"
-    if watermark.id:
-        return f"{watermark.last_modified_at} (id {watermark.id})"
-    return watermark.last_modified_at
+def shown_watermark(watermark: Watermark | None) -> str:
+    return "none" if watermark is None else str(watermark)

@@ -16,7 +16,7 @@ from ctsync.entities import Entity
 from ctsync.hub import HubStore, SyncState, Watermark
 from ctsync.options import Mode, PullOptions
 from ctsync.paging import DeltaCursor, FullCursor, IdRange, id_partitions
-from ctsync.report import SyncReport
+from ctsync.report import SyncReport, plural
 from ctsync.timestamps import iso
 
 
@@ -34,6 +34,8 @@ class PullPlan:
     started_at: str
     """Server time when the run (or the run it resumes) began."""
     resumed: bool = False
+    mode_reason: str = ""
+    """Why the run is `mode`, in the words of its report and its log."""
     notes: list[str] = field(default_factory=list)
     total: int | None = None
     """Records a full run will read (one `withTotal` query), for progress; None for a delta."""
@@ -74,6 +76,31 @@ class PullPlan:
         since = self.delta.last_modified_at or "the beginning"
         return f"{since} .. {self.delta.until}"
 
+    def describe(self) -> str:
+        """The plan in one log line: mode and why, what it reads, the watermark's fate."""
+        parts = [f"{self.entity.name} {self.mode} ({self.mode_reason})"]
+        if self.partitioned:
+            left = self.done.count(False)
+            ranges = plural(len(self.ranges), "id range")
+            reading = f"{plural(self.total or 0, 'record')} in {ranges}"
+            if self.resumed:
+                reading += f", {left} of them still to read"
+            parts.append(f"{reading}, server time {self.started_at}")
+        elif self.delta is not None:
+            settle = self.options.settle
+            parts.append(
+                f"changes {self.window} (server time {self.started_at} less {settle:g} s settle)"
+            )
+        else:
+            parts.append(f"read whole, server time {self.started_at}")
+        watermark = "none" if self.watermark is None else str(self.watermark)
+        if self.keeps_watermark:
+            parts.append(f"watermark stays at {watermark}: {self.keeps_watermark}")
+        elif not self.entity.singleton:
+            parts.append(f"watermark {watermark}")
+        parts += self.notes
+        return "; ".join(parts)
+
     def report(
         self,
         counts: PullCounts,
@@ -94,6 +121,7 @@ class PullPlan:
             requested_mode=self.options.mode,
             dry_run=self.options.dry_run,
             resumed=self.resumed,
+            mode_reason=self.mode_reason,
             note="; ".join([*self.notes, *counts.notes]) or None,
             partitions=max(1, len(self.ranges)),
             watermark=watermark,
@@ -176,6 +204,7 @@ async def plan_pull(
         watermark=watermark,
         keeps_watermark=keeps,
     )
+    plan.mode_reason = _why_mode(entity, options, plan.mode, watermark)
     if delta_from is not None:
         if counted is not None:
             plan.counted, plan.counted_at = counted.total, now
@@ -183,15 +212,47 @@ async def plan_pull(
         plan.delta = DeltaCursor(delta_from.last_modified_at, delta_from.after_id, until)
     elif not entity.singleton:
         assert counted is not None
-        if options.mode == "delta":
-            plan.notes.append("no watermark yet: initial full load")
         plan.total = counted.total
-        partitions = options.partitions or client.settings.throttle.concurrency
+        partitions = Partitions(options.partitions, client.settings.throttle.concurrency)
         cursor = state.cursor if state else None
         if not _resume(plan, cursor, partitions):
             await _start_full(hub, plan, partitions)
     plan.planning.add_stats(client.stats)
     return plan
+
+
+def _why_mode(entity: Entity, options: PullOptions, mode: Mode, watermark: Watermark | None) -> str:
+    """Why the run reads what it reads: the words a person needs beside `full` or `delta`."""
+    if entity.singleton:
+        return f"the {entity.name} is one resource: read whole on every run"
+    if mode == "delta":
+        return f"from since {options.since}" if options.since else "from the watermark"
+    if options.mode == "full":
+        return "asked for"
+    if options.reset:
+        return "reset: a full initialization"
+    if options.since is None and watermark is None:
+        return "no watermark yet: initial full load"
+    return "nothing to delta from: a full read"
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """How many id ranges a full read asks for, and whether the run or the block chose it."""
+
+    asked: int | None
+    """The run's `partitions` option; None: the block's Concurrent Connections."""
+    block_default: int
+
+    @property
+    def count(self) -> int:
+        return self.asked or self.block_default
+
+    @property
+    def origin(self) -> str:
+        if self.asked is None:
+            return f"the block's Concurrent Connections {self.block_default}"
+        return f"asked for {self.asked}"
 
 
 def _why_watermark_stays(
@@ -212,7 +273,7 @@ def _why_watermark_stays(
     return None
 
 
-def _resume(plan: PullPlan, cursor: dict[str, Any] | None, partitions: int) -> bool:
+def _resume(plan: PullPlan, cursor: dict[str, Any] | None, partitions: Partitions) -> bool:
     """Continue an interrupted unfiltered full run from its stored cursor, if any."""
     if not (
         plan.moves_watermark
@@ -229,25 +290,28 @@ def _resume(plan: PullPlan, cursor: dict[str, Any] | None, partitions: int) -> b
         FullCursor(IdRange(p["lower"], p["upper"]), p["after_id"]) for p in cursor["partitions"]
     ]
     plan.done = [bool(p["done"]) for p in cursor["partitions"]]
-    if len(plan.ranges) != partitions:
+    plan.mode_reason = "resumed an interrupted full run"
+    if len(plan.ranges) != partitions.count:
         plan.notes.append(
-            f"resumed an interrupted full run with its {len(plan.ranges)} partitions "
-            f"(asked for {partitions})"
+            f"kept the interrupted run's {len(plan.ranges)} partitions ({partitions.origin})"
         )
-    else:
-        plan.notes.append("resumed an interrupted full run")
     return True
 
 
-async def _start_full(hub: HubStore, plan: PullPlan, partitions: int) -> None:
+async def _start_full(hub: HubStore, plan: PullPlan, partitions: Partitions) -> None:
     """Split a fresh full run into id ranges and store its resume point before any page."""
     # A partition costs a task and a connection: no more of them than there are pages to read.
     pages = -(-(plan.total or 0) // plan.options.page_size)
-    if 1 <= pages < partitions:
-        plan.notes.append(f"{pages} partition(s) for {plan.total} records (asked for {partitions})")
-        partitions = pages
-    plan.ranges = [FullCursor(r) for r in id_partitions(partitions)]
-    plan.done = [False] * partitions
+    count = partitions.count
+    if 1 <= pages < count:
+        if partitions.asked is not None:  # the block's default needs no excuse
+            plan.notes.append(
+                f"{plural(pages, 'partition')} for {plural(plan.total or 0, 'record')}, "
+                f"one per page ({partitions.origin})"
+            )
+        count = pages
+    plan.ranges = [FullCursor(r) for r in id_partitions(count)]
+    plan.done = [False] * count
     # The resume point is shared with the watermark: a filtered run keeps neither.
     if plan.moves_watermark:
         await asyncio.to_thread(

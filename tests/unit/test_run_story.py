@@ -1,0 +1,153 @@
+"""What a person reads about a run: why it is full or delta, the plan's log line, the summary and
+the metric/value table, in words that match what ran."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from ctsync.client import CommercetoolsClient
+from ctsync.config import ConnectionSettings, ThrottleSettings
+from ctsync.entities import get_entity
+from ctsync.hub import HubStore, Watermark
+from ctsync.options import PullOptions
+from ctsync.pull import plan_pull
+from ctsync.report import SyncReport, plural
+
+from .conftest import API_URL, SECRET, TOKEN_URL, token_body
+
+DATE = "Sun, 29 Nov 2026 12:00:00 GMT"
+
+
+@pytest.fixture
+def store(tmp_path) -> Iterator[HubStore]:
+    hub = HubStore.connect(f"sqlite:///{tmp_path / 'hub.db'}")
+    yield hub
+    hub.close()
+
+
+@pytest.fixture
+def api() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_called=False) as router:
+        router.post(TOKEN_URL).mock(return_value=httpx.Response(200, json=token_body()))
+        page = {"limit": 1, "offset": 0, "count": 0, "total": 300, "results": []}
+        router.get(f"{API_URL}/customers").mock(
+            return_value=httpx.Response(200, json=page, headers={"Date": DATE})
+        )
+        router.get(API_URL).mock(
+            return_value=httpx.Response(200, json={"key": "shop"}, headers={"Date": DATE})
+        )
+        yield router
+
+
+def client(concurrency: int = 10) -> CommercetoolsClient:
+    return CommercetoolsClient(
+        ConnectionSettings(
+            api_url=API_URL,
+            client_id="client-id-1",
+            client_secret=SECRET,
+            scope="manage_project:shop",
+            throttle=ThrottleSettings(limit=100, seconds=1, concurrency=concurrency),
+        )
+    )
+
+
+async def plan(store: HubStore, entity: str = "customers", **options: Any):
+    async with client() as ct:
+        return await plan_pull(store, ct, get_entity(entity), PullOptions(**options))
+
+
+async def test_a_first_delta_is_a_full_read_and_says_why(api, store) -> None:
+    first = await plan(store)
+    assert (first.mode, first.mode_reason) == ("full", "no watermark yet: initial full load")
+    # 300 records are one page: one id range, and no excuse for the block's default of 10.
+    assert len(first.ranges) == 1 and first.notes == []
+    assert first.describe() == (
+        "customers full (no watermark yet: initial full load); 300 records in 1 id range, "
+        "server time 2026-11-29T12:00:00.000Z; watermark none"
+    )
+
+
+async def test_partitions_asked_for_are_named_when_fewer_are_used(api, store) -> None:
+    planned = await plan(store, mode="full", partitions=8, page_size=100)
+    assert planned.mode_reason == "asked for" and len(planned.ranges) == 3
+    assert planned.notes == ["3 partitions for 300 records, one per page (asked for 8)"]
+
+
+async def test_a_delta_names_its_window_and_settle(api, store) -> None:
+    store.save_state("shop", "customers", watermark=Watermark("2026-11-01T00:00:00.000Z", "id-1"))
+    planned = await plan(store, settle=60)
+    assert (planned.mode, planned.mode_reason) == ("delta", "from the watermark")
+    assert planned.describe() == (
+        "customers delta (from the watermark); changes 2026-11-01T00:00:00.000Z .. "
+        "2026-11-29T11:59:00.000Z (server time 2026-11-29T12:00:00.000Z less 60 s settle); "
+        "watermark 2026-11-01T00:00:00.000Z (id id-1)"
+    )
+
+
+async def test_the_project_says_it_is_always_read_whole(api, store) -> None:
+    planned = await plan(store, "project")
+    assert planned.mode == "full"
+    assert planned.mode_reason == "the project is one resource: read whole on every run"
+    assert "read whole" in planned.describe()
+
+
+def report(**values: Any) -> SyncReport:
+    base = {
+        "project_key": "shop",
+        "entity": "customers",
+        "status": "completed",
+        "mode": "full",
+        "requested_mode": "delta",
+        "mode_reason": "no watermark yet: initial full load",
+        "fetched": 1,
+        "inserted": 1,
+        "window": "all records (server time 2026-11-29T12:00:00.000Z)",
+        "watermark": "moved from none to 2026-11-29T11:00:00.000Z",
+    }
+    return SyncReport(**{**base, **values})
+
+
+def test_a_failed_summary_starts_with_its_error() -> None:
+    failed = report(status="failed", error="ServiceUnavailable: 503 down", fetched=0, inserted=0)
+    assert failed.summary().startswith("customers full failed: ServiceUnavailable: 503 down (")
+
+
+def test_the_table_is_metric_value_rows_with_mode_window_and_watermark() -> None:
+    rows = report().metric_rows()
+    assert all(set(row) == {"metric", "value"} for row in rows)
+    shown = {row["metric"]: row["value"] for row in rows}
+    assert shown["mode"] == "full (no watermark yet: initial full load)"
+    assert shown["window"].startswith("all records") and shown["watermark"].startswith("moved")
+    assert (shown["fetched"], shown["inserted"], shown["status"]) == (1, 1, "completed")
+    assert "error" not in shown
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, "0 records"), (1, "1 record"), (2, "2 records")]
+)
+def test_counts_read_as_words(count: int, expected: str) -> None:
+    assert plural(count, "record") == expected
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-01-31T01:00:00+01:00",
+        "2026-01-31T00:00:00Z",
+        datetime(2026, 1, 31, tzinfo=UTC),
+    ],
+)
+def test_since_from_the_run_forms_date_picker_or_python_is_one_utc_spelling(moment) -> None:
+    assert PullOptions(since=moment).since == "2026-01-31T00:00:00.000Z"
+
+
+@pytest.mark.parametrize("moment", ["yesterday", "2026-01-31T00:00:00", datetime(2026, 1, 31)])
+def test_since_without_a_time_zone_is_refused_naming_it(moment) -> None:
+    with pytest.raises(ValueError, match=r"since is .*: give a moment with its time zone"):
+        PullOptions(since=moment)

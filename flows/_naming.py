@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
+
+if TYPE_CHECKING:
+    from ctsync.entities import Entity
 
 _NOT_KEY_SAFE = re.compile(r"[^a-z0-9-]+")
 
@@ -24,3 +29,19 @@ def current_flow_run_id() -> str | None:
     """The running flow run's id as reports carry it (None outside a flow run)."""
     run_id = flow_run.id
     return str(run_id) if run_id else None
+
+
+def run_name_mode(entity: Entity, mode: str) -> str:
+    """The mode a run's name shows before its plan: a singleton is always read whole."""
+    return "full" if entity.singleton else mode
+
+
+def rename_flow_run(entity: str, mode: str) -> None:
+    """Name the running flow run after what its plan reads (a first delta is a full read):
+    `<entity>-<mode>-<the time its name was given>`."""
+    run_id, name = flow_run.id, flow_run.name
+    if not run_id or not name or not name.startswith(f"{entity}-"):
+        return  # outside a run, or a name someone chose
+    stamp = name.rsplit("-", 2)[-2:]
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(run_id, name="-".join([entity, mode, *stamp]))

@@ -39,7 +39,7 @@ def publish(
     name = report.artifact_name
     table = {
         "key": artifact_key(report.project_key, name),
-        "table": [report.table_row()],
+        "table": report.metric_rows(),
         "description": table_description,
     }
     created = [in_background(create_table_artifact, **t) for t in (table, *extra_tables)]

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, wait
@@ -43,7 +43,13 @@ from ctsync.report import RunFailed, SyncAllReport, SyncReport
 from flows import _parameters as param
 from flows._engine import run_with_client
 from flows._heap import frozen_heap
-from flows._naming import artifact_key, correlation_prefix_for_run, current_flow_run_id
+from flows._naming import (
+    artifact_key,
+    correlation_prefix_for_run,
+    current_flow_run_id,
+    rename_flow_run,
+    run_name_mode,
+)
 from flows._outcome import publish
 from flows._progress import Progress
 from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
@@ -102,15 +108,17 @@ def pull_partition_task(
     )
 
 
-@task(name="pull-delta", cache_policy=NO_CACHE, task_run_name="pull-{entity}-delta")
+@task(name="pull", cache_policy=NO_CACHE, task_run_name="pull-{entity}-{mode}")
 def pull_delta_task(
     credentials: CommercetoolsCredentials,
     run: PullRun,
     entity: str,
+    mode: str,
     progress: Progress,
     correlation_prefix: str | None,
 ) -> PullCounts:
-    """Everything changed since the watermark, each page moving the watermark as it commits."""
+    """A delta (everything changed since the watermark, each page moving the watermark as it
+    commits) or a singleton read whole; `mode` names the task run after what it reads."""
     return run_with_client(
         credentials, correlation_prefix, lambda client: pull(client, run, progress)
     )
@@ -137,9 +145,13 @@ class _Sync:
         self.run_id = current_flow_run_id() or str(uuid.uuid4())
 
     def run(self, taken_over: LockHolder | None = None) -> State[SyncReport]:
+        logger = get_run_logger()
         plan = self._plan()
         if taken_over is not None:
             plan.notes.append(f"took over the lock of {taken_over.describe()}, which had stopped")
+        logger.info("Plan: %s", plan.describe())
+        if plan.mode != run_name_mode(self.entity, self.options.mode):
+            rename_flow_run(self.entity.name, plan.mode)
         store = self.hub.get_store()
         run = PullRun(store, plan)
         if not self.options.dry_run:
@@ -151,7 +163,7 @@ class _Sync:
                 mode=plan.mode,
                 flow_run_id=current_flow_run_id(),
             )
-        progress = Progress(plan.project_key, self.entity.name, plan.total)
+        progress = Progress(plan.project_key, self.entity.name, plan.total, logger)
         counts, error = self._read(run, progress)
         finishing = None
         if error is None:
@@ -177,6 +189,7 @@ class _Sync:
             finishing.result()
         if error is not None:
             raise RunFailed(report.summary(), report)
+        logger.info("Done: %s; watermark %s", report.summary(), report.watermark)
         return Completed(message=report.summary(), data=report)
 
     def _plan(self) -> PullPlan:
@@ -210,7 +223,9 @@ class _Sync:
             ]
         else:
             futures = [
-                pull_delta_task.submit(self.block, quote(run), name, quote(progress), self.prefix)
+                pull_delta_task.submit(
+                    self.block, quote(run), name, run.plan.mode, quote(progress), self.prefix
+                )
             ]
         wait(futures)
         counts = PullCounts()
@@ -252,9 +267,12 @@ def run_sync(
 
 
 def _run_name() -> str:
+    """`<entity>-<mode>-<UTC time>`; a run whose plan reads otherwise is renamed (run_sync)."""
     parameters = flow_run.parameters
     entity = parameters.get("entity") or flow_run.flow_name.removeprefix("sync-")
     mode = parameters.get("mode", "delta")
+    if entity in ENTITIES:
+        mode = run_name_mode(ENTITIES[entity], mode)
     return f"{entity}-{mode}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -56,7 +57,7 @@ class CommercetoolsCredentials(CredentialsBlock):
         from blocks import CommercetoolsCredentials
         from flows import check_connection
 
-        credentials = CommercetoolsCredentials.load("my-store")
+        credentials = CommercetoolsCredentials.load("BLOCK_NAME")
         report = check_connection(credentials)
         print(report.project_name, report.scopes)
         ```
@@ -74,11 +75,6 @@ class CommercetoolsCredentials(CredentialsBlock):
         "(API URL, Client ID, Client Secret, Scope)."
     )
 
-    version: str = Field(
-        default="v1.0",
-        title="Version",
-        description="Version of this integration's settings, as iPaaS subscriptions name it.",
-    )
     api_url: str = Field(
         default=...,
         title="API URL",
@@ -154,6 +150,15 @@ class CommercetoolsCredentials(CredentialsBlock):
         description="How long one API call may take before it is retried.",
     )
 
+    version: str = Field(
+        default="v1.0",
+        title="Version",
+        description=(
+            "Version of this integration's settings, as iPaaS subscriptions name it; "
+            "leave it as it is."
+        ),
+    )
+
     @model_validator(mode="after")
     def _validate_connection(self) -> CommercetoolsCredentials:
         self.connection_settings()
@@ -191,13 +196,18 @@ class CommercetoolsCredentials(CredentialsBlock):
         return self.connection_settings().project_key
 
     def get_client(
-        self, correlation_id_prefix: str | None = None, *, retry: RetrySettings | None = None
+        self,
+        correlation_id_prefix: str | None = None,
+        *,
+        retry: RetrySettings | None = None,
+        logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
     ) -> CommercetoolsClient:
         """A client that shares this process's token and throttle budget for this API client.
 
         Use it as `async with credentials.get_client() as client: ...`. `correlation_id_prefix`
         (e.g. the flow run id) starts every request's X-Correlation-ID; `retry` replaces the
-        default retry policy (a connection check wants a quick answer, a sync patience).
+        default retry policy (a connection check wants a quick answer, a sync patience);
+        `logger` gets a warning per retry (a flow passes its run logger).
         """
         settings = self.connection_settings()
         token_provider, throttle = _shared_for(settings)
@@ -208,4 +218,5 @@ class CommercetoolsCredentials(CredentialsBlock):
             token_provider=token_provider,
             throttle=throttle,
             correlation_id_prefix=correlation_id_prefix,
+            logger=logger,
         )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TypeVar
 
 from prefect.blocks.core import Block
+from pydantic import ValidationError
 
 from blocks.credentials import CommercetoolsCredentials
 from blocks.hub import HubDatabase
+from ctsync.config import validation_message
 
 B = TypeVar("B", bound=Block)
 
@@ -17,8 +19,18 @@ def _load(block_type: type[B], value: B | str, parameter: str, fix: str) -> B:
     if isinstance(value, block_type):
         return value
     if isinstance(value, str) and value.strip():
+        name = value.strip()
         try:
-            return block_type.load(value.strip())  # type: ignore[return-value]
+            return block_type.load(name)  # type: ignore[return-value]
+        except RuntimeError as error:
+            # Saved (from the UI, say) with values the block refuses: say which and how to mend.
+            if not isinstance(error.__cause__, ValidationError):
+                raise
+            raise ValueError(
+                f"{parameter} block {name!r} cannot be used: "
+                f"{validation_message(error.__cause__).rstrip('.')}. Edit it in the Prefect UI "
+                f"(Blocks > {name} > Edit) or save it again from Python."
+            ) from None
         except ValueError as error:
             raise ValueError(
                 f"{parameter} {value!r}: no {slug} block of that name could be loaded "

@@ -7,16 +7,44 @@ title and description go there (tests/deployments checks the schema a deployment
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, GetJsonSchemaHandler, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from blocks import CommercetoolsCredentials, HubDatabase
+from ctsync.entities import ENTITIES
 from ctsync.push import DraftSource
 
 
 def _shown(title: str, description: str) -> Any:
     return Field(json_schema_extra={"title": title, "description": description})
+
+
+def _optional(schema: dict[str, Any] | None = None) -> Any:
+    """An optional parameter shown as a plain field (left empty: None), not as an `x | None`
+    toggle whose None side reads "Property is type None": `schema` replaces the parameter's
+    JSON schema, or (None) the union loses its null member."""
+    return WithJsonSchema(schema) if schema is not None else _WithoutNull()
+
+
+class _WithoutNull:
+    """Drops `{"type": "null"}` from a union's JSON schema; block references stay intact."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        members = [m for m in schema.get("anyOf", []) if m != {"type": "null"}]
+        if "anyOf" in schema:
+            del schema["anyOf"]
+            if len(members) == 1:
+                schema.update(members[0])
+            else:
+                schema["anyOf"] = members
+        return schema
 
 
 Credentials = Annotated[
@@ -29,6 +57,7 @@ Credentials = Annotated[
 ]
 Hub = Annotated[
     HubDatabase | str | None,
+    _optional(),
     _shown(
         "Hub database block",
         "Name of a saved commercetools Hub Database block. Empty: the SQLite file data/hub.db "
@@ -44,10 +73,11 @@ SyncMode = Annotated[
     ),
 ]
 Since = Annotated[
-    str | None,
+    datetime | str | None,
+    _optional({"type": "string", "format": "date-time"}),
     _shown(
         "Delta since",
-        "Start the delta at this UTC timestamp instead of the watermark, "
+        "Start the delta at this moment instead of the watermark, "
         "e.g. 2026-01-31T00:00:00.000Z. Empty: from the watermark.",
     ),
 ]
@@ -63,6 +93,7 @@ PageSize = Annotated[
 ]
 Partitions = Annotated[
     int | None,
+    _optional({"type": "integer", "minimum": 1, "maximum": 64}),
     _shown(
         "Parallel partitions",
         "Id ranges a full read pages at once, 1 to 64. Empty: the block's Concurrent Connections.",
@@ -78,6 +109,7 @@ Settle = Annotated[
 ]
 Where = Annotated[
     str | None,
+    _optional({"type": "string"}),
     _shown(
         "Extra predicate",
         'A commercetools where predicate added to every query, e.g. key = "vip". Empty: no filter.',
@@ -93,6 +125,8 @@ EntityName = Annotated[
 ]
 EntityNames = Annotated[
     list[str] | None,
+    # A multi-select of the registry's names in the Run form.
+    _optional({"type": "array", "items": {"type": "string", "enum": list(ENTITIES)}}),
     _shown(
         "Entities",
         "Only these entities, e.g. customers, orders (their dependencies first). "
@@ -101,6 +135,7 @@ EntityNames = Annotated[
 ]
 PushSource = Annotated[
     DraftSource,
+    _optional({"type": "string"}),  # from Python also a Path or a list of drafts
     _shown(
         "Source file",
         "Path of a .jsonl/.ndjson or .csv file of drafts, as the worker sees it "

@@ -6,6 +6,7 @@ import socket
 import uuid
 
 import pytest
+from pydantic import SecretStr
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
@@ -80,6 +81,23 @@ def test_block_saved_by_name_round_trips_and_runs(sandbox) -> None:
 def test_unknown_block_name_is_explained() -> None:
     with pytest.raises(ValueError, match="no commercetools-credentials block"):
         check_connection("no-such-block")
+
+
+def test_a_block_saved_with_bad_values_fails_with_our_message_first(sandbox) -> None:
+    # The UI's block form saves what its JSON schema allows, without the block's validators.
+    name = f"ui-typo-{uuid.uuid4().hex[:8]}"
+    CommercetoolsCredentials.model_construct(
+        api_url=sandbox.api_url.rsplit("/", 1)[0],
+        client_id=sandbox.client_id,
+        client_secret=SecretStr("s3cret-typed-in-the-ui"),
+        scope=sandbox.scope,
+    ).save(name)
+    with pytest.raises(ValueError) as caught:
+        check_connection(name)
+    message = str(caught.value)
+    assert message.startswith(f"credentials block {name!r} cannot be used: API URL "), message
+    assert "has no project key" in message and f"Blocks > {name} > Edit" in message
+    assert "s3cret" not in message and "validate=False" not in message
 
 
 def test_wrong_client_secret(sandbox) -> None:

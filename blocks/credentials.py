@@ -22,6 +22,9 @@ from ctsync.config import (
 )
 from ctsync.throttle import Throttle
 
+API_URL_PATTERN = r"^\s*https?://[^/\s?#]+/[a-z0-9_-]{2,36}/?\s*$"
+"""An origin and a project key: what the UI form can check before saving a block."""
+
 _shared_lock = threading.Lock()
 _shared: dict[tuple[object, ...], tuple[TokenProvider, Throttle]] = {}
 
@@ -82,6 +85,8 @@ class CommercetoolsCredentials(CredentialsBlock):
             "Instance URL including the project key, e.g. "
             "https://api.europe-west1.gcp.commercetools.com/mystore."
         ),
+        # The UI's block form checks this before it saves (Python gets our own message).
+        json_schema_extra={"pattern": API_URL_PATTERN},
     )
     client_id: str = Field(
         default=..., title="Client ID", description="ID of the commercetools API client."

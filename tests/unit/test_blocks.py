@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from blocks import CommercetoolsCredentials
@@ -75,3 +77,32 @@ def test_get_client_shares_token_and_throttle_between_clients() -> None:
     assert second.correlation_id_prefix == "run-1"
     other = CommercetoolsCredentials(**{**FIELDS, "client_id": "another"}).get_client()
     assert other.token_provider is not first.token_provider
+
+
+@pytest.mark.parametrize(
+    "api_url",
+    [
+        "https://api.europe-west1.gcp.commercetools.com/mystore",
+        "https://api.us-central1.gcp.commercetools.com/my_store-2/",
+        "http://127.0.0.1:8989/sandbox",
+        "https://api.europe-west1.gcp.commercetools.com",
+        "https://api.europe-west1.gcp.commercetools.com/",
+        "https://api.europe-west1.gcp.commercetools.com/mystore/customers",
+        "https://api.europe-west1.gcp.commercetools.com/MyStore",
+        "api.europe-west1.gcp.commercetools.com/mystore",
+    ],
+)
+def test_the_ui_forms_api_url_pattern_agrees_with_the_block(api_url: str) -> None:
+    """The UI refuses at save exactly the API URLs the block refuses for their shape."""
+    schema = CommercetoolsCredentials.model_json_schema()["properties"]["api_url"]
+    shown_valid = re.match(schema["pattern"], api_url) is not None
+    key = api_url.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        CommercetoolsCredentials(
+            api_url=api_url, client_id="id", client_secret="s", scope=f"manage_project:{key}"
+        )
+        valid = True
+    except ValueError as error:
+        assert "Value error, API URL" in str(error), error
+        valid = False
+    assert shown_valid == valid

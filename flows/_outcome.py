@@ -55,7 +55,8 @@ def publish(
         event=f"commercetools.{report.kind}.{'failed' if report.error else 'completed'}",
         resource={
             "prefect.resource.id": f"commercetools.{report.project_key}.{report.entity}",
-            "prefect.resource.name": f"{report.project_key} {report.entity}",
+            # The UI's event feed shows a resource's name, not the payload: the counts go here.
+            "prefect.resource.name": f"{report.project_key}: {report.summary()}",
         },
         payload=report.payload(),
     )

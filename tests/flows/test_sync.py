@@ -355,6 +355,11 @@ async def test_artifacts_and_events_carry_the_counts(blank, tmp_path) -> None:
     assert any(
         e["payload"]["fetched"] == 1_234 and e["payload"]["inserted"] == 1_234 for e in events
     )
+    # The event feed shows the resource's name: it reads as the run's summary.
+    assert all(
+        e["resource"]["prefect.resource.name"] == f"{blank.project_key}: {report.summary()}"
+        for e in events
+    )
     async with get_client() as client:
         run = await client.read_flow_run(uuid.UUID(report.flow_run_id))
     assert run.name.startswith("customers-full-")

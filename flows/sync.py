@@ -8,9 +8,12 @@ markdown summary with the first failures, and a `commercetools.sync.completed` /
 
 from __future__ import annotations
 
+import contextvars
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -28,7 +31,7 @@ from ctsync.counts import PullCounts
 from ctsync.entities import ENTITIES, Entity, dependency_levels, get_entity
 from ctsync.errors import CommercetoolsError
 from ctsync.hub import LockHolder
-from ctsync.options import PullOptions
+from ctsync.options import Mode, PullOptions
 from ctsync.pull import (
     PullInterrupted,
     PullPlan,
@@ -39,7 +42,7 @@ from ctsync.pull import (
     pull,
     pull_range,
 )
-from ctsync.report import RunFailed, SyncAllReport, SyncReport
+from ctsync.report import RunFailed, SyncAllReport, SyncReport, plural
 from flows import _parameters as param
 from flows._engine import run_with_client
 from flows._heap import frozen_heap
@@ -125,7 +128,13 @@ def pull_delta_task(
 
 
 class _Sync:
-    """One sync flow run of one entity: plan, read (a task per partition), finish, report."""
+    """One sync of one entity: plan, read, finish, report.
+
+    In a flow run of its own (`sync_customers`, …) the plan and each read are task runs (a task
+    per partition); inside `sync_all` the whole sync is one task run of sync_all's flow run, and
+    its plan and reads are plain calls (partitions on threads): a subflow per entity cost more
+    API round trips than a delta with nothing new costs in all.
+    """
 
     def __init__(
         self,
@@ -134,15 +143,19 @@ class _Sync:
         hub: HubDatabase,
         options: PullOptions,
         started: float,
+        *,
+        own_flow_run: bool = True,
     ) -> None:
         self.entity = entity
         self.block = block
         self.hub = hub
         self.options = options
         self.started = started
-        """When the flow's body began (perf_counter): the report's duration counts from it."""
+        """When the sync began (perf_counter): the report's duration counts from it."""
+        self.own_flow_run = own_flow_run
         self.prefix = correlation_prefix_for_run()
-        self.run_id = current_flow_run_id() or str(uuid.uuid4())
+        own_id = current_flow_run_id() if own_flow_run else None
+        self.run_id = own_id or str(uuid.uuid4())
 
     def run(self, taken_over: LockHolder | None = None) -> State[SyncReport]:
         logger = get_run_logger()
@@ -150,7 +163,7 @@ class _Sync:
         if taken_over is not None:
             plan.notes.append(f"took over the lock of {taken_over.describe()}, which had stopped")
         logger.info("Plan: %s", plan.describe())
-        if plan.mode != run_name_mode(self.entity, self.options.mode):
+        if self.own_flow_run and plan.mode != run_name_mode(self.entity, self.options.mode):
             rename_flow_run(self.entity.name, plan.mode)
         store = self.hub.get_store()
         run = PullRun(store, plan)
@@ -194,10 +207,11 @@ class _Sync:
 
     def _plan(self) -> PullPlan:
         """The run's plan; a failed plan still leaves its report, artifacts and event."""
+        arguments = (self.block, self.hub, self.entity.name, self.options, self.prefix)
         try:
-            return plan_task.submit(
-                self.block, self.hub, self.entity.name, self.options, self.prefix
-            ).result()
+            if self.own_flow_run:
+                return plan_task.submit(*arguments).result()
+            return plan_task.fn(*arguments)
         except CommercetoolsError as error:
             report = SyncReport.not_started(
                 self.block.project_key,
@@ -212,7 +226,28 @@ class _Sync:
             raise RunFailed(report.summary(), report) from None
 
     def _read(self, run: PullRun, progress: Progress) -> tuple[PullCounts, BaseException | None]:
-        """Run the read tasks to their end; what they committed, and the first error if any."""
+        """Run the reads to their end; what they committed, and the first error if any."""
+        if self.own_flow_run:
+            outcomes = self._read_in_tasks(run, progress)
+        else:
+            outcomes = self._read_in_threads(run, progress)
+        counts = PullCounts()
+        counts.add(run.plan.planning)
+        error: BaseException | None = None
+        for outcome in outcomes:
+            if isinstance(outcome, PullInterrupted):
+                counts.add(outcome.counts)
+                outcome = outcome.cause
+            if isinstance(outcome, PullCounts):
+                counts.add(outcome)
+            elif error is None:
+                error = (
+                    outcome if isinstance(outcome, BaseException) else RuntimeError(str(outcome))
+                )
+        return counts, error
+
+    def _read_in_tasks(self, run: PullRun, progress: Progress) -> list[Any]:
+        """A task run per partition (or one for a delta): what each returned or raised."""
         name = self.entity.name
         if run.plan.partitioned:
             futures = [
@@ -228,21 +263,36 @@ class _Sync:
                 )
             ]
         wait(futures)
-        counts = PullCounts()
-        counts.add(run.plan.planning)
-        error: BaseException | None = None
-        for future in futures:
-            outcome = future.result(raise_on_failure=False)
-            if isinstance(outcome, PullInterrupted):
-                counts.add(outcome.counts)
-                outcome = outcome.cause
-            if isinstance(outcome, PullCounts):
-                counts.add(outcome)
-            elif error is None:
-                error = (
-                    outcome if isinstance(outcome, BaseException) else RuntimeError(str(outcome))
+        return [future.result(raise_on_failure=False) for future in futures]
+
+    def _read_in_threads(self, run: PullRun, progress: Progress) -> list[Any]:
+        """The same reads as plain calls, partitions on threads that carry the run's context."""
+        name = self.entity.name
+        if not run.plan.partitioned:
+            calls = [
+                partial(
+                    pull_delta_task.fn,
+                    self.block,
+                    run,
+                    name,
+                    run.plan.mode,
+                    progress,
+                    self.prefix,
                 )
-        return counts, error
+            ]
+        else:
+            calls = [
+                partial(pull_partition_task.fn, self.block, run, name, i, progress, self.prefix)
+                for i in range(len(run.plan.ranges))
+            ]
+        if len(calls) == 1:
+            try:
+                return [calls[0]()]
+            except Exception as error:
+                return [error]
+        with ThreadPoolExecutor(len(calls), thread_name_prefix=f"pull-{name}") as pool:
+            futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
+        return [f.exception() or f.result() for f in futures]
 
 
 @frozen_heap()  # full collections walk only this run's objects (flows/_heap.py)
@@ -257,12 +307,16 @@ def run_sync(
     entity = get_entity(entity_name)
     block = resolve_credentials(credentials)
     tag_flow_run(TAG, project_tag(block.project_key), entity_tag(entity.name))
-    sync = _Sync(entity, block, resolve_hub(hub), options, started)
-    if options.dry_run:  # reads and writes nothing: it may run beside a real sync of the entity
+    return _locked(_Sync(entity, block, resolve_hub(hub), options, started))
+
+
+def _locked(sync: _Sync) -> State[SyncReport]:
+    """Run `sync` holding its entity's lock: one run per entity and hub, a second one refused
+    naming the run that holds it. A dry run reads and writes nothing: it needs no lock."""
+    if sync.options.dry_run:
         return sync.run()
-    # One run per entity and hub: a second one is refused, naming the run that holds it.
     store = sync.hub.get_store()
-    with store.locked(block.project_key, entity.name, sync.run_id) as taken_over:
+    with store.locked(sync.block.project_key, sync.entity.name, sync.run_id) as taken_over:
         return sync.run(taken_over)
 
 
@@ -368,16 +422,18 @@ sync_orders = ENTITY_FLOWS["orders"]
 sync_shopping_lists = ENTITY_FLOWS["shopping-lists"]
 
 
-@task(name="sync-one-entity", cache_policy=NO_CACHE, task_run_name="sync-{entity}")
-def _sync_entity_task(entity: str, parameters: dict[str, Any]) -> SyncReport:
-    """Runs one entity's flow as a subflow and hands back its report, failed or not."""
-    state = ENTITY_FLOWS[entity](**parameters, return_state=True)
-    outcome = state.result(raise_on_failure=False)
-    if isinstance(outcome, SyncReport):
-        return outcome
-    if isinstance(outcome, RunFailed) and isinstance(outcome.report, SyncReport):
-        return outcome.report
-    raise outcome if isinstance(outcome, BaseException) else RuntimeError(str(state))
+@task(name="sync-entity", cache_policy=NO_CACHE, task_run_name="sync-{entity}")
+def _sync_entity_task(
+    entity: str,
+    block: CommercetoolsCredentials,
+    hub: HubDatabase,
+    options: PullOptions,
+) -> State[SyncReport]:
+    """One entity's whole sync inside sync_all: the same plan, reads, lock, artifacts and event
+    as its own flow, as one task run (a failed sync fails the task, its report in the error)."""
+    started = time.perf_counter()
+    sync = _Sync(get_entity(entity), block, hub, options, started, own_flow_run=False)
+    return _locked(sync)
 
 
 def _all_run_name() -> str:
@@ -385,18 +441,27 @@ def _all_run_name() -> str:
 
 
 def _in_dependency_order(
-    names: list[str], parameters: dict[str, Any]
+    names: list[str], block: CommercetoolsCredentials, hub: HubDatabase, options: PullOptions
 ) -> dict[str, PrefectFuture[SyncReport]]:
-    """Each entity's subflow, started once the entities it depends on have ended."""
+    """Each entity's sync, started as soon as the entities it depends on have ended."""
     futures: dict[str, PrefectFuture[SyncReport]] = {}
     for level in dependency_levels(names):
         for name in level:
             upstream = [
                 allow_failure(futures[d]) for d in ENTITIES[name].depends_on if d in futures
             ]
-            futures[name] = _sync_entity_task.submit(name, parameters, wait_for=upstream)
+            futures[name] = _sync_entity_task.submit(name, block, hub, options, wait_for=upstream)
     wait(list(futures.values()))
     return futures
+
+
+def _report_of(outcome: Any, project_key: str, entity: str, mode: Mode) -> SyncReport:
+    """An entity task's report, failed or not."""
+    if isinstance(outcome, SyncReport):
+        return outcome
+    if isinstance(outcome, RunFailed) and isinstance(outcome.report, SyncReport):
+        return outcome.report
+    return SyncReport.not_started(project_key, entity, mode, f"{type(outcome).__name__}: {outcome}")
 
 
 @flow(
@@ -429,28 +494,34 @@ def sync_all(
         settle=settle,
         dry_run=dry_run,
     )
-    # Every entity's own flow gets the same options (and checks them first, here).
-    parameters = {
-        "credentials": block,
-        "hub": hub,
-        **options.model_dump(exclude={"since", "where"}),
-    }
-    futures = _in_dependency_order(entities or list(ENTITIES), parameters)
-    reports: list[SyncReport] = []
-    for name, future in futures.items():
-        outcome = future.result(raise_on_failure=False)
-        if not isinstance(outcome, SyncReport):
-            error = f"{type(outcome).__name__}: {outcome}"
-            outcome = SyncReport.not_started(project_key, name, mode, error)
-        reports.append(outcome)
+    names = _checked_entity_names(entities)
+    with frozen_heap():
+        futures = _in_dependency_order(names, block, resolve_hub(hub), options)
+    reports = [
+        _report_of(future.result(raise_on_failure=False), project_key, name, mode)
+        for name, future in futures.items()
+    ]
     result = SyncAllReport(project_key=project_key, reports=reports)
+    read = {r.mode for r in reports if not ENTITIES[r.entity].singleton}
+    if read == {"full"} and mode == "delta":
+        rename_flow_run("all", "full")  # a first sync_all reads everything
     create_table_artifact(
         key=artifact_key(project_key, "all"),
         table=[r.table_row() for r in reports],
         description=f"sync_all of {project_key}: one row per entity",
     )
-    totals = f"{sum(r.fetched for r in reports)} records over {len(reports)} entities"
+    totals = (
+        f"{plural(sum(r.fetched for r in reports), 'record')} over {plural(len(reports), 'entity')}"
+    ).replace("entitys", "entities")
     if result.failed:
         names_failed = ", ".join(f"{r.entity} ({r.error})" for r in result.failed)
-        raise RunFailed(f"{len(result.failed)} entities failed: {names_failed}; {totals}", result)
+        failed = plural(len(result.failed), "entity", "entities")
+        raise RunFailed(f"{failed} failed: {names_failed}; {totals}", result)
     return Completed(message=f"all {len(reports)} entities synced: {totals}", data=result)
+
+
+def _checked_entity_names(entities: list[str] | None) -> list[str]:
+    """The entities asked for, each a registry name (refused before anything runs)."""
+    for name in entities or ():
+        get_entity(name)
+    return list(entities or ENTITIES)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 from prefect.blocks.abstract import CredentialsBlock
-from pydantic import ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from blocks._form import Shown
 from ctsync.auth import TokenProvider
 from ctsync.client import CommercetoolsClient
 from ctsync.config import (
@@ -104,7 +112,7 @@ class CommercetoolsCredentials(CredentialsBlock):
             "each must name the project of the API URL."
         ),
     )
-    api_key: SecretStr | None = Field(
+    api_key: Annotated[SecretStr | None, Shown()] = Field(
         default=None,
         title="API Key",
         description="Optional key sent on every API call, for a gateway in front of commercetools.",
@@ -114,7 +122,7 @@ class CommercetoolsCredentials(CredentialsBlock):
         title="API Key Header",
         description="HTTP header that carries the API Key when one is set.",
     )
-    auth_url: str | None = Field(
+    auth_url: Annotated[str | None, Shown()] = Field(
         default=None,
         title="Auth URL",
         description=(
@@ -126,27 +134,21 @@ class CommercetoolsCredentials(CredentialsBlock):
         default=DEFAULT_THROTTLE_LIMIT,
         title="API Throttle Limit",
         description=(
-            "Most API calls started per throttle window. commercetools publishes no general "
-            "request limit but asks integrations to ramp up gradually and back off on 502/503; "
-            f"{DEFAULT_THROTTLE_LIMIT} calls per second keeps a full sync well inside what a "
-            "project serves while storefront traffic goes on."
+            f"Most API calls started per throttle window ({DEFAULT_THROTTLE_LIMIT} per second: "
+            "well inside what a project serves beside its storefront)."
         ),
     )
     api_throttle_seconds: float = Field(
         default=DEFAULT_THROTTLE_SECONDS,
         title="API Throttle Seconds",
-        description=(
-            "Length of the throttle window in seconds: no window of this length ever holds more "
-            "calls than the API Throttle Limit."
-        ),
+        description="Length of the throttle window, in seconds.",
     )
     concurrent_connections: int = Field(
         default=DEFAULT_CONCURRENT_CONNECTIONS,
         title="Concurrent Connections",
         description=(
-            "Most API calls in flight at once, shared by every task of a run; also the default "
-            f"number of parallel partitions of a full sync. {DEFAULT_CONCURRENT_CONNECTIONS} keeps "
-            "latency-bound paging fast without bursts a project would notice."
+            "Most API calls in flight at once, for every task of a run; also a full sync's "
+            "default number of parallel partitions."
         ),
     )
     timeout_seconds: float = Field(
@@ -163,6 +165,14 @@ class CommercetoolsCredentials(CredentialsBlock):
             "leave it as it is."
         ),
     )
+
+    @field_validator("api_key", "auth_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        """A field the UI's form left empty (or emptied) means: not set."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return value
 
     @model_validator(mode="after")
     def _validate_connection(self) -> CommercetoolsCredentials:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import Annotated
 
 from prefect.blocks.core import Block
 from pydantic import ConfigDict, Field, SecretStr, field_validator
 
+from blocks._form import Shown
 from ctsync.hub import DEFAULT_URL, HubStore, mask_url, parse_url
 
 _stores_lock = threading.Lock()
@@ -63,7 +65,7 @@ class HubDatabase(Block):
             "Leave the password out: put it in the Password field."
         ),
     )
-    password: SecretStr | None = Field(
+    password: Annotated[SecretStr | None, Shown()] = Field(
         default=None,
         title="Password",
         description="Database password; replaces the URL's password. Not used by SQLite.",

@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, GetJsonSchemaHandler, WithJsonSchema
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic import Field, WithJsonSchema
 
 from blocks import CommercetoolsCredentials, HubDatabase
+from blocks._form import Shown
 from ctsync.entities import ENTITIES
 from ctsync.push import DraftSource
 
@@ -23,32 +22,15 @@ def _shown(title: str, description: str) -> Any:
     return Field(json_schema_extra={"title": title, "description": description})
 
 
-def _optional(schema: dict[str, Any] | None = None) -> Any:
-    """An optional parameter shown as a plain field (left empty: None), not as an `x | None`
-    toggle whose None side reads "Property is type None": `schema` replaces the parameter's
-    JSON schema, or (None) the union loses its null member."""
-    return WithJsonSchema(schema) if schema is not None else _WithoutNull()
-
-
-class _WithoutNull:
-    """Drops `{"type": "null"}` from a union's JSON schema; block references stay intact."""
-
-    def __get_pydantic_json_schema__(
-        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler(core_schema)
-        members = [m for m in schema.get("anyOf", []) if m != {"type": "null"}]
-        if "anyOf" in schema:
-            del schema["anyOf"]
-            if len(members) == 1:
-                schema.update(members[0])
-            else:
-                schema["anyOf"] = members
-        return schema
+def _optional(schema: dict[str, Any]) -> Any:
+    """An optional parameter shown as a plain field of `schema` (left empty: None), not as an
+    `x | None` toggle whose None side reads 'Property is type "None"'."""
+    return WithJsonSchema(schema)
 
 
 Credentials = Annotated[
     CommercetoolsCredentials | str,
+    Shown(string="Block name"),
     _shown(
         "Credentials block",
         "Name of a saved commercetools Credentials block (Blocks in the Prefect UI), "
@@ -57,7 +39,7 @@ Credentials = Annotated[
 ]
 Hub = Annotated[
     HubDatabase | str | None,
-    _optional(),
+    Shown(string="Block name"),
     _shown(
         "Hub database block",
         "Name of a saved commercetools Hub Database block. Empty: the SQLite file data/hub.db "

@@ -106,3 +106,15 @@ def test_the_ui_forms_api_url_pattern_agrees_with_the_block(api_url: str) -> Non
         assert "Value error, API URL" in str(error), error
         valid = False
     assert shown_valid == valid
+
+
+def test_the_block_form_shows_optional_fields_plainly_and_secrets_masked() -> None:
+    """No `x | None` toggles in the UI's form; an emptied optional field means not set."""
+    properties = CommercetoolsCredentials.model_json_schema()["properties"]
+    assert not [name for name, field in properties.items() if "anyOf" in field]
+    for secret in ("client_secret", "api_key"):
+        assert properties[secret]["format"] == "password" and properties[secret]["writeOnly"]
+    assert list(properties)[:4] == ["api_url", "client_id", "client_secret", "scope"]
+    assert list(properties)[-1] == "version"
+    emptied = CommercetoolsCredentials(**FIELDS, api_key="", auth_url=" ")
+    assert emptied.api_key is None and emptied.auth_url is None

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import BaseModel, Field
 
 from ctsync.counts import RunCounts
+from ctsync.entities import get_entity
 
 Status = Literal["completed", "failed"]
 FIRST_FAILURES_SHOWN = 10
@@ -72,11 +73,6 @@ class RunReport(BaseModel):
         raise NotImplementedError
 
     @property
-    def subject(self) -> str:
-        """What ran, as the markdown heading names it."""
-        raise NotImplementedError
-
-    @property
     def artifact_name(self) -> str:
         """The `<name>` of the run's artifact keys `ct-<project>-<name>`."""
         raise NotImplementedError
@@ -100,19 +96,22 @@ class RunReport(BaseModel):
         return {title: _cell(getattr(self, name)) for title, name in self.COLUMNS}
 
     def metric_rows(self) -> list[dict[str, Any]]:
-        """The run's own table: one (metric, value) row per figure, so nothing is cut off."""
-        rows = [("status", self.status), *self.leading_metrics()]
+        """The run's own table: one (metric, value) row per figure, so nothing is cut off.
+
+        The UI shows ten rows a page: the error (if any), what ran and the counts come first.
+        """
+        rows: list[tuple[str, Any]] = [("error", self.error)] if self.error else []
+        rows += self.leading_metrics()
         rows += [(name, getattr(self, name)) for name in self.SUMMARY_COUNTS]
-        rows += self.trailing_metrics()
         rows += [
-            ("API calls", self.api_calls),
-            ("retries", self.retries),
-            ("throttle wait (s)", self.throttle_wait_seconds),
             ("duration (s)", self.duration_seconds),
+            ("retries", self.retries),
+            ("API calls", self.api_calls),
+            *self.trailing_metrics(),
+            ("throttle wait (s)", self.throttle_wait_seconds),
             ("records/s", self.records_per_second),
+            ("status", self.status),
         ]
-        if self.error:
-            rows.append(("error", self.error))
         return [{"metric": name, "value": _cell(value)} for name, value in rows]
 
     def leading_metrics(self) -> list[tuple[str, Any]]:
@@ -129,7 +128,8 @@ class RunReport(BaseModel):
 
     def markdown(self) -> str:
         """The summary artifact: heading, summary, details, the error and the first failures."""
-        lines = [f"## {self.subject}: {self.status}", "", self.summary(), "", *self.details()]
+        heading = self.activity[0].upper() + self.activity[1:]
+        lines = [f"## {heading}: {self.status}", "", self.summary(), "", *self.details()]
         if self.error:
             lines += ["", "### Error", "", f"```\n{self.error}\n```"]
         if self.first_failures:
@@ -166,7 +166,8 @@ class SyncReport(RunReport):
         ("mode", "mode"),
         ("status", "status"),
         *((name, name) for name in SUMMARY_COUNTS),
-        ("s", "duration_seconds"),
+        ("retries", "retries"),
+        ("duration (s)", "duration_seconds"),
     )
 
     mode: Literal["delta", "full"]
@@ -222,16 +223,15 @@ class SyncReport(RunReport):
         return f"{self.mode} ({self.mode_reason})" if self.mode_reason else self.mode
 
     def leading_metrics(self) -> list[tuple[str, Any]]:
-        rows: list[tuple[str, Any]] = [("mode", self.mode_shown), ("window", self.window)]
-        return [*rows, ("watermark", self.watermark)] if self.watermark else rows
+        return [
+            ("mode", self.mode_shown),
+            ("window", self.window),
+            ("watermark", self.watermark or "none"),
+        ]
 
     def trailing_metrics(self) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = [("pages", self.pages), ("partitions", self.partitions)]
         return [*rows, ("note", self.note)] if self.note else rows
-
-    @property
-    def subject(self) -> str:
-        return self.entity
 
     @property
     def artifact_name(self) -> str:
@@ -246,9 +246,13 @@ class SyncReport(RunReport):
             f"- mode: {self.mode_shown}",
             f"- window: {self.window}",
             *([f"- watermark: {self.watermark}"] if self.watermark else []),
-            f"- pages: {self.pages} over {self.partitions} partition(s), "
-            f"{self.api_calls} API calls, {self.retries} retries, "
-            f"{self.throttle_wait_seconds:.2f} s throttle wait",
+            f"- {plural(self.pages, 'page')} over {plural(self.partitions, 'partition')}, "
+            f"{plural(self.api_calls, 'API call')}, {plural(self.retries, 'retry', 'retries')}"
+            + (
+                f", {self.throttle_wait_seconds:.2f} s throttle wait"
+                if self.throttle_wait_seconds
+                else ""
+            ),
         ]
         if self.note:
             lines.append(f"- note: {self.note}")
@@ -304,10 +308,6 @@ class PushReport(RunReport):
 
     @property
     def headline(self) -> str:
-        return self.subject
-
-    @property
-    def subject(self) -> str:
         return f"push {self.entity}"
 
     @property
@@ -337,12 +337,45 @@ class PushReport(RunReport):
 class SyncAllReport(BaseModel):
     """One report per entity of a `sync_all` run."""
 
+    TOTALS: ClassVar[tuple[str, ...]] = ("fetched", "inserted", "updated", "deleted", "failed")
+
     project_key: str
     reports: list[SyncReport]
+    duration_seconds: float = 0.0
 
     @property
     def failed(self) -> list[SyncReport]:
         return [r for r in self.reports if r.status == "failed"]
+
+    @property
+    def mode(self) -> str:
+        """What the entities read: `full`, `delta`, or `mixed` (singletons, always read whole,
+        left aside)."""
+        modes = {r.mode for r in self.reports if not get_entity(r.entity).singleton}
+        return modes.pop() if len(modes) == 1 else "mixed" if modes else "full"
+
+    def summary(self) -> str:
+        """The run's state message: failures first, then what the entities did together."""
+        entities = plural(len(self.reports), "entity", "entities")
+        totals = ", ".join(
+            f"{name} {sum(getattr(r, name) for r in self.reports)}" for name in self.TOTALS
+        )
+        done = f"{totals} in {self.duration_seconds:.1f} s"
+        if self.failed:
+            names = ", ".join(f"{r.entity} ({r.error})" for r in self.failed)
+            return f"{len(self.failed)} of {entities} failed: {names}; all of them: {done}"
+        return f"{entities} synced ({self.mode}): {done}"
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        """A row per entity, the ones a person looks for on the table's first page: failed,
+        then those that changed, then the rest, each group in dependency order."""
+
+        def rank(report: SyncReport) -> int:
+            if report.status == "failed":
+                return 0
+            return 1 if report.inserted or report.updated or report.deleted else 2
+
+        return [r.table_row() for r in sorted(self.reports, key=rank)]
 
 
 class RunFailed(Exception):

@@ -41,7 +41,6 @@ from flows._naming import (
     correlation_prefix_for_run,
     current_flow_run_id,
     rename_flow_run,
-    run_name_mode,
 )
 from flows._outcome import publish
 from flows._progress import Progress
@@ -63,7 +62,7 @@ _RUN_COUNTS = {
 }
 
 
-@task(name="plan-pull", cache_policy=NO_CACHE)
+@task(name="plan-pull", cache_policy=NO_CACHE, task_run_name="plan-{entity}")
 def plan_task(
     credentials: CommercetoolsCredentials,
     hub: HubDatabase,
@@ -152,7 +151,7 @@ class EntitySync:
         if taken_over is not None:
             plan.notes.append(f"took over the lock of {taken_over.describe()}, which had stopped")
         logger.info("Plan: %s", plan.describe())
-        if self.own_flow_run and plan.mode != run_name_mode(self.entity, self.options.mode):
+        if self.own_flow_run:
             rename_flow_run(self.entity.name, plan.mode)
         store = self.hub.get_store()
         run = PullRun(store, plan)

@@ -42,6 +42,8 @@ def rename_flow_run(entity: str, mode: str) -> None:
     run_id, name = flow_run.id, flow_run.name
     if not run_id or not name or not name.startswith(f"{entity}-"):
         return  # outside a run, or a name someone chose
+    if name.startswith(f"{entity}-{mode}-"):
+        return  # named right from the start
     stamp = name.rsplit("-", 2)[-2:]
     with get_client(sync_client=True) as client:
         client.update_flow_run(run_id, name="-".join([entity, mode, *stamp]))

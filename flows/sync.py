@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, wait
@@ -26,6 +26,7 @@ from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
 from ctsync.entities import ENTITIES, Entity, dependency_levels, get_entity
 from ctsync.options import Mode, PullOptions
+from ctsync.pull import expected_mode
 from ctsync.report import RunFailed, SyncAllReport, SyncReport, plural
 from flows import _parameters as param
 from flows._entity_sync import EntitySync, run_locked
@@ -54,13 +55,31 @@ def run_sync(
 
 
 def _run_name() -> str:
-    """`<entity>-<mode>-<UTC time>`; a run whose plan reads otherwise is renamed (run_sync)."""
+    """`<entity>-<mode>-<UTC time>`, the mode the run will read (a first delta is a full read);
+    should its plan read otherwise after all, the run is renamed (EntitySync)."""
     parameters = flow_run.parameters
     entity = parameters.get("entity") or flow_run.flow_name.removeprefix("sync-")
     mode = parameters.get("mode", "delta")
     if entity in ENTITIES:
-        mode = run_name_mode(ENTITIES[entity], mode)
+        mode = _expected_mode(ENTITIES[entity], parameters)
     return f"{entity}-{mode}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+
+
+def _expected_mode(entity: Entity, parameters: dict[str, Any]) -> str:
+    """The mode the plan will choose, from the hub's state; the asked-for mode when the
+    parameters or the hub cannot tell (the run itself then says why)."""
+    asked = run_name_mode(entity, parameters.get("mode", "delta"))
+    try:
+        block = resolve_credentials(parameters["credentials"])
+        options = PullOptions(
+            mode=parameters.get("mode", "delta"),
+            since=parameters.get("since"),
+            reset=parameters.get("reset", False),
+        )
+        store = resolve_hub(parameters.get("hub")).get_store()
+        return expected_mode(entity, options, store.get_state(block.project_key, entity.name))
+    except Exception:  # a name must never fail a run
+        return asked
 
 
 # Partitions run as concurrent tasks; the default pool holds only the CPU count + 4 threads.
@@ -216,6 +235,7 @@ def sync_all(
     One entity failing (a missing scope, say) fails its own run; the others go on, and this run
     ends Failed naming the entities that failed.
     """
+    started = time.perf_counter()
     block = resolve_credentials(credentials)
     project_key = block.project_key
     tag_flow_run(TAG, project_tag(project_key))
@@ -228,29 +248,34 @@ def sync_all(
         dry_run=dry_run,
     )
     names = _checked_entity_names(entities)
+    logger = get_run_logger()
+    levels = dependency_levels(names)
+    logger.info(
+        "Plan: %s of %s in %s, each started once those it depends on have ended: %s",
+        mode,
+        plural(len(names), "entity", "entities"),
+        plural(len(levels), "dependency level"),
+        " | ".join(", ".join(level) for level in levels),
+    )
     with frozen_heap():
         futures = _in_dependency_order(names, block, resolve_hub(hub), options)
     reports = [
         _report_of(future.result(raise_on_failure=False), project_key, name, mode)
         for name, future in futures.items()
     ]
-    result = SyncAllReport(project_key=project_key, reports=reports)
-    read = {r.mode for r in reports if not ENTITIES[r.entity].singleton}
-    if read == {"full"} and mode == "delta":
-        rename_flow_run("all", "full")  # a first sync_all reads everything
+    result = SyncAllReport(
+        project_key=project_key, reports=reports, duration_seconds=time.perf_counter() - started
+    )
+    rename_flow_run("all", result.mode)  # a first sync_all reads everything
     create_table_artifact(
         key=artifact_key(project_key, "all"),
-        table=[r.table_row() for r in reports],
-        description=f"sync_all of {project_key}: one row per entity",
+        table=result.table_rows(),
+        description=f"sync_all of {project_key}: one row per entity, failed and changed first",
     )
-    totals = (
-        f"{plural(sum(r.fetched for r in reports), 'record')} over {plural(len(reports), 'entity')}"
-    ).replace("entitys", "entities")
     if result.failed:
-        names_failed = ", ".join(f"{r.entity} ({r.error})" for r in result.failed)
-        failed = plural(len(result.failed), "entity", "entities")
-        raise RunFailed(f"{failed} failed: {names_failed}; {totals}", result)
-    return Completed(message=f"all {len(reports)} entities synced: {totals}", data=result)
+        raise RunFailed(result.summary(), result)
+    logger.info("Done: %s", result.summary())
+    return Completed(message=result.summary(), data=result)
 
 
 def _checked_entity_names(entities: list[str] | None) -> list[str]:

@@ -16,13 +16,14 @@ from ctsync.pull.pages import (
     read_delta,
     read_full,
 )
-from ctsync.pull.plan import PullPlan, plan_pull, server_now
+from ctsync.pull.plan import PullPlan, expected_mode, plan_pull, server_now
 
 __all__ = [
     "PullInterrupted",
     "PullPlan",
     "PullRun",
     "describe_watermark",
+    "expected_mode",
     "finish_pull",
     "plan_pull",
     "pull",

@@ -55,7 +55,12 @@ def describe_watermark(plan: PullPlan, after: Watermark | None, *, stopped: bool
         why = "the run stopped before its end" if stopped else "nothing newer was committed"
         return f"kept at {shown_watermark(after)}: {why}"
     moved = f"moved from {shown_watermark(plan.watermark)} to {shown_watermark(after)}"
-    return f"{moved} (the run stopped before its end)" if stopped else moved
+    if stopped:
+        return f"{moved} (the run stopped before its end)"
+    if plan.partitioned and after is not None and not after.id:
+        settle = plan.options.settle
+        return f"{moved} (the full read's start less the {settle:g} s settle)"
+    return moved
 
 
 def shown_watermark(watermark: Watermark | None) -> str:

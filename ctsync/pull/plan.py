@@ -183,7 +183,7 @@ async def plan_pull(
         None if options.reset else await asyncio.to_thread(hub.get_state, project_key, entity.name)
     )
     watermark = state.watermark if state else None
-    wants_delta = options.mode == "delta" and not entity.singleton
+    wants_delta = expected_mode(entity, options, state) == "delta"
     delta_from = _delta_start(state, options.since) if wants_delta else None
     keeps = _why_watermark_stays(entity, options, watermark, delta_from is not None)
     counted = None
@@ -219,6 +219,17 @@ async def plan_pull(
             await _start_full(hub, plan, partitions)
     plan.planning.add_stats(client.stats)
     return plan
+
+
+def expected_mode(entity: Entity, options: PullOptions, state: SyncState | None) -> Mode:
+    """What a run with `options` reads, given the entity's stored state: a delta needs a start
+    (`since` or a watermark); a singleton is always read whole; `reset` forgets the watermark."""
+    if options.mode == "full" or entity.singleton:
+        return "full"
+    if options.since is not None:
+        return "delta"
+    has_watermark = state is not None and state.watermark is not None
+    return "delta" if has_watermark and not options.reset else "full"
 
 
 def _why_mode(entity: Entity, options: PullOptions, mode: Mode, watermark: Watermark | None) -> str:

@@ -10,17 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterFlowRunId,
     ArtifactFilterKey,
+    LogFilter,
+    LogFilterFlowRunId,
 )
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES
 from ctsync.hub import Watermark
 from ctsync.report import RunFailed
+from flows._naming import current_flow_run_id, rename_flow_run
 from flows.sync import sync_all, sync_customers, sync_entity
 from sandbox import Sandbox
 from sandbox.seed import customers_only
@@ -382,3 +386,48 @@ def test_failed_run_emits_the_failed_event(blank, tmp_path) -> None:
     )
     assert events and events[0]["payload"]["status"] == "failed"
     assert "403" in events[0]["payload"]["error"]
+
+
+def test_a_run_whose_plan_reads_otherwise_than_its_name_is_renamed() -> None:
+    @flow(flow_run_name="customers-delta-20260101-000000")
+    def named_before_its_plan() -> str:
+        rename_flow_run("customers", "full")
+        return current_flow_run_id() or ""
+
+    run_id = named_before_its_plan()
+    assert asyncio.run(flow_run_name(run_id)) == "customers-full-20260101-000000"
+
+
+def test_sync_all_logs_its_plan_and_is_named_after_what_its_entities_read(blank, tmp_path) -> None:
+    blank.load({"customer": customers_only(3)})
+    credentials, hub = credentials_for(blank), hub_in(tmp_path)
+    names = ["project", "customers"]
+    first = sync_all(credentials, hub=hub, entities=names, settle=0)
+    assert first.mode == "full"
+    run_id = first.reports[0].flow_run_id
+    # Inside sync_all each entity is a task run of sync_all's own flow run.
+    assert run_id and {r.flow_run_id for r in first.reports} == {run_id}
+    assert asyncio.run(flow_run_name(run_id)).startswith("all-full-")
+    again = sync_all(credentials, hub=hub, entities=names, settle=0)
+    assert again.mode == "delta"
+    assert asyncio.run(flow_run_name(again.reports[0].flow_run_id)).startswith("all-delta-")
+    lines = asyncio.run(log_lines(run_id, count=4))
+    assert any(line.startswith("Plan: delta of 2 entities in 1 dependency level") for line in lines)
+    assert any(line.startswith("Plan: customers full (no watermark yet") for line in lines)
+    assert any(line.startswith("Done: 2 entities synced (full): fetched 4") for line in lines)
+
+
+async def log_lines(flow_run_id: str, count: int) -> list[str]:
+    """The messages of a flow run's logs (its task runs' included), once at least `count` of
+    them start with Plan: or Done: (the API receives logs in batches)."""
+    messages: list[str] = []
+    async with get_client() as client:
+        for _ in range(100):
+            logs = await client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[uuid.UUID(flow_run_id)]))
+            )
+            messages = [log.message for log in logs]
+            if sum(m.startswith(("Plan:", "Done:")) for m in messages) >= count:
+                break
+            await asyncio.sleep(0.2)
+    return messages

@@ -17,7 +17,7 @@ from ctsync.entities import get_entity
 from ctsync.hub import HubStore, Watermark
 from ctsync.options import PullOptions
 from ctsync.pull import plan_pull
-from ctsync.report import SyncReport, plural
+from ctsync.report import SyncAllReport, SyncReport, plural
 
 from .conftest import API_URL, SECRET, TOKEN_URL, token_body
 
@@ -151,3 +151,25 @@ def test_since_from_the_run_forms_date_picker_or_python_is_one_utc_spelling(mome
 def test_since_without_a_time_zone_is_refused_naming_it(moment) -> None:
     with pytest.raises(ValueError, match=r"since is .*: give a moment with its time zone"):
         PullOptions(since=moment)
+
+
+def test_sync_all_says_what_its_entities_read_and_puts_failures_and_changes_first() -> None:
+    project = report(entity="project", mode="full", requested_mode="delta", fetched=1)
+    quiet = report(entity="types", mode="delta", fetched=0, inserted=0)
+    changed = report(entity="customers", mode="delta", fetched=2, inserted=0, updated=2)
+    failed = report(entity="orders", mode="delta", status="failed", error="PermissionDenied: x")
+    ok = SyncAllReport(project_key="shop", reports=[project, quiet, changed], duration_seconds=2)
+    assert ok.mode == "delta"  # the project is read whole every time: it does not count
+    assert ok.summary() == (
+        "3 entities synced (delta): fetched 3, inserted 1, updated 2, deleted 0, failed 0 in 2.0 s"
+    )
+    mixed = SyncAllReport(project_key="shop", reports=[project, report(), changed])
+    assert mixed.mode == "mixed"
+    broken = SyncAllReport(project_key="shop", reports=[project, quiet, changed, failed])
+    assert broken.summary().startswith("1 of 4 entities failed: orders (PermissionDenied: x); ")
+    assert [row["entity"] for row in broken.table_rows()] == [
+        "orders",
+        "project",
+        "customers",
+        "types",
+    ]

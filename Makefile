@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PREFECT := $(VENV)/bin/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test install lint format sandbox bench register server deploy worker serve clean
+.PHONY: demo test install lint format sandbox bench screenshots register server deploy worker serve clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version'
@@ -47,6 +47,10 @@ sandbox: install
 ## (BENCH_ARGS=--quick for a smoke run that writes to /tmp/bench-quick/ instead)
 bench: install
 	$(PY) -m bench.run_all $(BENCH_ARGS)
+
+## screenshots: PNGs of the Prefect UI into docs/screenshots/ (~2 min; needs Debian's chromium)
+screenshots: install
+	$(PY) -m docs.screenshots
 
 ## register: make the blocks appear in the Prefect UI of the current PREFECT_API_URL
 register: $(VENV)/.installed

@@ -3,7 +3,9 @@ hub always equals commercetools once a run completes."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +25,7 @@ from flows.sync import sync_customers
 from sandbox import Sandbox
 from sandbox.seed import customers_only
 
-from .test_sync import hub_documents, hub_in, source
+from .test_sync import hub_documents, hub_in, log_lines, source
 
 pytestmark = pytest.mark.sandbox
 
@@ -95,6 +97,18 @@ def test_run_completes_through_transient_faults(sandbox_f, tmp_path, name) -> No
     assert hub_documents(hub_in(tmp_path), sandbox_f.project_key, "customers") == source(
         sandbox_f, "customers"
     )
+
+
+def test_each_retry_is_a_warning_in_the_runs_logs(sandbox_f, tmp_path) -> None:
+    sandbox_f.inject(503, count=2, path="/customers")
+    report = sync_customers(credentials_for(sandbox_f), hub=hub_in(tmp_path), mode="full")
+    assert report.retries == 2 and report.flow_run_id
+    lines = asyncio.run(log_lines(report.flow_run_id, count=2, start=("GET /customers",)))
+    warnings = [line for line in lines if line.startswith("GET /customers")]
+    assert len(warnings) == 2, lines
+    for line in warnings:
+        assert re.search(r": HTTP 503 on attempt [12]/6, retrying in [\d.]+ s ", line), line
+        assert f"(correlation id prefect-{report.flow_run_id}-" in line, line
 
 
 def test_run_completes_when_all_tokens_are_revoked_mid_run(sandbox_f, tmp_path) -> None:

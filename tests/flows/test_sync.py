@@ -417,9 +417,11 @@ def test_sync_all_logs_its_plan_and_is_named_after_what_its_entities_read(blank,
     assert any(line.startswith("Done: 2 entities synced (full): fetched 4") for line in lines)
 
 
-async def log_lines(flow_run_id: str, count: int) -> list[str]:
+async def log_lines(
+    flow_run_id: str, count: int, start: tuple[str, ...] = ("Plan:", "Done:")
+) -> list[str]:
     """The messages of a flow run's logs (its task runs' included), once at least `count` of
-    them start with Plan: or Done: (the API receives logs in batches)."""
+    them start with one of `start` (the API receives logs in batches)."""
     messages: list[str] = []
     async with get_client() as client:
         for _ in range(100):
@@ -427,7 +429,7 @@ async def log_lines(flow_run_id: str, count: int) -> list[str]:
                 log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[uuid.UUID(flow_run_id)]))
             )
             messages = [log.message for log in logs]
-            if sum(m.startswith(("Plan:", "Done:")) for m in messages) >= count:
+            if sum(m.startswith(start) for m in messages) >= count:
                 break
             await asyncio.sleep(0.2)
     return messages

@@ -160,14 +160,15 @@ class SyncReport(RunReport):
     kind: ClassVar[Literal["sync", "push"]] = "sync"
     SUMMARY_COUNTS = ("fetched", "inserted", "updated", "unchanged", "deleted", "failed")
     PROCESSED = "fetched"
-    # sync_all's table has a row per entity: only what fits a screen's width.
+    # sync_all's table has a row per entity: only what fits the UI's width (unchanged is what
+    # is left of fetched; each entity's own table has it).
     COLUMNS = (
         ("entity", "entity"),
         ("mode", "mode"),
         ("status", "status"),
-        *((name, name) for name in SUMMARY_COUNTS),
+        *((name, name) for name in SUMMARY_COUNTS if name != "unchanged"),
         ("retries", "retries"),
-        ("duration (s)", "duration_seconds"),
+        ("seconds", "duration_seconds"),
     )
 
     mode: Literal["delta", "full"]

@@ -42,8 +42,11 @@ COLUMNS = (
 
 
 def print_table(result: SyncAllReport) -> None:
-    # records/s from the report itself: sync_all's table in the UI has no room for it
-    cells = [{**r.table_row(), "records/s": r.records_per_second} for r in result.reports]
+    # unchanged and records/s from the report itself: sync_all's table in the UI has no room
+    cells = [
+        {**r.table_row(), "unchanged": r.unchanged, "records/s": r.records_per_second}
+        for r in result.reports
+    ]
     rows = [[str(row[c]) for c in COLUMNS] for row in cells]
     widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(COLUMNS)]
     line = "  ".join(

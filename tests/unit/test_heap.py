@@ -72,8 +72,10 @@ def test_a_heap_the_process_froze_itself_stays_frozen() -> None:
     gc.freeze()
     try:
         theirs = gc.get_freeze_count()
+        # Frozen objects that other threads of the test session free (Prefect's services, say)
+        # leave the count; an unfreeze would empty it.
         with frozen_heap():
-            assert gc.get_freeze_count() == theirs
-        assert gc.get_freeze_count() == theirs  # not unfrozen under them
+            assert gc.get_freeze_count() > theirs // 2
+        assert gc.get_freeze_count() > theirs // 2  # not unfrozen under them
     finally:
         gc.unfreeze()

@@ -16,17 +16,17 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+
+from tests.processes import free_port, stop_tree
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page, Playwright
@@ -63,37 +63,6 @@ class StackError(RuntimeError):
 
 
 # -- processes --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid`, from /proc (some leave their parent's process group)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _kill(pids: Sequence[int], sig: signal.Signals) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
 
 
 def prefect_environment(home: Path, api_url: str | None = None) -> dict[str, str]:
@@ -182,22 +151,8 @@ class PrefectServer:
         return f"--- last lines of {self.log} ---\n" + "\n".join(text)
 
     def stop(self) -> None:
-        """SIGTERM to its process group and everything below it; SIGKILL what is left."""
-        if self.proc is None:
-            return
-        tree = [self.proc.pid, *_descendants(self.proc.pid)]
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        _kill(tree, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        _kill([pid for pid in tree if Path(f"/proc/{pid}").exists()], signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
+        if self.proc is not None:
+            stop_tree(self.proc)
         self.proc = None
 
     def __enter__(self) -> PrefectServer:

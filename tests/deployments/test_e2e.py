@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +32,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from blocks import CommercetoolsCredentials, HubDatabase
 from deployments.catalog import DEFAULT_CREDENTIALS, DEPLOYMENTS, WORK_POOL
 from sandbox import Sandbox
+from tests.processes import free_port, stop_tree
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sandbox, pytest.mark.timeout(420)]
 
@@ -42,58 +41,6 @@ PREFECT = [sys.executable, "-m", "prefect"]
 HUB_BLOCK = "e2e-hub"
 SERVER_START_TIMEOUT = 120
 RUN_TIMEOUT = 150
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid`, from /proc (flow runs leave their parent's process group)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _signal(pids: Sequence[int], sig: signal.Signals) -> None:
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _alive(pid: int) -> bool:
-    """Running (a zombie waiting for its reaper counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 class Service:
@@ -122,20 +69,7 @@ class Service:
             pytest.fail(f"{self.name} exited with code {self.proc.returncode}\n{self.tail()}")
 
     def stop(self) -> None:
-        """SIGTERM to its process group and everything below it; SIGKILL what is left."""
-        tree = [self.proc.pid, *_descendants(self.proc.pid)]
-        _signal_group(self.proc.pid, signal.SIGTERM)
-        _signal(tree, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            tree += _descendants(self.proc.pid)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(_alive(pid) for pid in tree):
-            time.sleep(0.2)
-        _signal_group(self.proc.pid, signal.SIGKILL)
-        _signal([pid for pid in tree if _alive(pid)], signal.SIGKILL)
-        self.proc.wait(timeout=10)
+        stop_tree(self.proc)
 
 
 @dataclass
@@ -220,7 +154,7 @@ def _wait_for_server(server: Service, api_url: str) -> None:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
+    port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = _environment(tmp / "prefect-home")
     sandbox = Sandbox(port=0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 
 from sandbox import SANDBOX_DIR, Sandbox, SandboxError
 from sandbox import seed as seedgen
+from tests.processes import serving
 
 pytestmark = pytest.mark.sandbox
 
@@ -153,20 +153,8 @@ def test_stop_leaves_no_process() -> None:
 
 def test_python_m_sandbox_runs_until_interrupted() -> None:
     env = dict(os.environ, PYTHONPATH=str(SANDBOX_DIR.parent))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--no-seed"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("Ctrl-C"):
-                break
+    command = [sys.executable, "-m", "sandbox", "--port", "0", "--no-seed"]
+    with serving(command, env) as (proc, lines):
         text = "".join(lines)
         assert "Client ID      sandbox-client" in text
         assert "manage_project:sandbox" in text
@@ -174,10 +162,6 @@ def test_python_m_sandbox_runs_until_interrupted() -> None:
         assert httpx.get(f"{api_url}/customers").status_code == 401
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_fast_path_answers_like_the_mock_handler(sandbox: Sandbox) -> None:

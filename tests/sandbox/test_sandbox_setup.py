@@ -20,6 +20,7 @@ import pytest
 
 import sandbox
 from sandbox import SANDBOX_DIR, Sandbox, SandboxError, node_tools
+from tests.processes import serving
 
 pytestmark = pytest.mark.sandbox
 
@@ -155,21 +156,17 @@ def test_make_install_without_node_or_wheel_says_what_to_install(tmp_path: Path)
 def test_make_sandbox_prints_a_command_that_saves_its_block(tmp_path: Path) -> None:
     """The printed command, run as a person pastes it, saves a block that loads back equal."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--no-seed", "--project-key", "blocky"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("Ctrl-C"):
-                break
+    command = [
+        sys.executable,
+        "-m",
+        "sandbox",
+        "--port",
+        "0",
+        "--no-seed",
+        "--project-key",
+        "blocky",
+    ]
+    with serving(command, env, cwd=ROOT) as (proc, lines):
         api_url = next(ln.split()[-1] for ln in lines if ln.strip().startswith("API URL"))
         saves = [ln.strip() for ln in lines if ".save(" in ln]
         assert len(saves) == 1, "".join(lines)
@@ -203,10 +200,6 @@ def test_make_sandbox_prints_a_command_that_saves_its_block(tmp_path: Path) -> N
         ]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_the_demo_has_a_hub_and_project_of_its_own() -> None:

@@ -28,18 +28,24 @@ from ctsync.config import (
     ThrottleSettings,
     validation_message,
 )
-from ctsync.throttle import Throttle
+from ctsync.throttle import CallBudget, Throttle
 
 API_URL_PATTERN = r"^\s*https?://[^/\s?#]+/[a-z0-9_-]{2,36}/?\s*$"
 """An origin and a project key: what the UI form can check before saving a block."""
 
 _shared_lock = threading.Lock()
 _shared: dict[tuple[object, ...], tuple[TokenProvider, Throttle]] = {}
+_budgets: dict[tuple[object, ...], CallBudget] = {}
 
 
-def _shared_for(settings: ConnectionSettings) -> tuple[TokenProvider, Throttle]:
-    """One token and one throttle budget per API client, for every task of this process."""
-    key = (*settings.fingerprint(), settings.throttle)
+def _shared_key(settings: ConnectionSettings) -> tuple[object, ...]:
+    return (*settings.fingerprint(), settings.throttle)
+
+
+def _shared_for(settings: ConnectionSettings) -> tuple[TokenProvider, CallBudget]:
+    """One token and one throttle budget per API client, for every task of this process; the
+    budget is a cluster's while a run has installed one (`use_budget`)."""
+    key = _shared_key(settings)
     with _shared_lock:
         if key not in _shared:
             limits = settings.throttle
@@ -53,7 +59,19 @@ def _shared_for(settings: ConnectionSettings) -> tuple[TokenProvider, Throttle]:
                 ),
                 Throttle(limits.limit, limits.seconds, limits.concurrency),
             )
-        return _shared[key]
+        token_provider, throttle = _shared[key]
+        return token_provider, _budgets.get(key, throttle)
+
+
+def use_budget(settings: ConnectionSettings, budget: CallBudget | None) -> CallBudget | None:
+    """Make `budget` the one every client of this API client uses in this process (None: back
+    to the process's own throttle); returns the budget it replaces."""
+    key = _shared_key(settings)
+    with _shared_lock:
+        previous = _budgets.pop(key, None)
+        if budget is not None:
+            _budgets[key] = budget
+        return previous
 
 
 class CommercetoolsCredentials(CredentialsBlock):

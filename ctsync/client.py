@@ -40,7 +40,7 @@ from ctsync.retries import (
     parse_retry_after,
     retrying,
 )
-from ctsync.throttle import Sleep, Throttle
+from ctsync.throttle import CallBudget, Sleep, Throttle
 
 MAX_PAGE_SIZE = 500
 MAX_ACTIONS_PER_UPDATE = 500
@@ -86,7 +86,7 @@ class ThrottledTransport(httpx.AsyncBaseTransport):
     """Waits for the throttle before each attempt and counts calls and waits in `stats`."""
 
     def __init__(
-        self, inner: httpx.AsyncBaseTransport, throttle: Throttle, stats: RequestStats
+        self, inner: httpx.AsyncBaseTransport, throttle: CallBudget, stats: RequestStats
     ) -> None:
         self._inner = inner
         self._throttle = throttle
@@ -194,7 +194,7 @@ class CommercetoolsClient:
         settings: ConnectionSettings,
         *,
         token_provider: TokenProvider | None = None,
-        throttle: Throttle | None = None,
+        throttle: CallBudget | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep | None = None,
         correlation_id_prefix: str | None = None,

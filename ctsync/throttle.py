@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -114,6 +115,17 @@ class ThrottleWait:
 
     seconds: float
     waited: bool
+
+
+class CallBudget(Protocol):
+    """What the client asks of a throttle: this process's `Throttle`, or a cluster's
+    (`ctsync.cluster_throttle.ClusterThrottle`) when a run's partitions leave the process."""
+
+    concurrency: int
+
+    async def acquire(self) -> ThrottleWait: ...
+
+    def release(self) -> None: ...
 
 
 class Throttle:

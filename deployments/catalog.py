@@ -92,6 +92,16 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         ),
         parameters={"credentials": DEFAULT_CREDENTIALS, "mode": "full"},
     ),
+    DeploymentSpec(
+        name="initialize-on-processes",
+        entrypoint="flows/sync.py:sync_all",
+        description=(
+            "initialize with the partitions of every full read on Dask worker processes, one per "
+            "CPU of the worker's machine; for projects whose full pull outgrows one core. Set "
+            "workers to a Dask scheduler's address (and use a PostgreSQL hub) for a cluster."
+        ),
+        parameters={"credentials": DEFAULT_CREDENTIALS, "mode": "full", "workers": "processes"},
+    ),
     *(_entity_deployment(entity) for entity in ENTITIES),
     *(
         DeploymentSpec(

@@ -23,7 +23,7 @@ from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.counts import PullCounts
 from ctsync.entities import Entity, get_entity
 from ctsync.errors import CommercetoolsError
-from ctsync.hub import LockHolder
+from ctsync.hub import LockHolder, committed_counts
 from ctsync.options import PullOptions
 from ctsync.pull import (
     PullInterrupted,
@@ -44,6 +44,12 @@ from flows._naming import (
 )
 from flows._outcome import publish
 from flows._progress import Progress
+from flows._workers import PartitionCluster
+
+CLUSTER_PROGRESS_SECONDS = 1.0
+"""How often a run on a cluster reads its partitions' progress back from the hub."""
+_DISTINCT = ("inserted", "updated", "unchanged")
+"""A committed record is exactly one of these: their sum is the distinct records written."""
 
 # What the hub's `runs` table keeps of a report.
 _RUN_COUNTS = {
@@ -133,6 +139,7 @@ class EntitySync:
         started: float,
         *,
         own_flow_run: bool = True,
+        cluster: PartitionCluster | None = None,
     ) -> None:
         self.entity = entity
         self.block = block
@@ -141,6 +148,8 @@ class EntitySync:
         self.started = started
         """When the sync began (perf_counter): the report's duration counts from it."""
         self.own_flow_run = own_flow_run
+        self.cluster = cluster
+        """Where a full read's partitions run when not on threads of this process."""
         self.prefix = correlation_prefix_for_run()
         own_id = current_flow_run_id() if own_flow_run else None
         self.run_id = own_id or str(uuid.uuid4())
@@ -215,23 +224,55 @@ class EntitySync:
 
     def _read(self, run: PullRun, progress: Progress) -> tuple[PullCounts, BaseException | None]:
         """Run the reads to their end; what they committed, and the first error if any."""
+        if self.cluster is not None and run.plan.partitioned:
+            return self._read_on_cluster(run, progress)
         if self.own_flow_run:
             outcomes = self._read_in_tasks(run, progress)
         else:
             outcomes = self._read_in_threads(run, progress)
-        counts = PullCounts()
-        counts.add(run.plan.planning)
-        error: BaseException | None = None
-        for outcome in outcomes:
-            if isinstance(outcome, PullInterrupted):
-                counts.add(outcome.counts)
-                outcome = outcome.cause
-            if isinstance(outcome, PullCounts):
-                counts.add(outcome)
-            elif error is None:
-                error = (
-                    outcome if isinstance(outcome, BaseException) else RuntimeError(str(outcome))
-                )
+        return _added_up(run, outcomes)
+
+    def _read_on_cluster(
+        self, run: PullRun, progress: Progress
+    ) -> tuple[PullCounts, BaseException | None]:
+        """A task run per partition on the cluster's workers; counts from the hub's checkpoint.
+
+        Each page commits its partition's counts with it, so what the run did is read back from
+        the hub (exact even when a worker died and Dask ran its partition again elsewhere); the
+        calls, retries and failure messages come from the task runs that returned.
+        """
+        assert self.cluster is not None
+        plan = run.plan
+        store, name = run.hub, plan.entity.name
+        checkpointed = plan.moves_watermark and not plan.options.dry_run
+
+        def committed() -> dict[str, int]:
+            state = store.get_state(plan.project_key, name)
+            return committed_counts(state.cursor if state else None)
+
+        before = committed() if checkpointed else {}
+        futures = [
+            self.cluster.submit_partition(run, i, self.prefix)
+            for i in range(len(plan.ranges))
+            if not plan.done[i]
+        ]
+        reported = before.get("fetched", 0)
+        while True:
+            pending = wait(futures, timeout=CLUSTER_PROGRESS_SECONDS).not_done
+            if checkpointed:
+                fetched = committed().get("fetched", 0)
+                if fetched > reported:
+                    progress(PullCounts(fetched=fetched - reported))
+                    reported = fetched
+            if not pending:
+                break
+        counts, error = _added_up(run, [f.result(raise_on_failure=False) for f in futures])
+        if checkpointed:
+            after = committed()
+            for field in ("fetched", "inserted", "updated", "unchanged", "failed", "pages"):
+                done = after.get(field, 0) - before.get(field, 0)
+                setattr(counts, field, done + getattr(run.plan.planning, field))
+            run.seen += sum(after.get(f, 0) - before.get(f, 0) for f in _DISTINCT)
         return counts, error
 
     def _read_in_tasks(self, run: PullRun, progress: Progress) -> list[Any]:
@@ -281,6 +322,22 @@ class EntitySync:
         with ThreadPoolExecutor(len(calls), thread_name_prefix=f"pull-{name}") as pool:
             futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
         return [f.exception() or f.result() for f in futures]
+
+
+def _added_up(run: PullRun, outcomes: list[Any]) -> tuple[PullCounts, BaseException | None]:
+    """The counts of the plan and of every read, and the first error a read ended with."""
+    counts = PullCounts()
+    counts.add(run.plan.planning)
+    error: BaseException | None = None
+    for outcome in outcomes:
+        if isinstance(outcome, PullInterrupted):
+            counts.add(outcome.counts)
+            outcome = outcome.cause
+        if isinstance(outcome, PullCounts):
+            counts.add(outcome)
+        elif error is None:
+            error = outcome if isinstance(outcome, BaseException) else RuntimeError(str(outcome))
+    return counts, error
 
 
 def run_locked(sync: EntitySync) -> State[SyncReport]:

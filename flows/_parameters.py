@@ -81,6 +81,15 @@ Partitions = Annotated[
         "Id ranges a full read pages at once, 1 to 64. Empty: the block's Concurrent Connections.",
     ),
 ]
+Workers = Annotated[
+    str,
+    _shown(
+        "Workers",
+        "Where a full read's partitions run: threads (the flow's process), processes (a Dask "
+        "cluster of one worker process per CPU on this machine), processes:N, or a Dask "
+        "scheduler's address such as tcp://10.0.0.5:8786 (needs a PostgreSQL hub).",
+    ),
+]
 Settle = Annotated[
     float,
     _shown(

@@ -10,6 +10,8 @@ markdown summary with the first failures, and a `commercetools.sync.completed` /
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +22,7 @@ from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run
 from prefect.states import Completed, State
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.utilities.annotations import allow_failure
+from prefect.utilities.annotations import allow_failure, quote
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
@@ -37,6 +39,7 @@ from flows._naming import (
     run_name_mode,
 )
 from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
+from flows._workers import THREADS, PartitionCluster, Workers
 
 
 @frozen_heap()  # full collections walk only this run's objects (flows/_heap.py)
@@ -45,13 +48,30 @@ def run_sync(
     credentials: CommercetoolsCredentials | str,
     hub: HubDatabase | str | None,
     options: PullOptions,
+    workers: str = THREADS,
 ) -> State[SyncReport]:
     """The body of every sync flow (they differ only in the entity)."""
     started = time.perf_counter()
     entity = get_entity(entity_name)
     block = resolve_credentials(credentials)
+    hub_block = resolve_hub(hub)
     tag_flow_run(TAG, project_tag(block.project_key), entity_tag(entity.name))
-    return run_locked(EntitySync(entity, block, resolve_hub(hub), options, started))
+    with partition_cluster(Workers.parse(workers), block, hub_block, options) as cluster:
+        sync = EntitySync(entity, block, hub_block, options, started, cluster=cluster)
+        return run_locked(sync)
+
+
+@contextmanager
+def partition_cluster(
+    workers: Workers, block: CommercetoolsCredentials, hub: HubDatabase, options: PullOptions
+) -> Iterator[PartitionCluster | None]:
+    """The run's Dask cluster while it runs, or None when partitions stay on threads."""
+    if workers.in_process:
+        yield None
+        return
+    get_run_logger().info("Partitions of full reads run on %s", workers.describe())
+    with PartitionCluster(workers, block, hub, partitions=options.partitions) as cluster:
+        yield cluster
 
 
 def _run_name() -> str:
@@ -99,6 +119,7 @@ def sync_entity(
     settle: param.Settle = 120.0,
     where: param.Where = None,
     dry_run: param.DryRun = False,
+    workers: param.Workers = THREADS,
 ) -> SyncReport:
     """Pull one entity of commercetools into the hub; `entity` is a name from the registry."""
     options = PullOptions(
@@ -111,7 +132,7 @@ def sync_entity(
         where=where,
         dry_run=dry_run,
     )
-    return run_sync(entity, credentials, hub, options)
+    return run_sync(entity, credentials, hub, options, workers)
 
 
 def _entity_flow(entity: Entity) -> Any:
@@ -127,6 +148,7 @@ def _entity_flow(entity: Entity) -> Any:
         settle: param.Settle = 120.0,
         where: param.Where = None,
         dry_run: param.DryRun = False,
+        workers: param.Workers = THREADS,
     ) -> SyncReport:
         return sync_entity.fn(
             entity.name,
@@ -140,6 +162,7 @@ def _entity_flow(entity: Entity) -> Any:
             settle,
             where,
             dry_run,
+            workers,
         )
 
     python_name = "sync_" + entity.name.replace("-", "_")
@@ -180,11 +203,14 @@ def _sync_entity_task(
     block: CommercetoolsCredentials,
     hub: HubDatabase,
     options: PullOptions,
+    cluster: PartitionCluster | None,
 ) -> State[SyncReport]:
     """One entity's whole sync inside sync_all: the same plan, reads, lock, artifacts and event
     as its own flow, as one task run (a failed sync fails the task, its report in the error)."""
     started = time.perf_counter()
-    sync = EntitySync(get_entity(entity), block, hub, options, started, own_flow_run=False)
+    sync = EntitySync(
+        get_entity(entity), block, hub, options, started, own_flow_run=False, cluster=cluster
+    )
     return run_locked(sync)
 
 
@@ -193,7 +219,11 @@ def _all_run_name() -> str:
 
 
 def _in_dependency_order(
-    names: list[str], block: CommercetoolsCredentials, hub: HubDatabase, options: PullOptions
+    names: list[str],
+    block: CommercetoolsCredentials,
+    hub: HubDatabase,
+    options: PullOptions,
+    cluster: PartitionCluster | None,
 ) -> dict[str, PrefectFuture[SyncReport]]:
     """Each entity's sync, started as soon as the entities it depends on have ended."""
     futures: dict[str, PrefectFuture[SyncReport]] = {}
@@ -202,7 +232,9 @@ def _in_dependency_order(
             upstream = [
                 allow_failure(futures[d]) for d in ENTITIES[name].depends_on if d in futures
             ]
-            futures[name] = _sync_entity_task.submit(name, block, hub, options, wait_for=upstream)
+            futures[name] = _sync_entity_task.submit(
+                name, block, hub, options, quote(cluster), wait_for=upstream
+            )
     wait(list(futures.values()))
     return futures
 
@@ -229,6 +261,7 @@ def sync_all(
     partitions: param.Partitions = None,
     settle: param.Settle = 120.0,
     dry_run: param.DryRun = False,
+    workers: param.Workers = THREADS,
 ) -> SyncAllReport:
     """Pull every entity (or those named) in dependency order, independent ones at once.
 
@@ -257,8 +290,12 @@ def sync_all(
         plural(len(levels), "dependency level"),
         " | ".join(", ".join(level) for level in levels),
     )
-    with frozen_heap():
-        futures = _in_dependency_order(names, block, resolve_hub(hub), options)
+    hub_block = resolve_hub(hub)
+    with (
+        partition_cluster(Workers.parse(workers), block, hub_block, options) as cluster,
+        frozen_heap(),
+    ):
+        futures = _in_dependency_order(names, block, hub_block, options, cluster)
     reports = [
         _report_of(future.result(raise_on_failure=False), project_key, name, mode)
         for name, future in futures.items()

@@ -417,6 +417,12 @@ class Sandbox:
         result: dict[str, Any] = self._call("GET", "/stats")
         return result
 
+    def arrivals(self) -> list[float]:
+        """When each API request (token requests aside) arrived since the last stats reset, in
+        seconds since the epoch: what a rate limit at commercetools would count."""
+        result: list[float] = self._call("GET", "/arrivals")["arrivals"]
+        return [ms / 1000 for ms in result]
+
     def reset_stats(self) -> None:
         self._call("POST", "/stats/reset")
 

@@ -11,7 +11,14 @@ from ctsync.hub.dead_letters import DeadLetter, RejectedRecord
 from ctsync.hub.locks import LockHolder, SyncLocked
 from ctsync.hub.outbox import OutboxItem
 from ctsync.hub.records import HubRecord, StoredRecord, UpsertCounts
-from ctsync.hub.state import UNSET, SyncState, Unset, Watermark
+from ctsync.hub.state import (
+    UNSET,
+    PartitionCheckpoint,
+    SyncState,
+    Unset,
+    Watermark,
+    committed_counts,
+)
 from ctsync.hub.store import HubStore
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "HubUnavailable",
     "LockHolder",
     "OutboxItem",
+    "PartitionCheckpoint",
     "RejectedRecord",
     "StoredRecord",
     "SyncLocked",
@@ -31,6 +39,7 @@ __all__ = [
     "Unset",
     "UpsertCounts",
     "Watermark",
+    "committed_counts",
     "mask_url",
     "parse_url",
 ]

@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
@@ -83,10 +86,19 @@ class Database:
         self.engine = engine
         self.dialect = name
         self._writer = engine.execution_options(hub_write=True)
+        # SQLite has one writer at a time: threads of this process queue here, in order, instead
+        # of in SQLite's busy handler, which sleeps in growing steps (other processes still do).
+        self._sqlite_writers = threading.Lock() if name == "sqlite" else None
 
-    def begin(self) -> Any:
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
         """A write transaction (on SQLite it takes the write lock up front: BEGIN IMMEDIATE)."""
-        return self._writer.begin()
+        if self._sqlite_writers is None:
+            with self._writer.begin() as conn:
+                yield conn
+            return
+        with self._sqlite_writers, self._writer.begin() as conn:
+            yield conn
 
     def read(self) -> Connection:
         """A connection for reads (use it as a context manager)."""

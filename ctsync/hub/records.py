@@ -18,7 +18,15 @@ from sqlalchemy.engine import Connection
 from ctsync.hub.database import Database
 from ctsync.hub.dead_letters import RejectedRecord, insert_dead_letters
 from ctsync.hub.schema import dialect_insert, now, records_table
-from ctsync.hub.state import UNSET, Unset, Watermark, state_values, write_state
+from ctsync.hub.state import (
+    UNSET,
+    PartitionCheckpoint,
+    Unset,
+    Watermark,
+    merge_partition,
+    state_values,
+    write_state,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +216,13 @@ class Records:
         dead_letters: Sequence[RejectedRecord] = (),
         cursor: dict[str, Any] | Unset | None = UNSET,
         watermark: Watermark | Unset | None = UNSET,
+        partition: PartitionCheckpoint | None = None,
         direction: str = "pull",
     ) -> UpsertCounts:
         """Write one page, its dead letters and (when given) its checkpoint in one transaction.
+
+        The checkpoint is a whole `cursor`, a `watermark`, or one `partition` of a full run's
+        stored cursor (merged, so that partitions in other processes keep theirs).
 
         A record replaces the stored one only when its version is higher. Every record of the
         page is marked seen by `run_id`; one re-seen at the stored version or higher is no
@@ -237,6 +249,26 @@ class Records:
             if state:
                 write_state(
                     conn, self._db.dialect, project_key, entity, direction, state, synced_at
+                )
+            if partition is not None:
+                counts = plan.counts
+                committed = {
+                    "fetched": partition.fetched,
+                    "failed": partition.failed,
+                    "inserted": counts.inserted,
+                    "updated": counts.updated,
+                    "unchanged": counts.unchanged,
+                    "pages": 1,
+                }
+                merge_partition(
+                    conn,
+                    self._db.dialect,
+                    project_key,
+                    entity,
+                    direction,
+                    partition,
+                    committed,
+                    synced_at,
                 )
         return plan.counts
 

@@ -87,6 +87,64 @@ def write_state(
     conn.execute(state_upsert(dialect_name, {**key, **values, "updated_at": updated_at}))
 
 
+@dataclass(frozen=True, slots=True)
+class PartitionCheckpoint:
+    """A full run's progress in one id range, as one page leaves it.
+
+    It is merged into the stored resume point inside the page's transaction (`merge_partition`),
+    never written as a whole cursor: partitions written by different processes, or machines,
+    then never overwrite each other's progress. `committed` sums what the range's pages did,
+    so a run's counts survive a worker that died before it could return them.
+    """
+
+    run_token: str
+    index: int
+    after_id: str | None
+    done: bool
+    fetched: int
+    failed: int
+
+
+def merge_partition(
+    conn: Connection,
+    dialect_name: str,
+    project_key: str,
+    entity: str,
+    direction: str,
+    checkpoint: PartitionCheckpoint,
+    counts: dict[str, int],
+    updated_at: datetime,
+) -> bool:
+    """Set one partition of the stored full-run cursor, in the caller's transaction; False (and
+    nothing written) when the stored cursor belongs to another run (reset meanwhile)."""
+    query = select(sync_state_table.c.cursor).where(
+        sync_state_table.c.project_key == project_key,
+        sync_state_table.c.entity == entity,
+        sync_state_table.c.direction == direction,
+    )
+    if dialect_name == "postgresql":
+        query = query.with_for_update()  # SQLite: the write transaction already holds the lock
+    cursor = conn.execute(query).scalar_one_or_none()
+    if not cursor or cursor.get("run_token") != checkpoint.run_token:
+        return False
+    entry = cursor["partitions"][checkpoint.index]
+    entry["after_id"], entry["done"] = checkpoint.after_id, checkpoint.done
+    committed = entry.setdefault("committed", {})
+    for name, value in counts.items():
+        committed[name] = committed.get(name, 0) + value
+    write_state(conn, dialect_name, project_key, entity, direction, {"cursor": cursor}, updated_at)
+    return True
+
+
+def committed_counts(cursor: dict[str, Any] | None) -> dict[str, int]:
+    """What the committed pages of a stored full-run cursor did, summed over its partitions."""
+    total: dict[str, int] = {}
+    for entry in (cursor or {}).get("partitions", []):
+        for name, value in entry.get("committed", {}).items():
+            total[name] = total.get(name, 0) + value
+    return total
+
+
 class SyncStates:
     """The `sync_state` table: one row per (project, entity, direction)."""
 

@@ -11,7 +11,15 @@ from ctsync.hub.dead_letters import DeadLetter, DeadLetters, RejectedRecord
 from ctsync.hub.locks import DEFAULT_STALE_AFTER, LockHolder, Locks
 from ctsync.hub.outbox import Outbox, OutboxItem
 from ctsync.hub.records import HubRecord, Records, StoredRecord, UpsertCounts
-from ctsync.hub.state import UNSET, Runs, SyncState, SyncStates, Unset, Watermark
+from ctsync.hub.state import (
+    UNSET,
+    PartitionCheckpoint,
+    Runs,
+    SyncState,
+    SyncStates,
+    Unset,
+    Watermark,
+)
 
 
 class HubStore:
@@ -61,6 +69,7 @@ class HubStore:
         dead_letters: Sequence[RejectedRecord] = (),
         cursor: dict[str, Any] | Unset | None = UNSET,
         watermark: Watermark | Unset | None = UNSET,
+        partition: PartitionCheckpoint | None = None,
         direction: str = "pull",
     ) -> UpsertCounts:
         """One page, its dead letters and its checkpoint in one transaction (`Records`)."""
@@ -72,6 +81,7 @@ class HubStore:
             dead_letters=dead_letters,
             cursor=cursor,
             watermark=watermark,
+            partition=partition,
             direction=direction,
         )
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from ctsync.client import MAX_PAGE_SIZE, CommercetoolsClient, QueryPage
 from ctsync.counts import PullCounts
-from ctsync.hub import HubRecord, HubStore, RejectedRecord, Watermark
+from ctsync.hub import HubRecord, HubStore, PartitionCheckpoint, RejectedRecord, Watermark
 from ctsync.paging import (
     DELTA_SORT,
     FULL_SORT,
@@ -155,8 +155,9 @@ def read_delta(
 class PullRun:
     """One run in progress: its plan and the hub it writes to, shared by all its partitions.
 
-    Partitions write one at a time (under a lock), so the stored cursor always holds the progress
-    of every committed page, and never of a page that is not committed. A plain class on purpose:
+    Each page commits its partition's progress merged into the stored cursor (so partitions in
+    other threads, processes or machines keep theirs): the stored cursor holds the progress of
+    every committed page, and never of a page that is not committed. A plain class on purpose:
     Prefect passes it to tasks by reference instead of copying it like a dataclass.
     """
 
@@ -169,6 +170,24 @@ class PullRun:
 
     def __repr__(self) -> str:
         return f"PullRun({self.plan.project_key}/{self.plan.entity.name}, {self.plan.mode})"
+
+    def resume_point(self, partition: int) -> None:
+        """Take `partition`'s progress from the hub: a read that starts again after its worker
+        died (Dask runs it elsewhere) goes on after the last committed page, not from the start
+        of its range."""
+        plan = self.plan
+        if not plan.moves_watermark or plan.options.dry_run:
+            return  # no stored cursor: a filtered read starts over, its upserts are idempotent
+        state = self.hub.get_state(plan.project_key, plan.entity.name)
+        cursor = state.cursor if state else None
+        if not cursor or cursor.get("run_token") != plan.run_token:
+            return
+        stored = cursor["partitions"][partition]
+        with self._lock:
+            plan.ranges[partition] = FullCursor(
+                IdRange(stored["lower"], stored["upper"]), stored["after_id"]
+            )
+            plan.done[partition] = bool(stored["done"])
 
     def _validated(
         self, results: list[dict[str, Any]], counts: PullCounts
@@ -202,20 +221,29 @@ class PullRun:
         if plan.options.dry_run:
             upserted = self.hub.classify_page(plan.project_key, plan.entity.name, records)
         else:
-            with self._lock:
-                checkpoint: dict[str, Any] = {}
-                if partition is not None and cursor is not None and plan.moves_watermark:
-                    checkpoint["cursor"] = plan.advance(partition, cursor, finished)
-                if watermark is not None:
-                    checkpoint["watermark"] = watermark
-                upserted = self.hub.upsert_page(
-                    plan.project_key,
-                    plan.entity.name,
-                    records,
-                    run_id=plan.run_token,
-                    dead_letters=rejected,
-                    **checkpoint,
+            checkpoint: dict[str, Any] = {}
+            if partition is not None and cursor is not None and plan.moves_watermark:
+                checkpoint["partition"] = PartitionCheckpoint(
+                    plan.run_token,
+                    partition,
+                    cursor.after_id,
+                    finished,
+                    fetched=counts.fetched,
+                    failed=counts.failed,
                 )
+            if watermark is not None:
+                checkpoint["watermark"] = watermark
+            upserted = self.hub.upsert_page(
+                plan.project_key,
+                plan.entity.name,
+                records,
+                run_id=plan.run_token,
+                dead_letters=rejected,
+                **checkpoint,
+            )
+            with self._lock:
+                if partition is not None and cursor is not None:
+                    plan.ranges[partition], plan.done[partition] = cursor, finished
                 self.seen += upserted.total
         counts.inserted, counts.updated, counts.unchanged = (
             upserted.inserted,
@@ -263,6 +291,7 @@ async def pull_range(
 ) -> PullCounts:
     """Read one id range of a full run to its end, committing each page with the range's cursor."""
     plan = run.plan
+    await asyncio.to_thread(run.resume_point, partition)
     if plan.done[partition]:
         return PullCounts()
     pages = read_full(

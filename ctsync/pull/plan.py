@@ -129,12 +129,6 @@ class PullPlan:
             flow_run_id=flow_run_id,
         )
 
-    def advance(self, partition: int, cursor: FullCursor, finished: bool) -> dict[str, Any]:
-        """Note a committed page of `partition`; the resume point to store with it."""
-        self.ranges[partition] = cursor
-        self.done[partition] = finished
-        return self.cursor_document()
-
     def cursor_document(self) -> dict[str, Any]:
         """The resume point stored in sync_state.cursor for a full run."""
         return {

@@ -5,7 +5,7 @@ import { addFault, clearFaults, faults } from "./faults.mjs";
 import { storage } from "./mock-app.mjs";
 import { loadResources } from "./seeding.mjs";
 import { SERVED_TYPES } from "./served-types.mjs";
-import { resetStats, stats } from "./stats.mjs";
+import { arrivals, resetStats, stats } from "./stats.mjs";
 
 const BIG_BODY = 1024 * 1024 * 1024;
 
@@ -42,6 +42,7 @@ const controlRoutes = async (control) => {
 	control.delete("/faults", async () => ({ cleared: clearFaults() }));
 	control.post("/revoke-tokens", async () => ({ revoked: revokeTokens() }));
 	control.get("/stats", async () => stats);
+	control.get("/arrivals", async () => ({ arrivals }));
 	control.post("/stats/reset", async () => {
 		resetStats();
 		return stats;

@@ -12,7 +12,13 @@ export const stats = {
 	since: new Date().toISOString(),
 };
 
+/** When each API request (not a token request) arrived, in ms since the epoch, so that a test
+ * can check a throttle where commercetools would: at most N arrivals in any window. */
+export const arrivals = [];
+const MAX_ARRIVALS = 500_000;
+
 export const resetStats = () => {
+	arrivals.length = 0;
 	Object.assign(stats, {
 		requests: 0,
 		tokens_issued: 0,
@@ -41,6 +47,9 @@ const routeLabel = (method, url) => {
 export const countRequest = (request, reply) => {
 	const url = request.url;
 	stats.requests++;
+	if (!url.includes("/oauth/") && arrivals.length < MAX_ARRIVALS) {
+		arrivals.push(performance.timeOrigin + performance.now());
+	}
 	const label = routeLabel(request.method, url);
 	stats.by_method_path[label] = (stats.by_method_path[label] ?? 0) + 1;
 	stats.in_flight++;

@@ -143,9 +143,11 @@ async def _take(semaphore: Any) -> bool:
         await asyncio.shield(future)
     except asyncio.CancelledError:
         future.add_done_callback(
-            lambda done: done.cancelled()
-            or done.exception() is not None
-            or _releaser.after(0.0, semaphore.release)
+            lambda done: (
+                done.cancelled()
+                or done.exception() is not None
+                or _releaser.after(0.0, semaphore.release)
+            )
         )
         raise
     return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
 import os
 import re
 import signal
@@ -61,7 +62,7 @@ def test_partitions_on_two_worker_processes_hold_one_budget(blank, tmp_path: Pat
     assert stats["max_in_flight"] <= 3
     # Throttle-bound: the partitions' pages (after the cluster's start, the widest gap) come at
     # the block's rate, within 10 %, also once partitions finish and leave budget to the others.
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     pages = arrivals[gaps.index(max(gaps)) + 1 :]
     assert len(pages) >= 30
     assert (len(pages) - 1) / (pages[-1] - pages[0]) >= 0.9 * 12

@@ -130,24 +130,33 @@ class ClusterThrottle:
 
 
 async def _take(semaphore: Any) -> bool:
-    """Acquire one lease without blocking the event loop; True when it had to wait.
+    """Acquire one lease without blocking this event loop or a thread; True when it waited.
 
-    The blocking acquire runs in a thread; should the caller be cancelled meanwhile, the lease
-    it still gets is given straight back instead of leaking.
+    The acquire runs as a coroutine on the Dask client's (or worker's) own loop, where the
+    semaphore lives; a thread per waiter would starve: waiters for a connection would hold
+    every thread while the calls that have one wait for a thread to take a window lease.
     """
-    loop = asyncio.get_running_loop()
-    if await loop.run_in_executor(None, lambda: semaphore.acquire(timeout=0)):
+    if await _acquire(semaphore, at_once=True):
         return False
-    future = loop.run_in_executor(None, semaphore.acquire)
+    await _acquire(semaphore, at_once=False)
+    return True
+
+
+async def _acquire(semaphore: Any, *, at_once: bool) -> bool:
+    """One acquire on the semaphore's loop: now or never (`at_once`), or until granted.
+    Should the caller be cancelled meanwhile, a lease still granted is given straight back."""
+    request = asyncio.run_coroutine_threadsafe(
+        semaphore._acquire(timeout=0 if at_once else None), semaphore.loop.asyncio_loop
+    )
     try:
-        await asyncio.shield(future)
+        return bool(await asyncio.shield(asyncio.wrap_future(request)))
     except asyncio.CancelledError:
-        future.add_done_callback(
+        request.add_done_callback(
             lambda done: (
                 done.cancelled()
                 or done.exception() is not None
+                or not done.result()
                 or _releaser.after(0.0, semaphore.release)
             )
         )
         raise
-    return True

@@ -100,6 +100,9 @@ class PartitionCluster:
         self.hub = hub
         self.partitions = partitions or block.concurrent_connections
         self.throttle_spec = _throttle_spec(block)
+        self.id = uuid.uuid4().hex
+        """How task runs name the cluster: the cluster itself (its Dask client) cannot be a
+        task's parameter, which Dask would have to serialize for the nested partition tasks."""
         self._runner: Any = None
         self._throttle: ClusterThrottle | None = None
 
@@ -133,9 +136,11 @@ class PartitionCluster:
             self._runner.__exit__(None, None, None)
             raise
         use_budget(self.block.connection_settings(), self._throttle)
+        _running[self.id] = self
         return self
 
     def __exit__(self, *exc: object) -> None:
+        _running.pop(self.id, None)
         use_budget(self.block.connection_settings(), None)
         if self._throttle is not None:
             self._throttle.close()
@@ -154,6 +159,14 @@ class PartitionCluster:
             "throttle": self.throttle_spec,
         }
         return self._runner.submit(pull_partition_on_worker, parameters=parameters)
+
+
+_running: dict[str, PartitionCluster] = {}
+
+
+def running_cluster(cluster_id: str | None) -> PartitionCluster | None:
+    """The entered cluster of this process with that id (None for None: threads)."""
+    return None if cluster_id is None else _running[cluster_id]
 
 
 def _throttle_spec(block: CommercetoolsCredentials) -> ClusterThrottleSpec:

@@ -22,7 +22,7 @@ from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run
 from prefect.states import Completed, State
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.utilities.annotations import allow_failure, quote
+from prefect.utilities.annotations import allow_failure
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
@@ -39,7 +39,7 @@ from flows._naming import (
     run_name_mode,
 )
 from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
-from flows._workers import THREADS, PartitionCluster, Workers
+from flows._workers import THREADS, PartitionCluster, Workers, running_cluster
 
 
 @frozen_heap()  # full collections walk only this run's objects (flows/_heap.py)
@@ -203,13 +203,19 @@ def _sync_entity_task(
     block: CommercetoolsCredentials,
     hub: HubDatabase,
     options: PullOptions,
-    cluster: PartitionCluster | None,
+    cluster_id: str | None,
 ) -> State[SyncReport]:
     """One entity's whole sync inside sync_all: the same plan, reads, lock, artifacts and event
     as its own flow, as one task run (a failed sync fails the task, its report in the error)."""
     started = time.perf_counter()
     sync = EntitySync(
-        get_entity(entity), block, hub, options, started, own_flow_run=False, cluster=cluster
+        get_entity(entity),
+        block,
+        hub,
+        options,
+        started,
+        own_flow_run=False,
+        cluster=running_cluster(cluster_id),
     )
     return run_locked(sync)
 
@@ -233,7 +239,7 @@ def _in_dependency_order(
                 allow_failure(futures[d]) for d in ENTITIES[name].depends_on if d in futures
             ]
             futures[name] = _sync_entity_task.submit(
-                name, block, hub, options, quote(cluster), wait_for=upstream
+                name, block, hub, options, cluster and cluster.id, wait_for=upstream
             )
     wait(list(futures.values()))
     return futures

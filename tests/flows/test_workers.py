@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from blocks import CommercetoolsCredentials
+from blocks import CommercetoolsCredentials, HubDatabase
+from ctsync.entities import ENTITIES
 from flows._workers import Workers
-from flows.sync import sync_customers
+from flows.sync import sync_all, sync_customers
 from sandbox import Sandbox
 from sandbox.seed import customers_only
 from tests.flows.test_sync import credentials_for, hub_documents, hub_in, log_lines, source
@@ -156,3 +157,38 @@ def test_workers_mistakes_name_the_value_and_the_forms(value: str) -> None:
         Workers.parse(value)
     message = str(caught.value)
     assert repr(value) in message and "processes:N" in message and "tcp://" in message
+
+
+@pytest.mark.timeout(300)
+def test_an_existing_cluster_by_address_with_a_postgresql_hub(blank, postgres_url: str) -> None:
+    # A scheduler the flow did not start, as one started by dask-kubernetes would be; the hub
+    # is PostgreSQL, where partitions merge their progress under a row lock.
+    from distributed import LocalCluster
+
+    blank.load({"customer": customers_only(2_500)})
+    hub = HubDatabase(url=postgres_url)
+    with LocalCluster(n_workers=2, threads_per_worker=4, processes=True) as cluster:
+        report = sync_customers(
+            credentials_for(blank),
+            hub=hub,
+            mode="full",
+            partitions=6,
+            page_size=100,
+            workers=cluster.scheduler_address,
+        )
+    assert report.status == "completed"
+    assert report.fetched == report.inserted == 2_500 and report.unchanged == 0
+    assert hub_documents(hub, blank.project_key, "customers") == source(blank, "customers")
+    state = hub.get_store().get_state(blank.project_key, "customers")
+    assert state is not None and state.cursor is None and state.watermark is not None
+
+
+def test_sync_all_on_worker_processes_equals_the_source(sandbox, tmp_path: Path) -> None:
+    hub = hub_in(tmp_path)
+    result = sync_all(credentials_for(sandbox), hub=hub, mode="full", workers="processes:2")
+    assert not result.failed
+    for entity in ENTITIES.values():
+        if entity.singleton:
+            continue
+        expected = source(sandbox, entity.endpoint)
+        assert hub_documents(hub, sandbox.project_key, entity.name) == expected, entity.name

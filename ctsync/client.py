@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import httpx
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from ctsync.auth import TRANSIENT_ERRORS, AccessToken, BearerTokenAuth, TokenProvider
@@ -411,7 +412,7 @@ class CommercetoolsClient:
         for name, value in (variables or {}).items():
             params[f"var.{name}"] = value
         body = await self.request("GET", endpoint, params=params, on_sent=on_sent)
-        return QueryPage.model_validate(body)
+        return parse_page(body)
 
     async def create(self, endpoint: str, draft: dict[str, Any]) -> dict[str, Any]:
         return await self.request("POST", endpoint, json=draft)
@@ -447,7 +448,24 @@ def _sent_tracer(on_sent: Callable[[], None]) -> Callable[[str, dict[str, Any]],
 
 
 def _body(response: httpx.Response) -> Any:
+    """The decoded JSON body (orjson: pages are most of a pull's parsing), else the text."""
     try:
-        return response.json()
-    except ValueError:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         return response.text
+
+
+def parse_page(body: Any) -> QueryPage:
+    """A query's page from its body (decoded, or the raw bytes).
+
+    The envelope is validated; the documents are kept as commercetools sent them, not copied
+    one by one by pydantic: each is checked by its entity's model when it is written.
+    """
+    if isinstance(body, bytes | bytearray):
+        body = orjson.loads(body)
+    if not isinstance(body, dict) or not isinstance(body.get("results", []), list):
+        return QueryPage.model_validate(body)  # raises, naming what is wrong
+    results = body.get("results", [])
+    page = QueryPage.model_validate({**body, "results": []})
+    page.results = results
+    return page

@@ -195,8 +195,17 @@ def _prefect_api_url() -> str | None:
     return server.api_url if server is not None and server.server_process is not None else None
 
 
+def _on_this_machine(address: str) -> bool:
+    """A scheduler listening on loopback: only workers of this machine can have joined it."""
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
 def _refuse_remote(hub: HubDatabase, temporary_api: str | None, workers: Workers) -> None:
     """A cluster on other machines needs a hub and a Prefect API they can reach."""
+    assert workers.address is not None
+    if _on_this_machine(workers.address):
+        return
     if hub.get_store().database.dialect == "sqlite":
         raise ValueError(
             f"workers is {workers.address!r}, a Dask cluster that may run on other machines, but "

@@ -12,18 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+import orjson
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
-from ctsync.hub.database import Database
+from ctsync.hub.database import Database, dumps
 from ctsync.hub.dead_letters import RejectedRecord, insert_dead_letters
-from ctsync.hub.schema import dialect_insert, now, records_table
+from ctsync.hub.schema import now, records_table
 from ctsync.hub.state import (
     UNSET,
     PartitionCheckpoint,
     Unset,
     Watermark,
     merge_partition,
+    sqlite_time,
     state_values,
     write_state,
 )
@@ -101,53 +103,75 @@ class UpsertCounts:
         return self.inserted + self.updated + self.unchanged
 
 
-_REPLACED = ("key", "version", "created_at", "last_modified_at", "document", "synced_at")
 # StoredRecord's fields, in order.
-_RECORD_COLUMNS = tuple(records_table.c[name] for name in ("id", *_REPLACED, "deleted_at"))
-
-
-def record_insert(dialect_name: str) -> Any:
-    """INSERT a new record; should another writer have inserted it meanwhile, the higher wins."""
-    insert = dialect_insert(dialect_name, records_table)
-    excluded = insert.excluded
-    return insert.on_conflict_do_update(
-        index_elements=[records_table.c.project_key, records_table.c.entity, records_table.c.id],
-        set_={
-            **{name: excluded[name] for name in _REPLACED},
-            "last_seen_run": excluded.last_seen_run,
-            "deleted_at": None,
-        },
-        where=records_table.c.version < excluded.version,
-    )
-
-
-# A guarded UPDATE replaces a known record faster than INSERT .. ON CONFLICT (bench/hub_upsert.py,
-# update pass); the version guard still refuses to go backwards should another writer have
-# got there first.
-_RECORD_UPDATE = (
-    update(records_table)
-    .where(
-        records_table.c.project_key == bindparam("w_project_key"),
-        records_table.c.entity == bindparam("w_entity"),
-        records_table.c.id == bindparam("w_id"),
-        records_table.c.version < bindparam("w_version"),
-    )
-    .values(
-        {
-            **{name: bindparam(name) for name in _REPLACED},
-            "last_seen_run": bindparam("last_seen_run"),
-            "deleted_at": None,
-        }
+_RECORD_COLUMNS = tuple(
+    records_table.c[name]
+    for name in (
+        "id",
+        "key",
+        "version",
+        "created_at",
+        "last_modified_at",
+        "document",
+        "synced_at",
+        "deleted_at",
     )
 )
+
+_SET_REPLACED = (
+    "key = excluded.key, version = excluded.version, created_at = excluded.created_at, "
+    "last_modified_at = excluded.last_modified_at, document = excluded.document, "
+    "synced_at = excluded.synced_at, last_seen_run = excluded.last_seen_run, deleted_at = NULL"
+)
+
+
+@dataclass(frozen=True)
+class _RecordWrites:
+    """A page's INSERT and UPDATE as the driver's own SQL, run with `executemany` on rows of
+    plain values: SQLAlchemy's per-row parameter processing cost more CPU than the database's
+    work (bench/cpu_per_record.py). Both keep a stored record unless the new version is higher.
+    """
+
+    insert: str
+    """A new record; should another writer have inserted it meanwhile, the higher version wins.
+    Row: project_key, entity, id, key, version, created_at, last_modified_at, document,
+    synced_at, last_seen_run."""
+    update: str
+    """A known record replaced by a higher version (faster than INSERT .. ON CONFLICT:
+    bench/hub_upsert.py). Row: key, version, created_at, last_modified_at, document,
+    synced_at, last_seen_run, project_key, entity, id, version."""
+
+    @classmethod
+    def for_dialect(cls, dialect_name: str) -> _RecordWrites:
+        p, document = ("%s", "CAST(%s AS JSONB)") if dialect_name == "postgresql" else ("?", "?")
+        values = ", ".join([p] * 7 + [document, p, p])
+        return cls(
+            insert=(
+                "INSERT INTO records (project_key, entity, id, key, version, created_at, "
+                f"last_modified_at, document, synced_at, last_seen_run) VALUES ({values}) "
+                f"ON CONFLICT (project_key, entity, id) DO UPDATE SET {_SET_REPLACED} "
+                "WHERE records.version < excluded.version"
+            ),
+            update=(
+                f"UPDATE records SET key = {p}, version = {p}, created_at = {p}, "
+                f"last_modified_at = {p}, document = {document}, synced_at = {p}, "
+                f"last_seen_run = {p}, deleted_at = NULL "
+                f"WHERE project_key = {p} AND entity = {p} AND id = {p} AND version < {p}"
+            ),
+        )
+
+    @staticmethod
+    def synced_at(value: datetime, dialect_name: str) -> Any:
+        """`synced_at` as the UTCDateTime column stores it: naive UTC text on SQLite."""
+        return value if dialect_name == "postgresql" else sqlite_time(value)
 
 
 @dataclass
 class _PagePlan:
     """What writing one page does to each of its records, decided from the stored versions."""
 
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
+    inserts: list[tuple[Any, ...]] = field(default_factory=list)
+    updates: list[tuple[Any, ...]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     undelete: list[str] = field(default_factory=list)
     """Unchanged records the hub marked deleted, seen again at the stored version."""
@@ -159,7 +183,10 @@ class _PagePlan:
 
 def _highest_versions(records: Sequence[HubRecord]) -> dict[str, HubRecord]:
     """The page by id, keeping the highest version of an id listed twice."""
-    page: dict[str, HubRecord] = {}
+    page = {record.id: record for record in records}
+    if len(page) == len(records):
+        return page  # the usual page: every id once
+    page = {}
     for record in records:
         kept = page.get(record.id)
         if kept is None or record.version > kept.version:
@@ -168,11 +195,13 @@ def _highest_versions(records: Sequence[HubRecord]) -> dict[str, HubRecord]:
 
 
 def _plan_page(
-    scope: dict[str, str],
+    project_key: str,
+    entity: str,
     page: dict[str, HubRecord],
     stored: dict[str, tuple[int, bool]],
     run_id: str,
-    synced_at: datetime,
+    synced_at: Any,
+    documents: dict[str, str],
 ) -> _PagePlan:
     plan = _PagePlan()
     for record in page.values():
@@ -182,20 +211,19 @@ def _plan_page(
             if previous[1] and record.version == previous[0]:
                 plan.undelete.append(record.id)
             continue
-        row = {
-            "key": record.key,
-            "version": record.version,
-            "created_at": record.created_at,
-            "last_modified_at": record.last_modified_at,
-            "document": record.document,
-            "synced_at": synced_at,
-            "last_seen_run": run_id,
-        }
+        values = (
+            record.key,
+            record.version,
+            record.created_at,
+            record.last_modified_at,
+            documents[record.id],
+            synced_at,
+            run_id,
+        )
         if previous is None:
-            plan.inserts.append({**row, **scope, "id": record.id})
+            plan.inserts.append((project_key, entity, record.id, *values))
         else:
-            where = {"w_project_key": scope["project_key"], "w_entity": scope["entity"]}
-            plan.updates.append({**row, **where, "w_id": record.id, "w_version": record.version})
+            plan.updates.append((*values, project_key, entity, record.id, record.version))
     return plan
 
 
@@ -204,7 +232,7 @@ class Records:
 
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._insert = record_insert(database.dialect)
+        self._writes = _RecordWrites.for_dialect(database.dialect)
 
     def upsert_page(
         self,
@@ -230,17 +258,28 @@ class Records:
         """
         page = _highest_versions(records)
         synced_at = now()
-        scope = {"project_key": project_key, "entity": entity}
+        dialect = self._db.dialect
+        # Encoded before the write lock is taken: a writer holds it only for the SQL.
+        try:
+            documents = {r.id: orjson.dumps(r.document).decode() for r in page.values()}
+        except TypeError:  # what orjson refuses (see `dumps`), page by page
+            documents = {r.id: dumps(r.document) for r in page.values()}
+        stored_at = _RecordWrites.synced_at(synced_at, dialect)
         with self._db.begin() as conn:
             # One query for the stored versions decides what each record is. Under SQLite's
             # write lock it is exact; on PostgreSQL a concurrent writer of the same ids can only
             # skew the counts, never the data (both writes are guarded by the version).
             stored = self._stored_versions(conn, project_key, entity, list(page))
-            plan = _plan_page(scope, page, stored, run_id, synced_at)
-            if plan.inserts:
-                conn.execute(self._insert, plan.inserts)
-            if plan.updates:
-                conn.execute(_RECORD_UPDATE, plan.updates)
+            plan = _plan_page(project_key, entity, page, stored, run_id, stored_at, documents)
+            if plan.inserts or plan.updates:
+                driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    if plan.inserts:
+                        driver.executemany(self._writes.insert, plan.inserts)
+                    if plan.updates:
+                        driver.executemany(self._writes.update, plan.updates)
+                finally:
+                    driver.close()
             self._set(conn, project_key, entity, plan.unchanged, last_seen_run=run_id)
             self._set(conn, project_key, entity, plan.undelete, deleted_at=None)
             if dead_letters:
@@ -288,19 +327,34 @@ class Records:
                 updated += 1
         return UpsertCounts(inserted, updated, len(page) - inserted - updated)
 
-    @staticmethod
     def _stored_versions(
-        conn: Connection, project_key: str, entity: str, ids: list[str]
+        self, conn: Connection, project_key: str, entity: str, ids: list[str]
     ) -> dict[str, tuple[int, bool]]:
-        """Stored (version, is deleted) of those of `ids` the hub has."""
+        """Stored (version, is deleted) of those of `ids` the hub has (driver SQL, like the
+        writes: a page's 500 ids as SQLAlchemy literals cost more than the query)."""
         if not ids:
             return {}
-        rows = conn.execute(
-            select(records_table.c.id, records_table.c.version, records_table.c.deleted_at).where(
-                *_scope(project_key, entity), records_table.c.id.in_(ids)
-            )
-        )
-        return {row[0]: (row[1], row[2] is not None) for row in rows}
+        columns = "SELECT id, version, deleted_at IS NOT NULL FROM records"
+        driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            if self._db.dialect == "postgresql":
+                driver.execute(
+                    f"{columns} WHERE project_key = %s AND entity = %s AND id = ANY(%s)",
+                    (project_key, entity, ids),
+                )
+                rows = driver.fetchall()
+            else:
+                rows = []
+                for chunk in _chunks(ids):
+                    marks = ", ".join("?" * len(chunk))
+                    driver.execute(
+                        f"{columns} WHERE project_key = ? AND entity = ? AND id IN ({marks})",
+                        (project_key, entity, *chunk),
+                    )
+                    rows += driver.fetchall()
+        finally:
+            driver.close()
+        return {row[0]: (row[1], bool(row[2])) for row in rows}
 
     @staticmethod
     def _set(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
+import orjson
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
@@ -116,24 +117,42 @@ def merge_partition(
     updated_at: datetime,
 ) -> bool:
     """Set one partition of the stored full-run cursor, in the caller's transaction; False (and
-    nothing written) when the stored cursor belongs to another run (reset meanwhile)."""
-    query = select(sync_state_table.c.cursor).where(
-        sync_state_table.c.project_key == project_key,
-        sync_state_table.c.entity == entity,
-        sync_state_table.c.direction == direction,
-    )
-    if dialect_name == "postgresql":
-        query = query.with_for_update()  # SQLite: the write transaction already holds the lock
-    cursor = conn.execute(query).scalar_one_or_none()
-    if not cursor or cursor.get("run_token") != checkpoint.run_token:
-        return False
-    entry = cursor["partitions"][checkpoint.index]
-    entry["after_id"], entry["done"] = checkpoint.after_id, checkpoint.done
-    committed = entry.setdefault("committed", {})
-    for name, value in counts.items():
-        committed[name] = committed.get(name, 0) + value
-    write_state(conn, dialect_name, project_key, entity, direction, {"cursor": cursor}, updated_at)
+    nothing written) when the stored cursor belongs to another run (reset meanwhile).
+
+    Driver SQL, as the page's own writes: through SQLAlchemy this cost a tenth of a page's CPU.
+    """
+    p = "%s" if dialect_name == "postgresql" else "?"
+    key = (project_key, entity, direction)
+    where = f"WHERE project_key = {p} AND entity = {p} AND direction = {p}"
+    # SQLite: the write transaction already holds the database's lock; PostgreSQL: the row's.
+    lock = " FOR UPDATE" if dialect_name == "postgresql" else ""
+    driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        driver.execute(f"SELECT cursor FROM sync_state {where}{lock}", key)
+        row = driver.fetchone()
+        stored = None if row is None else row[0]
+        cursor = orjson.loads(stored) if isinstance(stored, str | bytes) else stored
+        if not cursor or cursor.get("run_token") != checkpoint.run_token:
+            return False
+        entry = cursor["partitions"][checkpoint.index]
+        entry["after_id"], entry["done"] = checkpoint.after_id, checkpoint.done
+        committed = entry.setdefault("committed", {})
+        for name, value in counts.items():
+            committed[name] = committed.get(name, 0) + value
+        document = "CAST(%s AS JSONB)" if dialect_name == "postgresql" else "?"
+        stamp = updated_at if dialect_name == "postgresql" else sqlite_time(updated_at)
+        driver.execute(
+            f"UPDATE sync_state SET cursor = {document}, updated_at = {p} {where}",
+            (orjson.dumps(cursor).decode(), stamp, *key),
+        )
+    finally:
+        driver.close()
     return True
+
+
+def sqlite_time(value: datetime) -> str:
+    """A time as the UTCDateTime column stores it on SQLite: naive UTC text."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def committed_counts(cursor: dict[str, Any] | None) -> dict[str, int]:

@@ -195,11 +195,14 @@ class PullRun:
         entity = self.plan.entity
         records: list[HubRecord] = []
         rejected: list[RejectedRecord] = []
+        to_record = entity.to_record
+        keep = records.append
         for document in results:
-            reason = entity.validate(document)
-            if reason is None:
-                records.append(entity.record(document))
+            checked = to_record(document)
+            if type(checked) is not str:
+                keep(checked)
                 continue
+            reason = checked
             record_id = document.get("id") if isinstance(document, dict) else None
             rejected.append(RejectedRecord(record_id, reason, document))
             counts.note_failure(f"{record_id}: {reason}")

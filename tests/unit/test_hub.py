@@ -24,7 +24,7 @@ from ctsync.hub import (
     Watermark,
 )
 from ctsync.hub import records as hub_records
-from ctsync.hub.records import record_insert
+from ctsync.hub.records import _RecordWrites
 from ctsync.hub.state import state_upsert
 
 PROJECT = "shop"
@@ -474,9 +474,11 @@ def test_repr_of_a_store_never_shows_the_password(tmp_path: Path) -> None:
 
 def test_statements_compile_for_postgresql() -> None:
     dialect = postgresql.dialect()
-    insert = str(record_insert("postgresql").compile(dialect=dialect))
-    assert "ON CONFLICT (project_key, entity, id) DO UPDATE" in insert
-    assert "WHERE records.version < excluded.version" in insert
+    writes = _RecordWrites.for_dialect("postgresql")
+    assert "ON CONFLICT (project_key, entity, id) DO UPDATE" in writes.insert
+    assert "WHERE records.version < excluded.version" in writes.insert
+    assert writes.insert.count("%s") == 10 and "CAST(%s AS JSONB)" in writes.update
+    assert writes.update.count("%s") == 11 and "?" not in writes.insert + writes.update
     key = {"project_key": "p", "entity": "e", "direction": "pull"}
     state = state_upsert("postgresql", {**key, "cursor": {"page": 1}})
     assert "ON CONFLICT (project_key, entity, direction)" in str(state.compile(dialect=dialect))

@@ -1,0 +1,162 @@
+"""CPU per 1 000 records: the engine's page path against a parse-and-store loop.
+
+Both take the same page bodies (customers as the sandbox serves them, 500 a page) into a fresh
+SQLite hub of the same schema, in this process, with no network:
+
+- (L) the loop a person would write: orjson-parse each body, one `executemany` upsert of
+  (id, key, version, timestamps, document) keeping the higher version, commit.
+- (E) the engine: the client's body parse (`QueryPage`), then `PullRun.write` (validation,
+  version check, dead letters, the partition's checkpoint merged in the same transaction).
+
+    .venv/bin/python -m bench.cpu_per_record [--records 20000] [--repeat 5] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.common import Figures
+from ctsync.client import parse_page
+from ctsync.entities import get_entity
+from ctsync.hub import HubStore
+from ctsync.options import PullOptions
+from ctsync.paging import FullCursor, IdRange
+from ctsync.pull import PullPlan, PullRun
+from sandbox.seed import customers_only
+
+PAGE = 500
+_LOOP_UPSERT = (
+    "INSERT INTO records (project_key, entity, id, key, version, created_at, last_modified_at, "
+    "document, synced_at, last_seen_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (project_key, entity, id) DO UPDATE SET key = excluded.key, "
+    "version = excluded.version, created_at = excluded.created_at, "
+    "last_modified_at = excluded.last_modified_at, document = excluded.document, "
+    "synced_at = excluded.synced_at, last_seen_run = excluded.last_seen_run, deleted_at = NULL "
+    "WHERE records.version < excluded.version"
+)
+
+
+def page_bodies(records: int) -> list[bytes]:
+    """Response bodies of a keyset read of `records` customers, 500 a page."""
+    customers = sorted(customers_only(records), key=lambda c: c["id"])
+    return [
+        orjson.dumps(
+            {
+                "limit": PAGE,
+                "offset": 0,
+                "count": len(chunk),
+                "results": chunk,
+            }
+        )
+        for chunk in (customers[i : i + PAGE] for i in range(0, len(customers), PAGE))
+    ]
+
+
+def loop(bodies: list[bytes], folder: Path) -> float:
+    """(L): CPU seconds to parse and store every body."""
+    HubStore.connect(f"sqlite:///{folder}/loop.db").close()  # the same schema
+    conn = sqlite3.connect(folder / "loop.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    started = time.process_time()
+    for body in bodies:
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        rows = [
+            (
+                "bench",
+                "customers",
+                r["id"],
+                r.get("key"),
+                r["version"],
+                r["createdAt"],
+                r["lastModifiedAt"],
+                orjson.dumps(r).decode(),
+                now,
+                "run",
+            )
+            for r in orjson.loads(body)["results"]
+        ]
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(_LOOP_UPSERT, rows)
+        conn.execute("COMMIT")
+    spent = time.process_time() - started
+    conn.close()
+    return spent
+
+
+def engine(bodies: list[bytes], folder: Path) -> float:
+    """(E): CPU seconds for the engine's parse and `PullRun.write` of every body, as one
+    partition of a full run with its checkpoint."""
+    store = HubStore.connect(f"sqlite:///{folder}/engine.db")
+    entity = get_entity("customers")
+    plan = PullPlan(
+        project_key="bench",
+        entity=entity,
+        options=PullOptions(mode="full"),
+        mode="full",
+        run_token="run",
+        started_at="2026-11-30T00:00:00.000Z",
+        ranges=[FullCursor(IdRange())],
+        done=[False],
+    )
+    store.save_state("bench", entity.name, cursor=plan.cursor_document())
+    run = PullRun(store, plan)
+    started = time.process_time()
+    for n, body in enumerate(bodies):
+        page = parse_page(body)
+        cursor = FullCursor(IdRange(), page.results[-1]["id"])
+        run.write(page.results, partition=0, cursor=cursor, finished=n == len(bodies) - 1)
+    spent = time.process_time() - started
+    store.close()
+    return spent
+
+
+def measure(records: int, repeat: int) -> Figures:
+    figures = Figures()
+    bodies = page_bodies(records)
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as folder:
+            figures["loop"].add(loop(bodies, Path(folder)) / records * 1000)
+        with tempfile.TemporaryDirectory() as folder:
+            figures["engine"].add(engine(bodies, Path(folder)) / records * 1000)
+        figures["ratio"].add(figures["engine"].values[-1] / figures["loop"].values[-1])
+    return figures
+
+
+def profile(records: int) -> Any:
+    bodies = page_bodies(records)
+    with tempfile.TemporaryDirectory() as folder:
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        engine(bodies, Path(folder))
+        profiler.disable()
+    return pstats.Stats(profiler)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    if args.profile:
+        profile(args.records).sort_stats("tottime").print_stats(25)
+        return
+    figures = measure(args.records, args.repeat)
+    print(f"CPU s per 1000 records, loop:   {figures['loop'].show(4)}")
+    print(f"CPU s per 1000 records, engine: {figures['engine'].show(4)}")
+    print(f"engine / loop: {figures['ratio'].show(2)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -60,6 +60,8 @@ class QueryPage(BaseModel):
     count: int
     total: int | None = None
     results: list[dict[str, Any]] = Field(default_factory=list)
+    size_bytes: int = 0
+    """The body's size (decompressed: what parsing holds in memory), for pages sized by bytes."""
 
 
 class _ReleasingStream(httpx.AsyncByteStream):
@@ -302,6 +304,19 @@ class CommercetoolsClient:
 
         `on_sent` is called once the request has gone out (each attempt), before the answer.
         """
+        body, _ = await self._request(method, path, params=params, json=json, on_sent=on_sent)
+        return body
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None,
+        json: Any,
+        on_sent: Callable[[], None] | None,
+    ) -> tuple[Any, int]:
+        """`request`, and the size of the body as it came."""
         call = _Call(method.upper(), path, self.new_correlation_id())
         response = await self._send(call, params=params, json=json, on_sent=on_sent)
         if response.status_code >= 400:
@@ -312,7 +327,7 @@ class CommercetoolsClient:
                     "been deleted or its scopes changed)"
                 )
             raise error
-        return _body(response)
+        return _body(response), len(response.content)
 
     async def _send(
         self,
@@ -411,8 +426,10 @@ class CommercetoolsClient:
             params["offset"] = offset
         for name, value in (variables or {}).items():
             params[f"var.{name}"] = value
-        body = await self.request("GET", endpoint, params=params, on_sent=on_sent)
-        return parse_page(body)
+        body, size = await self._request("GET", endpoint, params=params, json=None, on_sent=on_sent)
+        page = parse_page(body)
+        page.size_bytes = size
+        return page
 
     async def create(self, endpoint: str, draft: dict[str, Any]) -> dict[str, Any]:
         return await self.request("POST", endpoint, json=draft)

@@ -19,6 +19,10 @@ Mode = Literal["delta", "full"]
 MAX_PARTITIONS = 64
 
 
+DEFAULT_PAGE_BYTES = 1 << 20
+MIN_PAGE_BYTES = 16 << 10
+
+
 class _Options(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -40,6 +44,10 @@ class PullOptions(_Options):
     reset: bool = False
     """Forget the watermark and resume point first: the run is a full initialization."""
     page_size: int = 500
+    """Most records a page asks for; fewer when records are large (`page_bytes`)."""
+    page_bytes: int = DEFAULT_PAGE_BYTES
+    """The size a page's body stays near: each page asks for as many records as fit, judged by
+    the pages before it, so memory does not grow with the size of the documents."""
     partitions: int | None = None
     """Id ranges a full read pages at once; None: the API client's Concurrent Connections."""
     settle: float = 120.0
@@ -78,6 +86,16 @@ class PullOptions(_Options):
     @classmethod
     def _page(cls, value: int) -> int:
         return check_page_size("page_size", value)
+
+    @field_validator("page_bytes")
+    @classmethod
+    def _page_bytes(cls, value: int) -> int:
+        if value < MIN_PAGE_BYTES:
+            raise ValueError(
+                f"page_bytes is {value}: use at least {MIN_PAGE_BYTES} bytes "
+                f"(default {DEFAULT_PAGE_BYTES}, about 1 MiB)"
+            )
+        return value
 
     @field_validator("partitions")
     @classmethod

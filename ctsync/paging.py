@@ -118,3 +118,48 @@ def check_order(results: list[dict[str, Any]], key: Callable[[dict[str, Any]], A
             "commercetools returned a page out of the requested sort order; keyset paging would "
             "skip or repeat records, so the read stops here"
         )
+
+
+FIRST_PAGE_LIMIT = 20
+"""Records the first page of a read asks for, before anything is known of their size: 20 of the
+largest products commercetools holds (a few MB) still fit in memory, and the next page asks for
+as many as fit the target."""
+
+
+@dataclass
+class PageSizer:
+    """How many records the next page asks for, so that a page stays near `target_bytes`.
+
+    The first page asks for `FIRST_PAGE_LIMIT` (or the ceiling, if lower); each page then sizes
+    the next one by the bytes per record it measured, between 1 and `ceiling` (the run's
+    `page_size`). Small records reach the ceiling after one page; products of hundreds of KB
+    are read a few at a time, so memory does not grow with the size of the documents.
+    """
+
+    ceiling: int
+    target_bytes: int | None
+    """None: pages sized by count alone (every page asks for `ceiling`)."""
+    record_bytes: float | None = None
+    """Bytes per record seen last (a hint from an earlier read of the same records, if any)."""
+    limit: int = 0
+
+    def __post_init__(self) -> None:
+        if self.target_bytes is None:
+            self.limit = self.ceiling
+        elif self.record_bytes:
+            self._size_for(self.record_bytes)
+        else:
+            self.limit = min(self.ceiling, FIRST_PAGE_LIMIT)
+
+    def observe(self, records: int, size_bytes: int) -> None:
+        """Size the next page after a page of `records` records in `size_bytes` bytes (0: not
+        known, as from a source that does not tell: then pages are sized by count alone)."""
+        if self.target_bytes is not None and records > 0 and size_bytes > 0:
+            self._size_for(size_bytes / records)
+        elif records > 0:
+            self.limit = self.ceiling
+
+    def _size_for(self, record_bytes: float) -> None:
+        assert self.target_bytes is not None
+        self.record_bytes = record_bytes
+        self.limit = max(1, min(self.ceiling, int(self.target_bytes / record_bytes)))

@@ -71,7 +71,20 @@ Reset = Annotated[
     ),
 ]
 PageSize = Annotated[
-    int, _shown("Page size", "Records per API call, 1 to 500 (commercetools' maximum).")
+    int,
+    _shown(
+        "Page size",
+        "Most records per API call, 1 to 500 (commercetools' maximum); fewer when records are "
+        "large (Page bytes).",
+    ),
+]
+PageBytes = Annotated[
+    int,
+    _shown(
+        "Page bytes",
+        "The size a page stays near, in bytes (default 1048576, 1 MiB): each call asks for as "
+        "many records as fit, judged by the page before, so large products do not fill memory.",
+    ),
 ]
 Partitions = Annotated[
     int | None,

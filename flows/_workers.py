@@ -27,6 +27,7 @@ from ctsync.cluster_throttle import ClusterThrottle, ClusterThrottleSpec
 from ctsync.counts import PullCounts
 from ctsync.pull import PullPlan, PullRun, pull_range
 from flows._engine import run_with_client
+from flows._heap import frozen_heap
 
 THREADS = "threads"
 _PROCESSES = re.compile(r"^processes(?::(\d+))?$")
@@ -262,6 +263,7 @@ def pull_partition_on_worker(
         get_worker().address,
         os.getpid(),
     )
-    return run_with_client(
-        credentials, correlation_prefix, lambda client: pull_range(client, run, partition)
-    )
+    with frozen_heap():  # as in the flow's process: full collections walk only the run's objects
+        return run_with_client(
+            credentials, correlation_prefix, lambda client: pull_range(client, run, partition)
+        )

@@ -27,7 +27,7 @@ from prefect.utilities.annotations import allow_failure
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
 from ctsync.entities import ENTITIES, Entity, dependency_levels, get_entity
-from ctsync.options import Mode, PullOptions
+from ctsync.options import DEFAULT_PAGE_BYTES, Mode, PullOptions
 from ctsync.pull import expected_mode
 from ctsync.report import RunFailed, SyncAllReport, SyncReport, plural
 from flows import _parameters as param
@@ -120,6 +120,7 @@ def sync_entity(
     where: param.Where = None,
     dry_run: param.DryRun = False,
     workers: param.Workers = THREADS,
+    page_bytes: param.PageBytes = DEFAULT_PAGE_BYTES,
 ) -> SyncReport:
     """Pull one entity of commercetools into the hub; `entity` is a name from the registry."""
     options = PullOptions(
@@ -131,6 +132,7 @@ def sync_entity(
         settle=settle,
         where=where,
         dry_run=dry_run,
+        page_bytes=page_bytes,
     )
     return run_sync(entity, credentials, hub, options, workers)
 
@@ -149,6 +151,7 @@ def _entity_flow(entity: Entity) -> Any:
         where: param.Where = None,
         dry_run: param.DryRun = False,
         workers: param.Workers = THREADS,
+        page_bytes: param.PageBytes = DEFAULT_PAGE_BYTES,
     ) -> SyncReport:
         return sync_entity.fn(
             entity.name,
@@ -163,6 +166,7 @@ def _entity_flow(entity: Entity) -> Any:
             where,
             dry_run,
             workers,
+            page_bytes,
         )
 
     python_name = "sync_" + entity.name.replace("-", "_")
@@ -268,6 +272,7 @@ def sync_all(
     settle: param.Settle = 120.0,
     dry_run: param.DryRun = False,
     workers: param.Workers = THREADS,
+    page_bytes: param.PageBytes = DEFAULT_PAGE_BYTES,
 ) -> SyncAllReport:
     """Pull every entity (or those named) in dependency order, independent ones at once.
 
@@ -285,6 +290,7 @@ def sync_all(
         partitions=partitions,
         settle=settle,
         dry_run=dry_run,
+        page_bytes=page_bytes,
     )
     names = _checked_entity_names(entities)
     logger = get_run_logger()

@@ -17,12 +17,14 @@ from typing import Any, TypeVar
 from ctsync.client import MAX_PAGE_SIZE, CommercetoolsClient, QueryPage
 from ctsync.counts import PullCounts
 from ctsync.hub import HubRecord, HubStore, PartitionCheckpoint, RejectedRecord, Watermark
+from ctsync.options import DEFAULT_PAGE_BYTES
 from ctsync.paging import (
     DELTA_SORT,
     FULL_SORT,
     DeltaCursor,
     FullCursor,
     IdRange,
+    PageSizer,
     check_order,
     delta_order,
     delta_query,
@@ -33,6 +35,8 @@ from ctsync.pull.deletions import find_deletions
 from ctsync.pull.plan import PullPlan
 
 Query = Callable[..., Awaitable[QueryPage]]
+_record_bytes_seen: dict[tuple[str, str], float] = {}
+"""Bytes per record of the last page read, per (project key, endpoint), in this process."""
 C = TypeVar("C", FullCursor, DeltaCursor)
 OnPage = Callable[[PullCounts], None]
 
@@ -53,6 +57,7 @@ async def _read_keyset(
     cursor: C,
     *,
     page_size: int,
+    page_bytes: int | None,
     where: str | None,
     sort: tuple[str, ...],
     predicates: Callable[[C, str | None], tuple[list[str], dict[str, str]]],
@@ -62,21 +67,28 @@ async def _read_keyset(
 
     Page n is handed over only once page n+1's request is on the wire (or has failed): the caller
     typically writes page n in a thread that holds the GIL for a while, and a request not yet
-    sent by then would wait for it instead of overlapping with it.
+    sent by then would wait for it instead of overlapping with it. Each page asks for as many
+    records as fit `page_bytes`, judged by the page before it (`PageSizer`).
     """
+    # What this process last saw of these records sizes the first page (`FIRST_PAGE_LIMIT`
+    # without it): the partitions of a run, and later runs, start at the right size.
+    owner = getattr(query, "__self__", None)
+    seen_key = (getattr(owner, "project_key", ""), endpoint)
+    sizer = PageSizer(page_size, page_bytes, _record_bytes_seen.get(seen_key))
 
-    async def fetch(at: C, on_sent: Callable[[], None]) -> QueryPage:
+    async def fetch(at: C, limit: int, on_sent: Callable[[], None]) -> QueryPage:
         where_at, variables = predicates(at, where)
         return await query(
             endpoint,
             where=where_at,
             sort=sort,
-            limit=page_size,
+            limit=limit,
             variables=variables,
             on_sent=on_sent,
         )
 
-    pending: asyncio.Task[QueryPage] | None = asyncio.ensure_future(fetch(cursor, _ignore))
+    asked = sizer.limit
+    pending: asyncio.Task[QueryPage] | None = asyncio.ensure_future(fetch(cursor, asked, _ignore))
     try:
         while pending is not None:
             page = await pending
@@ -84,10 +96,14 @@ async def _read_keyset(
             check_order(page.results, order)
             if page.results:
                 cursor = cursor.after(page.results[-1])
-            last = len(page.results) < page_size
+            last = len(page.results) < asked
             if not last:
+                sizer.observe(len(page.results), page.size_bytes)
+                if sizer.record_bytes:
+                    _record_bytes_seen[seen_key] = sizer.record_bytes
+                asked = sizer.limit
                 sent = asyncio.Event()
-                pending = asyncio.ensure_future(fetch(cursor, sent.set))
+                pending = asyncio.ensure_future(fetch(cursor, asked, sent.set))
                 await _sent_or_done(sent, pending)
             yield Page(page.results, last), cursor
     finally:
@@ -113,6 +129,7 @@ def read_full(
     cursor: FullCursor,
     *,
     page_size: int = MAX_PAGE_SIZE,
+    page_bytes: int | None = DEFAULT_PAGE_BYTES,
     where: str | None = None,
 ) -> AsyncIterator[tuple[Page, FullCursor]]:
     """Pages of one id range in id order, each with the cursor that resumes after it."""
@@ -121,6 +138,7 @@ def read_full(
         endpoint,
         cursor,
         page_size=page_size,
+        page_bytes=page_bytes,
         where=where,
         sort=FULL_SORT,
         predicates=full_query,
@@ -134,6 +152,7 @@ def read_delta(
     cursor: DeltaCursor,
     *,
     page_size: int = MAX_PAGE_SIZE,
+    page_bytes: int | None = DEFAULT_PAGE_BYTES,
     where: str | None = None,
 ) -> AsyncIterator[tuple[Page, DeltaCursor]]:
     """Pages changed after the cursor and up to `until`, in (lastModifiedAt, id) order."""
@@ -142,6 +161,7 @@ def read_delta(
         endpoint,
         cursor,
         page_size=page_size,
+        page_bytes=page_bytes,
         where=where,
         sort=DELTA_SORT,
         predicates=delta_query,
@@ -302,6 +322,7 @@ async def pull_range(
         plan.entity.endpoint,
         plan.ranges[partition],
         page_size=plan.options.page_size,
+        page_bytes=plan.options.page_bytes,
         where=plan.options.where,
     )
 
@@ -322,6 +343,7 @@ async def pull_delta(
         plan.entity.endpoint,
         plan.delta,
         page_size=plan.options.page_size,
+        page_bytes=plan.options.page_bytes,
         where=plan.options.where,
     )
 
@@ -368,7 +390,10 @@ async def pull(
 
     async def list_range(id_range: IdRange) -> list[dict[str, Any]]:
         listed: list[dict[str, Any]] = []
-        async for page, _ in read_full(client.query, endpoint, FullCursor(id_range)):
+        pages = read_full(
+            client.query, endpoint, FullCursor(id_range), page_bytes=run.plan.options.page_bytes
+        )
+        async for page, _ in pages:
             listed += page.results
         return listed
 

@@ -8,13 +8,16 @@ import random
 import uuid
 from typing import Any
 
+import orjson
 import pytest
 
 from ctsync.client import QueryPage
 from ctsync.paging import (
+    FIRST_PAGE_LIMIT,
     DeltaCursor,
     FullCursor,
     IdRange,
+    PageSizer,
     delta_query,
     full_query,
     id_partitions,
@@ -28,6 +31,7 @@ class MemoryServer:
     def __init__(self, records: list[dict[str, Any]]) -> None:
         self.records = records
         self.queries: list[dict[str, Any]] = []
+        self.limits: list[int] = []
         self.in_flight = 0
         self.peak_in_flight = 0
         self.sent = 0
@@ -53,6 +57,7 @@ class MemoryServer:
         self, endpoint: str, *, where, sort, limit, variables, on_sent=None
     ) -> QueryPage:
         self.queries.append({"where": where, "sort": sort, "variables": dict(variables)})
+        self.limits.append(limit)
         await asyncio.sleep(0)  # building and writing the request takes the loop a few steps
         if self.fail_before_sending:
             raise ConnectionError("refused before the request went out")
@@ -69,7 +74,8 @@ class MemoryServer:
             key=lambda r: tuple(r[f] for f in fields),
         )
         page = matching[:limit]
-        return QueryPage(limit=limit, count=len(page), results=page)
+        size = len(orjson.dumps(page))  # what a page sized by bytes judges the next one by
+        return QueryPage(limit=limit, count=len(page), results=page, size_bytes=size)
 
 
 def make_records(n: int, *, timestamps: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -120,7 +126,7 @@ def test_query_shapes() -> None:
 async def test_full_read_returns_every_record_once_in_id_order() -> None:
     server = MemoryServer(make_records(1234, timestamps=5))
     records, cursors = await collect(
-        read_full(server.query, "customers", FullCursor(IdRange()), page_size=100)
+        read_full(server.query, "customers", FullCursor(IdRange()), page_bytes=None, page_size=100)
     )
     ids = [r["id"] for r in records]
     assert ids == sorted(r["id"] for r in server.records)
@@ -134,7 +140,9 @@ async def test_next_request_is_on_the_wire_before_a_page_is_handed_over() -> Non
     # would wait for the write instead of overlapping with it.
     server = MemoryServer(make_records(450, timestamps=3))
     handed = 0
-    async for page, _ in read_full(server.query, "c", FullCursor(IdRange()), page_size=100):
+    async for page, _ in read_full(
+        server.query, "c", FullCursor(IdRange()), page_bytes=None, page_size=100
+    ):
         handed += 1
         assert server.sent == (handed if page.last else handed + 1)
     assert handed == 5
@@ -142,7 +150,7 @@ async def test_next_request_is_on_the_wire_before_a_page_is_handed_over() -> Non
 
 async def test_a_request_failing_before_it_is_sent_does_not_hang_the_reader() -> None:
     server = MemoryServer(make_records(250, timestamps=3))
-    pages = read_full(server.query, "c", FullCursor(IdRange()), page_size=100)
+    pages = read_full(server.query, "c", FullCursor(IdRange()), page_bytes=None, page_size=100)
     first, _ = await anext(pages)
     assert len(first.results) == 100
     server.fail_before_sending = True
@@ -156,7 +164,9 @@ async def test_partitioned_reads_cover_everything_exactly_once() -> None:
     server = MemoryServer(make_records(3000, timestamps=5))
     parts = await asyncio.gather(
         *(
-            collect(read_full(server.query, "customers", FullCursor(r), page_size=97))
+            collect(
+                read_full(server.query, "customers", FullCursor(r), page_bytes=None, page_size=97)
+            )
             for r in id_partitions(7)
         )
     )
@@ -168,9 +178,11 @@ async def test_partitioned_reads_cover_everything_exactly_once() -> None:
 async def test_full_read_resumes_after_its_cursor() -> None:
     server = MemoryServer(make_records(500, timestamps=3))
     first, cursors = await collect(
-        read_full(server.query, "c", FullCursor(IdRange()), page_size=50)
+        read_full(server.query, "c", FullCursor(IdRange()), page_bytes=None, page_size=50)
     )
-    resumed, _ = await collect(read_full(server.query, "c", cursors[3], page_size=50))
+    resumed, _ = await collect(
+        read_full(server.query, "c", cursors[3], page_bytes=None, page_size=50)
+    )
     assert [r["id"] for r in resumed] == [r["id"] for r in first[200:]]
 
 
@@ -179,7 +191,9 @@ async def test_delta_reads_identical_timestamps_across_pages_once(page_size: int
     # 600 records over only 3 distinct timestamps: every page boundary falls inside a timestamp.
     server = MemoryServer(make_records(600, timestamps=3))
     start = DeltaCursor(None, "", "2026-03-01T10:00:59.000Z")
-    records, cursors = await collect(read_delta(server.query, "c", start, page_size=page_size))
+    records, cursors = await collect(
+        read_delta(server.query, "c", start, page_bytes=None, page_size=page_size)
+    )
     keys = [(r["lastModifiedAt"], r["id"]) for r in records]
     assert keys == sorted((r["lastModifiedAt"], r["id"]) for r in server.records)
     assert cursors[-1].until == start.until
@@ -189,20 +203,20 @@ async def test_delta_stops_at_until_and_resumes_from_watermark() -> None:
     server = MemoryServer(make_records(300, timestamps=10))
     until = "2026-03-01T10:00:04.000Z"
     records, cursors = await collect(
-        read_delta(server.query, "c", DeltaCursor(None, "", until), page_size=40)
+        read_delta(server.query, "c", DeltaCursor(None, "", until), page_bytes=None, page_size=40)
     )
     assert all(r["lastModifiedAt"] <= until for r in records)
     assert len(records) == sum(1 for r in server.records if r["lastModifiedAt"] <= until)
     watermark = cursors[-1]
     later = DeltaCursor(watermark.last_modified_at, watermark.after_id, "2026-03-01T10:00:09.000Z")
-    rest, _ = await collect(read_delta(server.query, "c", later, page_size=40))
+    rest, _ = await collect(read_delta(server.query, "c", later, page_bytes=None, page_size=40))
     assert len(records) + len(rest) == 300
     assert not {r["id"] for r in records} & {r["id"] for r in rest}
 
 
 async def test_next_page_is_fetched_while_the_current_one_is_handled() -> None:
     server = MemoryServer(make_records(300, timestamps=2))
-    pages = read_full(server.query, "c", FullCursor(IdRange()), page_size=100)
+    pages = read_full(server.query, "c", FullCursor(IdRange()), page_bytes=None, page_size=100)
     seen_queries = []
     async for _page, _cursor in pages:
         await asyncio.sleep(0)  # the consumer "writes"; meanwhile the next fetch runs
@@ -216,4 +230,31 @@ async def test_out_of_order_page_is_refused() -> None:
         return QueryPage(limit=2, count=2, results=[{"id": "b"}, {"id": "a"}])
 
     with pytest.raises(RuntimeError, match="out of the requested sort order"):
-        await collect(read_full(unsorted, "c", FullCursor(IdRange()), page_size=2))
+        await collect(read_full(unsorted, "c", FullCursor(IdRange()), page_bytes=None, page_size=2))
+
+
+def test_page_sizer_keeps_pages_near_the_byte_target() -> None:
+    sizer = PageSizer(500, 1_000_000)
+    assert sizer.limit == FIRST_PAGE_LIMIT  # nothing known yet
+    sizer.observe(20, 20 * 300_000)  # products of 300 KB: 3 a page
+    assert sizer.limit == 3
+    sizer.observe(3, 3 * 1_000)  # small ones after all: up to the ceiling
+    assert sizer.limit == 500
+    sizer.observe(500, 500 * 4_000_000)  # one record bigger than the target: still one a page
+    assert sizer.limit == 1
+    assert PageSizer(500, 1_000_000, record_bytes=10_000).limit == 100  # a hint sizes the first
+    assert PageSizer(7, None).limit == 7  # by count alone
+    counted = PageSizer(500, 1_000_000)
+    counted.observe(20, 0)  # a source that does not tell sizes: count alone
+    assert counted.limit == 500
+
+
+async def test_large_records_are_read_a_few_at_a_time() -> None:
+    records = [dict(r, blob="x" * 5_000) for r in make_records(300, timestamps=3)]
+    server = MemoryServer(records)
+    got, _ = await collect(
+        read_full(server.query, "large", FullCursor(IdRange()), page_bytes=20_000, page_size=500)
+    )
+    assert sorted(r["id"] for r in got) == sorted(r["id"] for r in records)
+    limits = server.limits
+    assert limits[0] == FIRST_PAGE_LIMIT and max(limits[1:]) <= 4  # ~5 KB each: 20 KB pages

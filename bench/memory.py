@@ -27,10 +27,18 @@ def _status_kb(field: str) -> int:
     return 0
 
 
-def child(api_url: str, client_id: str, client_secret: str, customers: int) -> dict[str, Any]:
-    """Runs in the subprocess: one `sync_customers` full with the block's default partitions."""
+def child(
+    api_url: str,
+    client_id: str,
+    client_secret: str,
+    customers: int,
+    entity: str = "customers",
+    page_bytes: int | None = None,
+) -> dict[str, Any]:
+    """Runs in the subprocess: one full sync of `entity` with the block's default partitions
+    (and `page_bytes`, when given)."""
     from blocks import CommercetoolsCredentials, HubDatabase
-    from flows.sync import sync_customers
+    from flows.sync import ENTITY_FLOWS
 
     after_imports = _status_kb("VmRSS")
     block = CommercetoolsCredentials(
@@ -41,7 +49,8 @@ def child(api_url: str, client_id: str, client_secret: str, customers: int) -> d
     )
     with tempfile.TemporaryDirectory() as folder:
         hub = HubDatabase(url=f"sqlite:///{folder}/hub.db")
-        report = sync_customers(block, hub=hub, mode="full")
+        extra = {} if page_bytes is None else {"page_bytes": page_bytes}
+        report = ENTITY_FLOWS[entity](block, hub=hub, mode="full", **extra)
         hub.get_store().close()
     assert report.inserted == customers, report.summary()
     return {
@@ -50,17 +59,26 @@ def child(api_url: str, client_id: str, client_secret: str, customers: int) -> d
         # also carries the parent's (this runner holds the generated customers).
         "peak_kb": _status_kb("VmHWM"),
         "partitions": report.partitions,
+        "api_calls": report.api_calls,
     }
 
 
-def run_child(sandbox: Sandbox, prefect_api_url: str, customers: int) -> dict[str, Any]:
+def run_child(
+    sandbox: Sandbox,
+    prefect_api_url: str,
+    customers: int,
+    entity: str = "customers",
+    page_bytes: int | None = None,
+) -> dict[str, Any]:
     env = {
         **os.environ,
         "PREFECT_API_URL": prefect_api_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
-    args = [sandbox.api_url, sandbox.client_id, sandbox.client_secret, str(customers)]
+    args = [sandbox.api_url, sandbox.client_id, sandbox.client_secret, str(customers), entity]
+    if page_bytes is not None:
+        args.append(str(page_bytes))
     proc = subprocess.run(
         [sys.executable, "-m", "bench.memory", *args],
         cwd=ROOT,
@@ -92,6 +110,25 @@ def measure(
     return figures
 
 
+def measure_products(
+    sandbox: Sandbox, prefect_api_url: str, products: int, runs: int, generate: Any
+) -> Figures:
+    """Peak RSS (MiB) of a full products pull of large products: with pages sized by bytes (the
+    default) and by count alone (a byte target no page reaches), `runs` children each."""
+    figures = Figures()
+    sandbox.clear_faults()
+    sandbox.reset({"product": generate(products)})
+    for _ in range(runs):
+        for label, page_bytes in (("bytes", None), ("count", 1 << 40)):
+            result = run_child(sandbox, prefect_api_url, products, "products", page_bytes)
+            figures[f"{label} peak"].add(result["peak_kb"] / 1024)
+            figures[f"{label} calls"].add(result["api_calls"])
+            figures[f"{label} partitions"].add(result["partitions"])
+    return figures
+
+
 if __name__ == "__main__":
-    url, cid, secret, n = sys.argv[1:5]
-    print(json.dumps(child(url, cid, secret, int(n))))
+    url, cid, secret, n, *rest = sys.argv[1:]
+    entity = rest[0] if rest else "customers"
+    page_bytes = int(rest[1]) if len(rest) > 1 else None
+    print(json.dumps(child(url, cid, secret, int(n), entity, page_bytes)))

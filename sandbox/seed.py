@@ -506,6 +506,81 @@ def customers_only(
     return out
 
 
+LARGE_PRODUCT_LOCALES = ("en", "de", "fr", "nl", "es")
+LARGE_PRODUCT_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK")
+
+
+def large_products(
+    n: int, *, variants: int = 43, prices: int = 20, seed: int = 7
+) -> list[Resource]:
+    """Products the size a large merchant's are: `variants` variants of `prices` prices each,
+    names and descriptions in five locales, in current and staged (~300 KB as JSON with the
+    defaults; 100 variants make ~700 KB), for the memory of a full products pull. Their
+    product type reference points nowhere: a pull stores documents, it resolves nothing."""
+    rng = random.Random(f"{seed}:large-products")
+    product_type = {"typeId": "product-type", "id": "00000000-0000-4000-8000-00000000beef"}
+
+    def localized(text: str) -> dict[str, str]:
+        return {locale: f"{text} ({locale})" for locale in LARGE_PRODUCT_LOCALES}
+
+    def variant(product: int, number: int) -> Resource:
+        sku = f"LARGE-{product:06d}-{number:03d}"
+        return {
+            "id": number,
+            "sku": sku,
+            "key": sku.lower(),
+            "prices": [
+                {
+                    "id": _uuid(rng),
+                    "value": _money(1000 + 7 * p + number, LARGE_PRODUCT_CURRENCIES[p % 5]),
+                    "country": ("DE", "NL", "US", "GB", "FR")[p % 5],
+                }
+                for p in range(prices)
+            ],
+            "images": [
+                {"url": f"https://images.example.com/{sku}.jpg", "dimensions": {"w": 800, "h": 800}}
+            ],
+            "attributes": [
+                {"name": "color", "value": {"key": "blue", "label": localized("Blue")}},
+                {"name": "material", "value": localized(f"Material {number}")},
+            ],
+            "assets": [],
+        }
+
+    out = []
+    for i in range(1, n + 1):
+        ms = i * 7919 % (SPAN_SECONDS * 1000)
+        modified = _iso(BASE + timedelta(milliseconds=ms))
+        data = {
+            "name": localized(f"Large product {i}"),
+            "description": localized(f"A product with {variants} variants, number {i}."),
+            "categories": [],
+            "categoryOrderHints": {},
+            "slug": {locale: f"large-product-{i}-{locale}" for locale in LARGE_PRODUCT_LOCALES},
+            "masterVariant": variant(i, 1),
+            "variants": [variant(i, v) for v in range(2, variants + 1)],
+            "searchKeywords": {},
+        }
+        out.append(
+            {
+                "id": _uuid(rng),
+                "version": 1,
+                "key": f"large-{i:06d}",
+                "productType": product_type,
+                "masterData": {
+                    "published": True,
+                    "hasStagedChanges": False,
+                    "current": data,
+                    "staged": data,
+                },
+                "priceMode": "Embedded",
+                "createdAt": "2026-01-01T00:00:00.000Z",
+                "lastModifiedAt": modified,
+            }
+        )
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Catalog
 # --------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ async def _read_keyset(
     *,
     page_size: int,
     page_bytes: int | None,
+    record_bytes: float | None = None,
     where: str | None,
     sort: tuple[str, ...],
     predicates: Callable[[C, str | None], tuple[list[str], dict[str, str]]],
@@ -74,7 +75,7 @@ async def _read_keyset(
     # without it): the partitions of a run, and later runs, start at the right size.
     owner = getattr(query, "__self__", None)
     seen_key = (getattr(owner, "project_key", ""), endpoint)
-    sizer = PageSizer(page_size, page_bytes, _record_bytes_seen.get(seen_key))
+    sizer = PageSizer(page_size, page_bytes, record_bytes or _record_bytes_seen.get(seen_key))
 
     async def fetch(at: C, limit: int, on_sent: Callable[[], None]) -> QueryPage:
         where_at, variables = predicates(at, where)
@@ -130,15 +131,18 @@ def read_full(
     *,
     page_size: int = MAX_PAGE_SIZE,
     page_bytes: int | None = DEFAULT_PAGE_BYTES,
+    record_bytes: float | None = None,
     where: str | None = None,
 ) -> AsyncIterator[tuple[Page, FullCursor]]:
-    """Pages of one id range in id order, each with the cursor that resumes after it."""
+    """Pages of one id range in id order, each with the cursor that resumes after it;
+    `record_bytes` (a record's size, if known) sizes the first page."""
     return _read_keyset(
         query,
         endpoint,
         cursor,
         page_size=page_size,
         page_bytes=page_bytes,
+        record_bytes=record_bytes,
         where=where,
         sort=FULL_SORT,
         predicates=full_query,
@@ -153,6 +157,7 @@ def read_delta(
     *,
     page_size: int = MAX_PAGE_SIZE,
     page_bytes: int | None = DEFAULT_PAGE_BYTES,
+    record_bytes: float | None = None,
     where: str | None = None,
 ) -> AsyncIterator[tuple[Page, DeltaCursor]]:
     """Pages changed after the cursor and up to `until`, in (lastModifiedAt, id) order."""
@@ -162,6 +167,7 @@ def read_delta(
         cursor,
         page_size=page_size,
         page_bytes=page_bytes,
+        record_bytes=record_bytes,
         where=where,
         sort=DELTA_SORT,
         predicates=delta_query,
@@ -323,6 +329,7 @@ async def pull_range(
         plan.ranges[partition],
         page_size=plan.options.page_size,
         page_bytes=plan.options.page_bytes,
+        record_bytes=plan.record_bytes,
         where=plan.options.where,
     )
 
@@ -344,6 +351,7 @@ async def pull_delta(
         plan.delta,
         page_size=plan.options.page_size,
         page_bytes=plan.options.page_bytes,
+        record_bytes=plan.record_bytes,
         where=plan.options.where,
     )
 

@@ -5,6 +5,7 @@ the settled upper bound. The plan is also the run's resume point and the source 
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,6 +54,9 @@ class PullPlan:
     """A plain delta's exact count of the entity in commercetools, taken with the server clock;
     the deletions after the delta are looked for against it."""
     counted_at: datetime | None = None
+    record_bytes: float | None = None
+    """Size of one record of the entity, from the plan's count query (which returns one): the
+    first page of each read is sized by it, and a full read's partitions count with it."""
 
     @property
     def moves_watermark(self) -> bool:
@@ -188,6 +192,7 @@ async def plan_pull(
         where = options.where if delta_from is None else None
         counted = await client.query(entity.endpoint, limit=1, with_total=True, where=where)
     now = await server_now(client)
+    sample = counted.results if counted is not None else []
     plan = PullPlan(
         project_key=project_key,
         entity=entity,
@@ -197,6 +202,7 @@ async def plan_pull(
         started_at=iso(now),
         watermark=watermark,
         keeps_watermark=keeps,
+        record_bytes=counted.size_bytes / len(sample) if counted and sample else None,
     )
     plan.mode_reason = _why_mode(entity, options, plan.mode, watermark)
     if delta_from is not None:
@@ -305,8 +311,12 @@ def _resume(plan: PullPlan, cursor: dict[str, Any] | None, partitions: Partition
 
 async def _start_full(hub: HubStore, plan: PullPlan, partitions: Partitions) -> None:
     """Split a fresh full run into id ranges and store its resume point before any page."""
-    # A partition costs a task and a connection: no more of them than there are pages to read.
-    pages = -(-(plan.total or 0) // plan.options.page_size)
+    # A partition costs a task and a connection: no more of them than there are pages to read,
+    # pages counted by records and, for large records, by bytes.
+    total, options = plan.total or 0, plan.options
+    pages = -(-total // options.page_size)
+    if plan.record_bytes:
+        pages = max(pages, math.ceil(total * plan.record_bytes / options.page_bytes))
     count = partitions.count
     if 1 <= pages < count:
         if partitions.asked is not None:  # the block's default needs no excuse

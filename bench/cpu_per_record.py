@@ -123,6 +123,7 @@ def engine(bodies: list[bytes], folder: Path) -> float:
 
 def measure(records: int, repeat: int) -> Figures:
     figures = Figures()
+    figures["records"].add(records)
     bodies = page_bodies(records)
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as folder:

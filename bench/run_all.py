@@ -25,10 +25,21 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 from prefect.settings import PREFECT_API_URL
 from prefect.testing.utilities import prefect_test_harness
 
-from bench import deletions, delta, memory, pull, push, sync_all, throttle
+from bench import (
+    cpu_per_record,
+    deletions,
+    delta,
+    memory,
+    processes,
+    pull,
+    push,
+    report_scale,
+    sync_all,
+    throttle,
+)
 from bench.common import ROOT, CpuMeter, Figure, machine, sandbox_pid
 from sandbox import Sandbox
-from sandbox.seed import customers_only
+from sandbox.seed import customers_only, large_products
 
 MEMORY_GOAL = 1.15
 """Peak RSS of a full pull of the largest size over the smallest: streaming keeps it flat."""
@@ -42,7 +53,10 @@ MEASURES = (
     "push",
     "throttle",
     "memory",
+    "products",
     "sync_all",
+    "processes",
+    "cpu",
 )
 
 
@@ -478,6 +492,19 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
         ]
         body += table(["", "median (min..max)"], rows)
 
+    if "products" in sections:
+        more_goals, more = report_scale.products(sections["products"])
+        goals += more_goals
+        body += more
+    if "processes" in sections:
+        more_goals, more = report_scale.processes(sections["processes"])
+        goals += more_goals
+        body += more
+    if "cpu" in sections:
+        more_goals, more = report_scale.cpu(sections["cpu"], sections.get("nolatency"))
+        goals += more_goals
+        body += more
+
     for name, reason in sections.get("failures", {}).items():
         body += [f"## Measure `{name}` failed", "", f"```\n{reason}\n```", ""]
     out += ["## Goals", ""]
@@ -558,7 +585,19 @@ def main(argv: list[str] | None = None) -> int:
             "memory",
             lambda: (memory.measure(sb, api_url, mem_sizes, runs, customers_only), mem_sizes),
         )
+        products_n = 30 if quick else 300
+        step(
+            "products",
+            lambda: {
+                "figures": memory.measure_products(sb, api_url, products_n, runs, large_products),
+                "products": products_n,
+                "size_bytes": len(json.dumps(large_products(1)[0], separators=(",", ":"))),
+            },
+        )
         step("sync_all", lambda: sync_all.measure(runs))
+        sb.reset({"customer": customers_only(2 * n)})
+        step("processes", lambda: processes.measure(sb, 2 * n, 50, runs))
+        step("cpu", lambda: cpu_per_record.measure(n, 2 * runs + 1))
     write(output, sections, info, args)
     output.with_suffix(".json").write_text(json.dumps(plain(sections), indent=1) + "\n")
     log(f"all done in {time.perf_counter() - started:.0f} s; wrote {output} and its .json")

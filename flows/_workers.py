@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import dask
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -30,6 +31,11 @@ from flows._engine import run_with_client
 from flows._heap import frozen_heap
 
 THREADS = "threads"
+_LOCAL_WORKER_CONFIG = {
+    # Dask's statistical profiler samples every worker thread's stack 100 times a second: on
+    # partitions that parse and write pages it cost a tenth of the workers' CPU.
+    "distributed.worker.profile.enabled": False,
+}
 _PROCESSES = re.compile(r"^processes(?::(\d+))?$")
 _ADDRESS = re.compile(r"^(?:(tcp|tls|ucx|inproc|ws|wss)://)?([^\s/:]+|\[[0-9a-fA-F:]+\]):(\d+)$")
 _WORKERS_HELP = (
@@ -129,7 +135,8 @@ class PartitionCluster:
             runner = DaskTaskRunner(cluster_kwargs=cluster_kwargs)
         self._runner = runner.__enter__()
         try:
-            client = self._runner.client  # starts the cluster, or connects to it
+            with dask.config.set(_LOCAL_WORKER_CONFIG):  # the workers a run starts itself
+                client = self._runner.client  # starts the cluster, or connects to it
             self._throttle = ClusterThrottle(
                 self.throttle_spec, scheduler_rpc=client.scheduler, loop=client.loop
             )

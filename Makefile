@@ -46,6 +46,7 @@ sandbox: install
 ## bench: every benchmark against the sandbox into bench/RESULTS.md (~10 min; never in `make test`)
 ## (BENCH_ARGS=--quick for a smoke run that writes to /tmp/bench-quick/ instead)
 bench: install
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench.run_all $(BENCH_ARGS)
 
 ## screenshots: PNGs of the Prefect UI into docs/screenshots/ (~2 min; needs Debian's chromium)

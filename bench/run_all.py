@@ -34,6 +34,7 @@ from bench import (
     pull,
     push,
     report_scale,
+    sdk,
     sync_all,
     throttle,
 )
@@ -57,6 +58,7 @@ MEASURES = (
     "sync_all",
     "processes",
     "cpu",
+    "sdk",
 )
 
 
@@ -505,6 +507,9 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
         goals += more_goals
         body += more
 
+    if "sdk" in sections:
+        body += report_scale.sdk(sections["sdk"], sections["sdk_n"])
+
     for name, reason in sections.get("failures", {}).items():
         body += [f"## Measure `{name}` failed", "", f"```\n{reason}\n```", ""]
     out += ["## Goals", ""]
@@ -598,6 +603,9 @@ def main(argv: list[str] | None = None) -> int:
         sb.reset({"customer": customers_only(2 * n)})
         step("processes", lambda: processes.measure(sb, 2 * n, 50, runs))
         step("cpu", lambda: cpu_per_record.measure(n, 2 * runs + 1))
+        sb.reset({"customer": customers_only(n)})
+        sections["sdk_n"] = n
+        step("sdk", lambda: {latency: sdk.measure(sb, n, latency, runs) for latency in (50, 0)})
     write(output, sections, info, args)
     output.with_suffix(".json").write_text(json.dumps(plain(sections), indent=1) + "\n")
     log(f"all done in {time.perf_counter() - started:.0f} s; wrote {output} and its .json")

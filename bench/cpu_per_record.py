@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -25,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from bench.common import Figures
+from bench.common import ROOT, Figures
 from ctsync.client import parse_page
 from ctsync.entities import get_entity
 from ctsync.hub import HubStore
@@ -121,6 +124,26 @@ def engine(bodies: list[bytes], folder: Path) -> float:
     return spent
 
 
+def measure_apart(records: int, repeat: int) -> Figures:
+    """`measure` in a fresh process: a runner that holds other measures' objects would make
+    the garbage collector, not the code measured, the difference."""
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.cpu_per_record"),
+            *("--records", str(records), "--repeat", str(repeat), "--json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    figures = Figures()
+    for name, values in json.loads(proc.stdout.strip().splitlines()[-1]).items():
+        figures[name].values.extend(values)
+    return figures
+
+
 def measure(records: int, repeat: int) -> Figures:
     figures = Figures()
     figures["records"].add(records)
@@ -149,11 +172,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     if args.profile:
         profile(args.records).sort_stats("tottime").print_stats(25)
         return
     figures = measure(args.records, args.repeat)
+    if args.json:
+        print(json.dumps({name: figure.values for name, figure in figures.items()}))
+        return
     print(f"CPU s per 1000 records, loop:   {figures['loop'].show(4)}")
     print(f"CPU s per 1000 records, engine: {figures['engine'].show(4)}")
     print(f"engine / loop: {figures['ratio'].show(2)}")

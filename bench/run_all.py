@@ -602,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         step("sync_all", lambda: sync_all.measure(runs))
         sb.reset({"customer": customers_only(2 * n)})
         step("processes", lambda: processes.measure(sb, 2 * n, 50, runs))
-        step("cpu", lambda: cpu_per_record.measure(n, 2 * runs + 1))
+        step("cpu", lambda: cpu_per_record.measure_apart(n, 2 * runs + 1))
         sb.reset({"customer": customers_only(n)})
         sections["sdk_n"] = n
         step("sdk", lambda: {latency: sdk.measure(sb, n, latency, runs) for latency in (50, 0)})

@@ -26,9 +26,6 @@ from ctsync.hub.schema import dialect_insert, metadata
 
 DEFAULT_URL: Final = "sqlite:///data/hub.db"
 SQLITE_BUSY_TIMEOUT_SECONDS: Final = 30.0
-SQLITE_MMAP_BYTES: Final = 1 << 30
-"""Pages read through the OS's cache (mmap), not copied into each connection's own: a write by
-another connection, or another process, otherwise drops a connection's whole page cache."""
 _URL_EXAMPLES = "sqlite:///data/hub.db or postgresql+psycopg://user@host:5432/db"
 _INLINE_PASSWORD = re.compile(r"(://[^:/@]*:).*@")
 
@@ -267,7 +264,6 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
     finally:
         cursor.close()
 

@@ -190,3 +190,14 @@ def machine() -> dict[str, str]:
         "node": _command("node", "--version"),
         "commercetools-mock": mock_version,
     }
+
+
+def held(ok: bool) -> str:
+    """A goal's verdict in RESULTS.md."""
+    return "**held**" if ok else "**not held**"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A markdown table and the blank line after it."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows] + [""]

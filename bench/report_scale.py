@@ -6,19 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.common import held, table
+
 PROCESSES_GOAL = 1.5
 CPU_GOAL = 1.3
 PRODUCTS_BUDGET_MIB = 400
-
-
-def _held(ok: bool) -> str:
-    return "**held**" if ok else "**not held**"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return [*lines, ""]
 
 
 def processes(result: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
@@ -58,10 +50,10 @@ def processes(result: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
                 f"9 8 partitions on 2 worker processes >= {PROCESSES_GOAL} x threads, 50 ms "
                 f"latency, {kind} hub",
                 f"{best:.2f}x (best of a cluster started by the run and an existing one)",
-                _held(best >= PROCESSES_GOAL),
+                held(best >= PROCESSES_GOAL),
             ]
         )
-    body += _table(
+    body += table(
         ["hub", "run", "records/s (flow-run wall)", "vs (t)", "records/s (flow body)"], rows
     )
     return goals, body
@@ -75,7 +67,7 @@ def cpu(result: dict[str, Any], nolatency: Any | None) -> tuple[list[list[str]],
             f"10 CPU per 1 000 records, the engine's page path <= {CPU_GOAL} x a parse-and-store "
             "loop",
             f"{ratio:.2f}x ({f['engine'].median:.4f} vs {f['loop'].median:.4f} CPU s)",
-            _held(ratio <= CPU_GOAL),
+            held(ratio <= CPU_GOAL),
         ]
     ]
     body = [
@@ -103,7 +95,7 @@ def cpu(result: dict[str, Any], nolatency: Any | None) -> tuple[list[list[str]],
                 f"{whole.median / f['loop'].median:.2f}x (asyncio, httpx and Prefect included)",
             ]
         )
-    body += _table(["", "CPU s per 1 000 records, median (min..max)"], rows)
+    body += table(["", "CPU s per 1 000 records, median (min..max)"], rows)
     return goals, body
 
 
@@ -115,7 +107,7 @@ def products(result: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
             f"3b full products pull of ~{size // 1000} KB products, pages sized by bytes: peak "
             f"RSS <= {PRODUCTS_BUDGET_MIB} MiB",
             f"{peak:.0f} MiB (by count alone: {f['count peak'].median:.0f} MiB)",
-            _held(peak <= PRODUCTS_BUDGET_MIB),
+            held(peak <= PRODUCTS_BUDGET_MIB),
         ]
     ]
     body = [
@@ -136,7 +128,7 @@ def products(result: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
         ]
         for label, key in (("pages sized by bytes (default)", "bytes"), ("by count", "count"))
     ]
-    body += _table(["pages", "peak RSS MiB", "partitions", "API calls"], rows)
+    body += table(["pages", "peak RSS MiB", "partitions", "API calls"], rows)
     return goals, body
 
 
@@ -163,7 +155,7 @@ def sdk(results: dict[int, Any], customers: int) -> list[str]:
                     f"{f[f'{label} rate'].median / base:.2f}x",
                 ]
             )
-    body += _table(["latency", "run", "records/s", "vs (s)"], rows)
+    body += table(["latency", "run", "records/s", "vs (s)"], rows)
     return body
 
 

@@ -38,7 +38,7 @@ from bench import (
     sync_all,
     throttle,
 )
-from bench.common import ROOT, CpuMeter, Figure, machine, sandbox_pid
+from bench.common import ROOT, CpuMeter, Figure, held, machine, sandbox_pid, table
 from sandbox import Sandbox
 from sandbox.seed import customers_only, large_products
 
@@ -64,15 +64,6 @@ MEASURES = (
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def held(ok: bool) -> str:
-    return "**held**" if ok else "**not held**"
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows] + [""]
 
 
 def pull_rows(result: pull.PullResult) -> list[list[str]]:

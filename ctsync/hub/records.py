@@ -12,20 +12,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
 from ctsync.hub.database import Database, dumps
 from ctsync.hub.dead_letters import RejectedRecord, insert_dead_letters
-from ctsync.hub.schema import now, records_table
+from ctsync.hub.schema import driver_markers, driver_time, now, records_table
 from ctsync.hub.state import (
     UNSET,
     PartitionCheckpoint,
     Unset,
     Watermark,
     merge_partition,
-    sqlite_time,
     state_values,
     write_state,
 )
@@ -143,7 +141,7 @@ class _RecordWrites:
 
     @classmethod
     def for_dialect(cls, dialect_name: str) -> _RecordWrites:
-        p, document = ("%s", "CAST(%s AS JSONB)") if dialect_name == "postgresql" else ("?", "?")
+        p, document = driver_markers(dialect_name)
         values = ", ".join([p] * 7 + [document, p, p])
         return cls(
             insert=(
@@ -159,11 +157,6 @@ class _RecordWrites:
                 f"WHERE project_key = {p} AND entity = {p} AND id = {p} AND version < {p}"
             ),
         )
-
-    @staticmethod
-    def synced_at(value: datetime, dialect_name: str) -> Any:
-        """`synced_at` as the UTCDateTime column stores it: naive UTC text on SQLite."""
-        return value if dialect_name == "postgresql" else sqlite_time(value)
 
 
 @dataclass
@@ -221,7 +214,7 @@ def _plan_page(
             record.version,
             record.created_at,
             record.last_modified_at,
-            _encoded(record.document),
+            dumps(record.document),
             synced_at,
             run_id,
         )
@@ -230,14 +223,6 @@ def _plan_page(
         else:
             plan.updates.append((*values, project_key, entity, record.id, record.version))
     return plan
-
-
-def _encoded(document: dict[str, Any]) -> str:
-    """`dumps` with orjson's fast path inlined: it runs for every record written."""
-    try:
-        return orjson.dumps(document).decode()
-    except TypeError:
-        return dumps(document)
 
 
 class Records:
@@ -272,7 +257,7 @@ class Records:
         page = _highest_versions(records)
         synced_at = now()
         dialect = self._db.dialect
-        stored_at = _RecordWrites.synced_at(synced_at, dialect)
+        stored_at = driver_time(synced_at, dialect)
         with self._db.begin() as conn:
             # One query for the stored versions decides what each record is. Under SQLite's
             # write lock it is exact; on PostgreSQL a concurrent writer of the same ids can only

@@ -152,3 +152,18 @@ def dialect_insert(dialect_name: str, table: Table) -> Any:
     if dialect_name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def driver_markers(dialect_name: str) -> tuple[str, str]:
+    """The driver's own parameter marker, and the marker of a JSON value, for SQL the hub runs
+    without SQLAlchemy (a page's writes and its checkpoint, on every record's hot path)."""
+    if dialect_name == "postgresql":
+        return "%s", "CAST(%s AS JSONB)"
+    return "?", "?"
+
+
+def driver_time(value: datetime, dialect_name: str) -> Any:
+    """A time as a UTCDateTime column holds it, for the driver: naive UTC text on SQLite."""
+    if dialect_name == "postgresql":
+        return value
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final, Literal
 
 import orjson
@@ -12,7 +12,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
 from ctsync.hub.database import Database
-from ctsync.hub.schema import dialect_insert, now, runs_table, sync_state_table
+from ctsync.hub.schema import (
+    dialect_insert,
+    driver_markers,
+    driver_time,
+    now,
+    runs_table,
+    sync_state_table,
+)
 
 
 class _Unset(enum.Enum):
@@ -121,7 +128,7 @@ def merge_partition(
 
     Driver SQL, as the page's own writes: through SQLAlchemy this cost a tenth of a page's CPU.
     """
-    p = "%s" if dialect_name == "postgresql" else "?"
+    p, document = driver_markers(dialect_name)
     key = (project_key, entity, direction)
     where = f"WHERE project_key = {p} AND entity = {p} AND direction = {p}"
     # SQLite: the write transaction already holds the database's lock; PostgreSQL: the row's.
@@ -139,8 +146,7 @@ def merge_partition(
         committed = entry.setdefault("committed", {})
         for name, value in counts.items():
             committed[name] = committed.get(name, 0) + value
-        document = "CAST(%s AS JSONB)" if dialect_name == "postgresql" else "?"
-        stamp = updated_at if dialect_name == "postgresql" else sqlite_time(updated_at)
+        stamp = driver_time(updated_at, dialect_name)
         driver.execute(
             f"UPDATE sync_state SET cursor = {document}, updated_at = {p} {where}",
             (orjson.dumps(cursor).decode(), stamp, *key),
@@ -148,11 +154,6 @@ def merge_partition(
     finally:
         driver.close()
     return True
-
-
-def sqlite_time(value: datetime) -> str:
-    """A time as the UTCDateTime column stores it on SQLite: naive UTC text."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def committed_counts(cursor: dict[str, Any] | None) -> dict[str, int]:

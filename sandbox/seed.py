@@ -1068,6 +1068,8 @@ def generate(
     *, customers: int = 300, products: int = 300, orders: int = 200, seed: int = 42
 ) -> SeedDoc:
     """The default data set: a small but realistic project, every reference resolvable."""
+    from sandbox.seed_commerce import sections  # imports this module's helpers
+
     types = _types(seed)
     groups = _customer_groups(seed)
     channels = _channels(seed)
@@ -1110,6 +1112,17 @@ def generate(
         "payment": payments,
         "order": order_list,
         "shopping-list": _shopping_lists(seed, custs, prods),
+        **sections(
+            seed,
+            customers=custs,
+            products=prods,
+            product_types=product_types,
+            categories=categories,
+            tax=tax,
+            stores=stores,
+            states=states,
+            orders=order_list,
+        ),
     }
 
 

@@ -41,12 +41,22 @@ const collectionParams = (query) => {
 	return params;
 };
 
+/** Whether the mock adds reviewRatingStatistics to products: a review counts in them. */
+const reviewsCount = async (projectKey) => {
+	if ((await storage.count(projectKey, "review")) === 0) return false;
+	for (const review of (await storage.rawMap(projectKey, "review")).values()) {
+		const counted = review.includedInStatistics && review.rating !== undefined;
+		if (counted && review.target?.typeId === "product") return true;
+	}
+	return false;
+};
+
 const fastTypeFor = async (projectKey, segments, query) => {
 	if (QUERY_MODE !== "fast" || segments.length !== 1 || query.expand !== undefined) return null;
 	const typeId = SEGMENT_TO_TYPE[segments[0]];
 	if (!typeId || NO_FAST_PATH.has(typeId)) return null;
-	// Products get reviewRatingStatistics from the mock once reviews exist.
-	if (typeId === "product" && (await storage.count(projectKey, "review")) > 0) return null;
+	// Products get reviewRatingStatistics from the mock once a review counts in statistics.
+	if (typeId === "product" && (await reviewsCount(projectKey))) return null;
 	return typeId;
 };
 

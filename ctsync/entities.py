@@ -7,6 +7,7 @@ entities it refers to, which gives the dependency order of `sync_all`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ctsync.hub import HubRecord
 from ctsync.timestamps import TIMESTAMP
+
+KEY_SEPARATOR = "/"
+"""Joins the fields of a natural key of several (`container/key` of a custom object), as
+commercetools' own URL does; neither field may contain it."""
 
 
 class Reference(BaseModel):
@@ -165,6 +170,92 @@ class StandalonePrice(Resource):
     value: Money
 
 
+class Cart(Resource):
+    cartState: str
+    totalPrice: Money
+    customerId: str | None = None
+    anonymousId: str | None = None
+
+
+class CustomObject(Resource):
+    key: str = Field(min_length=1)  # type: ignore[assignment]
+    container: str = Field(min_length=1)
+    value: Any
+
+
+class ProductDiscount(Resource):
+    name: dict[str, str]
+    value: dict[str, Any]
+    predicate: str
+    sortOrder: str
+    isActive: bool
+
+
+class ProductSelection(Resource):
+    name: dict[str, str]
+
+
+class BusinessUnit(Resource):
+    key: str = Field(min_length=1)  # type: ignore[assignment]
+    name: str
+    unitType: str | None = None
+
+
+class AssociateRole(Resource):
+    key: str = Field(min_length=1)  # type: ignore[assignment]
+    permissions: list[str]
+
+
+class QuoteRequest(Resource):
+    quoteRequestState: str
+    customer: Reference
+
+
+class StagedQuote(Resource):
+    stagedQuoteState: str
+    quoteRequest: Reference
+    quotationCart: Reference
+
+
+class Quote(Resource):
+    quoteState: str
+    quoteRequest: Reference
+    stagedQuote: Reference
+
+
+class Review(Resource):
+    rating: int | None = None
+
+
+class RecurrencePolicy(Resource):
+    schedule: dict[str, Any]
+
+
+class RecurringOrder(Resource):
+    recurringOrderState: str
+    cart: Reference
+    originOrder: Reference
+
+
+class AttributeGroup(Resource):
+    name: dict[str, str]
+    attributes: list[dict[str, Any]]
+
+
+class DiscountGroup(Resource):
+    key: str = Field(min_length=1)  # type: ignore[assignment]
+    sortOrder: str
+
+
+class Extension(Resource):
+    destination: dict[str, Any]
+    triggers: list[dict[str, Any]]
+
+
+class Subscription(Resource):
+    destination: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Entity:
     """How one kind of commercetools resource is read, referred to and stored."""
@@ -174,10 +265,18 @@ class Entity:
     type_id: str
     """The `typeId` of a reference to it (`{"typeId": "customer-group", "id": ...}`)."""
     model: type[BaseModel]
-    natural_key: str = "key"
+    scope: str
+    """The scope commercetools asks of a client that reads it (`view_orders`, without the
+    project key); its 403 names the one it missed, and only this entity's run fails."""
+    natural_key: str | tuple[str, ...] = "key"
+    """The field people know a resource by; a tuple when it takes several (custom objects:
+    container and key), stored joined by `/` (neither may contain one)."""
     depends_on: tuple[str, ...] = ()
     singleton: bool = False
     """One resource read whole every time (the project): no paging, no delta, no deletions."""
+    retention: str | None = None
+    """The document's field by which commercetools deletes the resource itself, days after its
+    last change (carts, shopping lists): a plain delta marks them deleted like any other."""
 
     @functools.cached_property
     def _is_resource(self) -> bool:
@@ -209,8 +308,14 @@ class Entity:
         return self.record(document)
 
     def natural_key_of(self, document: dict[str, Any]) -> str | None:
-        value = document.get(self.natural_key)
-        return None if value is None else str(value)
+        """The document's natural key as the hub stores it, None when it has none."""
+        if isinstance(self.natural_key, str):
+            value = document.get(self.natural_key)
+            return value if isinstance(value, str) else None
+        parts = [document.get(name) for name in self.natural_key]
+        if all(isinstance(part, str) and part for part in parts):
+            return KEY_SEPARATOR.join(parts)  # type: ignore[arg-type]
+        return None
 
     def record(self, document: dict[str, Any]) -> HubRecord:
         """The hub's record of a document `validate` passed; the singleton is stored under its
@@ -219,16 +324,16 @@ class Entity:
             if self._is_resource:
                 # Validated by a strict `Resource`: id, version and timestamps are there and of
                 # their types, so the checks of `HubRecord.from_document` would only cost time.
-                key = document.get(self.natural_key)
                 return HubRecord(
                     document["id"],
-                    key if isinstance(key, str) else None,
+                    self.natural_key_of(document),
                     document["version"],
                     document["createdAt"],
                     document["lastModifiedAt"],
                     document,
                 )
-            return HubRecord.from_document(document, key_field=self.natural_key)
+            record = HubRecord.from_document(document)
+            return dataclasses.replace(record, key=self.natural_key_of(document))
         return HubRecord(
             id=document["key"],
             key=document["key"],
@@ -240,85 +345,249 @@ class Entity:
 
 
 _ENTITIES = [
-    Entity("project", "", "project", Project, singleton=True),
-    Entity("types", "types", "type", Type),
-    Entity("states", "states", "state", State),
-    Entity("channels", "channels", "channel", Channel, depends_on=("types",)),
-    Entity("zones", "zones", "zone", Zone),
-    Entity("tax-categories", "tax-categories", "tax-category", TaxCategory),
-    Entity(
-        "customer-groups", "customer-groups", "customer-group", CustomerGroup, depends_on=("types",)
-    ),
-    Entity("product-types", "product-types", "product-type", ProductType),
-    Entity("categories", "categories", "category", Category, depends_on=("types",)),
-    Entity("stores", "stores", "store", Store, depends_on=("channels", "types")),
+    Entity("project", "", "project", Project, "view_project_settings", singleton=True),
+    # Project configuration.
+    Entity("types", "types", "type", Type, "view_types"),
+    Entity("states", "states", "state", State, "view_states"),
+    Entity("channels", "channels", "channel", Channel, "view_channels", depends_on=("types",)),
+    Entity("zones", "zones", "zone", Zone, "view_zones"),
+    Entity("tax-categories", "tax-categories", "tax-category", TaxCategory, "view_tax_categories"),
+    Entity("stores", "stores", "store", Store, "view_stores", depends_on=("channels", "types")),
     Entity(
         "shipping-methods",
         "shipping-methods",
         "shipping-method",
         ShippingMethod,
+        "view_shipping_methods",
         depends_on=("zones", "tax-categories", "types"),
+    ),
+    Entity("extensions", "extensions", "extension", Extension, "manage_extensions"),
+    Entity("subscriptions", "subscriptions", "subscription", Subscription, "manage_subscriptions"),
+    Entity(
+        "custom-objects",
+        "custom-objects",
+        "key-value-document",
+        CustomObject,
+        "view_key_value_documents",
+        natural_key=("container", "key"),
+    ),
+    # Customers and B2B.
+    Entity(
+        "customer-groups",
+        "customer-groups",
+        "customer-group",
+        CustomerGroup,
+        "view_customer_groups",
+        depends_on=("types",),
     ),
     Entity(
         "customers",
         "customers",
         "customer",
         Customer,
+        "view_customers",
         natural_key="email",
         depends_on=("customer-groups", "stores", "types"),
+    ),
+    Entity(
+        "associate-roles",
+        "associate-roles",
+        "associate-role",
+        AssociateRole,
+        "view_associate_roles",
+        depends_on=("types",),
+    ),
+    Entity(
+        "business-units",
+        "business-units",
+        "business-unit",
+        BusinessUnit,
+        "view_business_units",
+        depends_on=("customers", "associate-roles", "stores", "types"),
+    ),
+    # Product catalog.
+    Entity("product-types", "product-types", "product-type", ProductType, "view_products"),
+    Entity(
+        "attribute-groups",
+        "attribute-groups",
+        "attribute-group",
+        AttributeGroup,
+        "view_attribute_groups",
+        depends_on=("product-types",),
+    ),
+    Entity(
+        "categories", "categories", "category", Category, "view_categories", depends_on=("types",)
+    ),
+    Entity(
+        "product-discounts",
+        "product-discounts",
+        "product-discount",
+        ProductDiscount,
+        "view_product_discounts",
     ),
     Entity(
         "products",
         "products",
         "product",
         Product,
-        depends_on=("product-types", "categories", "tax-categories", "states"),
+        "view_products",
+        depends_on=(
+            "product-types",
+            "categories",
+            "tax-categories",
+            "states",
+            "product-discounts",
+        ),
+    ),
+    Entity(
+        "product-selections",
+        "product-selections",
+        "product-selection",
+        ProductSelection,
+        "view_product_selections",
+        depends_on=("products", "types"),
     ),
     Entity(
         "standalone-prices",
         "standalone-prices",
         "standalone-price",
         StandalonePrice,
-        depends_on=("products", "channels", "customer-groups"),
+        "view_standalone_prices",
+        depends_on=("products", "channels", "customer-groups", "product-discounts"),
     ),
     Entity(
         "inventory",
         "inventory",
         "inventory-entry",
         InventoryEntry,
+        "view_products",
         natural_key="sku",
         depends_on=("channels", "types"),
+    ),
+    Entity(
+        "reviews",
+        "reviews",
+        "review",
+        Review,
+        "view_reviews",
+        depends_on=("products", "channels", "customers", "states", "types"),
+    ),
+    # Discounts.
+    Entity(
+        "discount-groups",
+        "discount-groups",
+        "discount-group",
+        DiscountGroup,
+        "view_discount_groups",
     ),
     Entity(
         "cart-discounts",
         "cart-discounts",
         "cart-discount",
         CartDiscount,
-        depends_on=("types", "stores"),
+        "view_cart_discounts",
+        depends_on=("types", "stores", "discount-groups"),
     ),
     Entity(
         "discount-codes",
         "discount-codes",
         "discount-code",
         DiscountCode,
+        "view_discount_codes",
         natural_key="code",
         depends_on=("cart-discounts",),
     ),
-    Entity("payments", "payments", "payment", Payment, depends_on=("customers", "types")),
+    # Carts, quotes and orders.
+    Entity(
+        "carts",
+        "carts",
+        "cart",
+        Cart,
+        "view_orders",
+        depends_on=(
+            "customers",
+            "products",
+            "shipping-methods",
+            "stores",
+            "discount-codes",
+            "business-units",
+            "types",
+        ),
+        retention="deleteDaysAfterLastModification",
+    ),
+    Entity(
+        "quote-requests",
+        "quote-requests",
+        "quote-request",
+        QuoteRequest,
+        "view_quote_requests",
+        depends_on=("carts", "customers", "business-units", "stores", "states", "types"),
+    ),
+    Entity(
+        "staged-quotes",
+        "staged-quotes",
+        "staged-quote",
+        StagedQuote,
+        "view_staged_quotes",
+        depends_on=("quote-requests", "carts", "customers", "business-units", "states", "types"),
+    ),
+    Entity(
+        "quotes",
+        "quotes",
+        "quote",
+        Quote,
+        "view_quotes",
+        depends_on=("staged-quotes", "quote-requests", "customers", "business-units", "states"),
+    ),
+    Entity(
+        "payments",
+        "payments",
+        "payment",
+        Payment,
+        "view_payments",
+        depends_on=("customers", "types"),
+    ),
     Entity(
         "orders",
         "orders",
         "order",
         Order,
+        "view_orders",
         natural_key="orderNumber",
-        depends_on=("customers", "products", "shipping-methods", "payments", "stores", "states"),
+        depends_on=(
+            "customers",
+            "products",
+            "shipping-methods",
+            "payments",
+            "stores",
+            "states",
+            "carts",
+            "quotes",
+        ),
+    ),
+    Entity(
+        "recurrence-policies",
+        "recurrence-policies",
+        "recurrence-policy",
+        RecurrencePolicy,
+        "view_recurrence_policies",
+    ),
+    Entity(
+        "recurring-orders",
+        "recurring-orders",
+        "recurring-order",
+        RecurringOrder,
+        "view_recurring_orders",
+        depends_on=("orders", "carts", "recurrence-policies", "customers", "stores", "types"),
     ),
     Entity(
         "shopping-lists",
         "shopping-lists",
         "shopping-list",
         ShoppingList,
-        depends_on=("customers", "products", "stores"),
+        "view_shopping_lists",
+        depends_on=("customers", "products", "stores", "business-units"),
+        retention="deleteDaysAfterLastModification",
     ),
 ]
 

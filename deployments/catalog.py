@@ -24,16 +24,38 @@ COLLISION_STRATEGY = "CANCEL_NEW"
 EVERY_5_MINUTES = 300
 EVERY_15_MINUTES = 900
 HOURLY = 3600
+DAILY = 86_400
 
-# Delta pull interval per entity, in seconds: what changes all day is read often, reference data
-# hourly. A delta that finds nothing costs one API call.
-SYNC_INTERVALS: dict[str, int] = {name: HOURLY for name in ENTITIES} | {
-    "customers": EVERY_5_MINUTES,
-    "orders": EVERY_5_MINUTES,
-    "products": EVERY_15_MINUTES,
-    "categories": EVERY_15_MINUTES,
-    "inventory": EVERY_15_MINUTES,
-}
+# Delta pull interval per entity, in seconds: what shoppers and sales change all day is read
+# often, reference data hourly, the project's configuration (integrations, B2B roles, groups)
+# daily. A delta that finds nothing costs one or two API calls.
+SYNC_INTERVALS: dict[str, int] = (
+    {name: HOURLY for name in ENTITIES}
+    | dict.fromkeys(("customers", "orders", "carts"), EVERY_5_MINUTES)
+    | dict.fromkeys(
+        (
+            "products",
+            "categories",
+            "inventory",
+            "quote-requests",
+            "staged-quotes",
+            "quotes",
+            "recurring-orders",
+        ),
+        EVERY_15_MINUTES,
+    )
+    | dict.fromkeys(
+        (
+            "extensions",
+            "subscriptions",
+            "associate-roles",
+            "attribute-groups",
+            "discount-groups",
+            "recurrence-policies",
+        ),
+        DAILY,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +80,9 @@ class DeploymentSpec:
 
 
 def _every(seconds: int) -> str:
-    return f"every {seconds // 60} minutes" if seconds < HOURLY else "hourly"
+    if seconds < HOURLY:
+        return f"every {seconds // 60} minutes"
+    return "hourly" if seconds == HOURLY else "daily"
 
 
 def _entity_deployment(entity: str) -> DeploymentSpec:

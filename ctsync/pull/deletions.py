@@ -114,6 +114,12 @@ class _Search:
             f"{difference:+d} against commercetools; {self.compared} id ranges compared, "
             f"{self.listed} listed)"
         )
+        retention = self.plan.entity.retention
+        if retention and self.counts.deleted:
+            self._note(
+                f"commercetools deletes {self.plan.entity.name} by itself, {retention} days "
+                "after their last change"
+            )
 
     def _note(self, text: str) -> None:
         self.counts.notes.append(f"deletions: {text}")

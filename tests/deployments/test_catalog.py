@@ -54,13 +54,24 @@ def test_prefect_yaml_declares_exactly_the_catalog() -> None:
 def test_schedules_are_what_a_merchant_would_pick() -> None:
     minutes = {s.name: s.interval // 60 for s in DEPLOYMENTS if s.interval}
     assert set(minutes) == set(ENTITIES)
-    assert {name for name, m in minutes.items() if m == 5} == {"customers", "orders"}
-    assert {name for name, m in minutes.items() if m == 15} == {
+    tiers: dict[int, set[str]] = {}
+    for name, every in minutes.items():
+        tiers.setdefault(every, set()).add(name)
+    # What shoppers change all day, often; quotes and the catalog every 15 minutes.
+    assert tiers[5] == {"customers", "orders", "carts"}
+    assert tiers[15] == {
         "products",
         "categories",
         "inventory",
+        "quote-requests",
+        "staged-quotes",
+        "quotes",
+        "recurring-orders",
     }
-    assert {m for name, m in minutes.items() if name not in ("customers", "orders")} == {15, 60}
+    # Integrations and B2B configuration change with a release, not with the day's trade.
+    assert {"extensions", "subscriptions", "associate-roles"} <= tiers[24 * 60]
+    assert set(tiers) == {5, 15, 60, 24 * 60}
+    assert "daily" in get_deployment("extensions").description
     assert get_deployment("initialize").interval is None
     assert get_deployment("initialize").parameters["mode"] == "full"
     assert get_deployment("check-connection").interval is None

@@ -1,0 +1,129 @@
+"""Every entity of the registry, against the sandbox's seed: after a full run and after a delta
+that follows changes, creations and deletions in each, the hub equals commercetools field for
+field; carts commercetools deletes are marked by the next plain delta."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ctsync.entities import ENTITIES, Entity
+from flows.sync import sync_all, sync_carts
+from sandbox import Sandbox
+from sandbox.seed import DEFAULT_SEED_PATH
+from tests.flows.test_sync import credentials_for, hub_documents, hub_in, source
+
+pytestmark = pytest.mark.sandbox
+
+PULLED = [entity for entity in ENTITIES.values() if not entity.singleton]
+
+
+def _seed() -> dict[str, Any]:
+    seed: dict[str, Any] = json.loads(DEFAULT_SEED_PATH.read_text(encoding="utf-8"))
+    return seed
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _key_fields(entity: Entity) -> tuple[str, ...]:
+    key = entity.natural_key
+    return (key,) if isinstance(key, str) else key
+
+
+def _renamed(entity: Entity, document: dict[str, Any], suffix: str) -> None:
+    """Give a document another natural key (each field, so a copy never collides)."""
+    for field in _key_fields(entity):
+        value = document.get(field)
+        if isinstance(value, str):
+            document[field] = f"{suffix}.{value}" if field == "email" else f"{value}-{suffix}"
+
+
+def _changed(seed: dict[str, Any], at: str) -> dict[str, dict[str, int]]:
+    """In every entity of `seed`: the first resource changed (a new version and natural key),
+    a copy of it created, the last one deleted. Returns what each should count."""
+    expected = {}
+    for entity in PULLED:
+        resources = seed[entity.type_id]
+        assert len(resources) >= 2, f"the seed has fewer than 2 {entity.name}"
+        first = resources[0]
+        created = copy.deepcopy(first)
+        first["version"] += 1
+        first["lastModifiedAt"] = at
+        _renamed(entity, first, "renamed")
+        created.update(id=str(uuid.uuid4()), version=1, createdAt=at, lastModifiedAt=at)
+        _renamed(entity, created, "copy")
+        resources.pop()
+        resources.append(created)
+        expected[entity.name] = {"inserted": 1, "updated": 1, "deleted": 1}
+    return expected
+
+
+def test_every_entity_equals_the_source_after_a_full_run_and_a_delta_with_changes(
+    blank: Sandbox, tmp_path
+) -> None:
+    seed = _seed()
+    blank.reset(seed)
+    credentials, hub = credentials_for(blank), hub_in(tmp_path)
+    full = sync_all(credentials, hub=hub, mode="full", settle=0)
+    assert {r.entity for r in full.reports} == set(ENTITIES)
+    for entity in PULLED:
+        assert hub_documents(hub, blank.project_key, entity.name) == source(
+            blank, entity.endpoint
+        ), entity.name
+
+    # Changed after every entity's watermark (its full read's start) and over a second before
+    # the delta's end (commercetools' clock, the Date header, counts whole seconds).
+    time.sleep(1.5)
+    expected = _changed(seed, _stamp(datetime.now(UTC) - timedelta(milliseconds=1200)))
+    blank.reset(seed)
+    delta = sync_all(credentials, hub=hub, settle=0)
+    reports = {r.entity: r for r in delta.reports}
+    for entity in PULLED:
+        report = reports[entity.name]
+        assert report.mode == "delta" and report.status == "completed", entity.name
+        counted = {"inserted": report.inserted, "updated": report.updated}
+        counted["deleted"] = report.deleted
+        assert counted == expected[entity.name], (report.summary(), report.note)
+        live = hub_documents(hub, blank.project_key, entity.name)
+        assert live == source(blank, entity.endpoint), entity.name
+    changed_object = seed["key-value-document"][0]
+    stored = hub.get_store().get_record(blank.project_key, "custom-objects", changed_object["id"])
+    assert stored is not None
+    assert stored.key == f"{changed_object['container']}/{changed_object['key']}"
+    assert stored.key.endswith("-renamed/" + changed_object["key"])
+
+
+def test_carts_commercetools_deletes_are_marked_by_the_next_plain_delta(
+    blank: Sandbox, tmp_path
+) -> None:
+    blank.reset(_seed())
+    credentials, hub = credentials_for(blank), hub_in(tmp_path)
+    first = sync_all(credentials, hub=hub, entities=["carts", "custom-objects"], settle=0)
+    assert {r.entity for r in first.reports} == {"carts", "custom-objects"}
+    carts = source(blank, "carts")
+    gone = sorted(carts)[:3]
+    with blank.client() as http:
+        for cart_id in gone:
+            version = carts[cart_id]["version"]
+            http.delete(f"/carts/{cart_id}", params={"version": version}).raise_for_status()
+    report = sync_carts(credentials, hub=hub, settle=0)
+    assert report.mode == "delta" and report.deleted == 3 and report.fetched == 0
+    assert "commercetools deletes carts by itself" in (report.note or "")
+    assert hub_documents(hub, blank.project_key, "carts") == source(blank, "carts")
+    store = hub.get_store()
+    marked = {
+        r.id
+        for r in store.iter_records(blank.project_key, "carts", include_deleted=True)
+        if r.deleted_at is not None
+    }
+    assert marked == set(gone)
+    # Nothing else was read: the subset run touched only the entities it named.
+    assert store.count_records(blank.project_key, "customers") == 0

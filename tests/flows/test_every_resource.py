@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ctsync.entities import ENTITIES, Entity
+from ctsync.report import RunFailed
 from flows.sync import sync_all, sync_carts
 from sandbox import Sandbox
 from sandbox.seed import DEFAULT_SEED_PATH
@@ -127,3 +128,26 @@ def test_carts_commercetools_deletes_are_marked_by_the_next_plain_delta(
     assert marked == set(gone)
     # Nothing else was read: the subset run touched only the entities it named.
     assert store.count_records(blank.project_key, "customers") == 0
+
+
+def test_a_missing_scope_fails_only_that_new_entity_and_names_it(
+    sandbox: Sandbox, tmp_path
+) -> None:
+    scope = f"view_key_value_documents:{sandbox.project_key}"
+    sandbox.inject(
+        403,
+        count=None,
+        path=f"/{sandbox.project_key}/custom-objects",
+        body={
+            "statusCode": 403,
+            "message": f"Insufficient scope. One of the following scopes is missing: {scope}",
+            "errors": [{"code": "insufficient_scope", "message": "Insufficient scope."}],
+        },
+    )
+    names = ["custom-objects", "carts", "business-units", "extensions"]
+    with pytest.raises(RunFailed) as caught:
+        sync_all(credentials_for(sandbox), hub=hub_in(tmp_path), entities=names, settle=0)
+    assert "custom-objects" in str(caught.value) and scope in str(caught.value)
+    reports = {r.entity: r for r in caught.value.report.reports}
+    assert reports["custom-objects"].status == "failed"
+    assert all(reports[n].status == "completed" and reports[n].fetched > 0 for n in names[1:])

@@ -561,9 +561,9 @@ _ENTITIES = [
             "payments",
             "stores",
             "states",
-            "carts",
-            "quotes",
         ),
+        # Not carts or quotes, which an order also refers to: carts can be as many as orders,
+        # and an initialization would read the two one after the other instead of at once.
     ),
     Entity(
         "recurrence-policies",

@@ -151,3 +151,33 @@ def test_a_missing_scope_fails_only_that_new_entity_and_names_it(
     reports = {r.entity: r for r in caught.value.report.reports}
     assert reports["custom-objects"].status == "failed"
     assert all(reports[n].status == "completed" and reports[n].fetched > 0 for n in names[1:])
+
+
+def test_resources_made_through_the_api_validate_and_land(blank: Sandbox, tmp_path) -> None:
+    """What the API answers for drafts (not the seed's shapes) passes every new model."""
+    drafts = {
+        "custom-objects": {"container": "erp-mapping", "key": "tax.DE", "value": {"code": 19}},
+        "discount-groups": {"key": "spring", "sortOrder": "0.3"},
+        "recurrence-policies": {
+            "key": "monthly",
+            "schedule": {"type": "standard", "intervalUnit": "Months", "value": 1},
+        },
+        "attribute-groups": {"key": "sizes", "name": {"en": "Sizes"}, "attributes": []},
+        "associate-roles": {"key": "buyer", "name": "Buyer", "permissions": ["ViewMyCarts"]},
+        "product-selections": {"key": "summer", "name": {"en": "Summer"}},
+        "carts": {"currency": "EUR", "country": "DE", "anonymousId": "visitor-1"},
+        "extensions": {
+            "key": "validate",
+            "destination": {"type": "HTTP", "url": "https://example.com/hook"},
+            "triggers": [{"resourceTypeId": "cart", "actions": ["Create"]}],
+        },
+    }
+    with blank.client() as http:
+        for endpoint, draft in drafts.items():
+            http.post(f"/{endpoint}", json=draft).raise_for_status()
+    result = sync_all(credentials_for(blank), hub=hub_in(tmp_path), entities=list(drafts))
+    for report in result.reports:
+        assert (report.inserted, report.failed) == (1, 0), report.summary()
+    store = hub_in(tmp_path).get_store()
+    stored = list(store.iter_records(blank.project_key, "custom-objects"))
+    assert [r.key for r in stored] == ["erp-mapping/tax.DE"]

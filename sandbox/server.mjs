@@ -6,12 +6,14 @@
 // adapter's modules are in ./adapter. This entry point builds the app, starts and stops it.
 import { EXIT_ON_STDIN_EOF, log, PORT, PROJECT_KEY, SEED_PATH } from "./adapter/config.mjs";
 import { registerControl } from "./adapter/control.mjs";
+import { keepDraftFields } from "./adapter/drafts.mjs";
 import { onRequest, preHandler, projectWithSlash } from "./adapter/hooks.mjs";
 import { app } from "./adapter/mock-app.mjs";
 import { omitTotal } from "./adapter/query-params.mjs";
 import { applyProject, loadSeedFile } from "./adapter/seeding.mjs";
 
 registerControl(app);
+keepDraftFields();
 app.get("/:projectKey/", projectWithSlash);
 app.addHook("onRequest", onRequest);
 app.addHook("preHandler", preHandler);

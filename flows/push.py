@@ -78,7 +78,7 @@ def push_batch_task(
     )
 
 
-def _push_all(
+def push_all(
     block: CommercetoolsCredentials,
     entity: PushEntity[Any],
     rows: list[DraftRow[Any]],
@@ -114,7 +114,7 @@ def _push_all(
     return error
 
 
-def _refused(
+def refused_before_writing(
     block: CommercetoolsCredentials,
     entity: PushEntity[Any],
     rows: list[DraftRow[Any]],
@@ -127,7 +127,7 @@ def _refused(
     if options.dry_run or options.allow_destructive or not rows:
         return None
     planned = PushCounts()
-    stopped = _push_all(block, entity, rows, options.model_copy(update={"dry_run": True}), planned)
+    stopped = push_all(block, entity, rows, options.model_copy(update={"dry_run": True}), planned)
     stopped = stopped or guard.refusal(planned, len(rows), options)
     if stopped is not None:
         counts.read += len(rows)
@@ -169,9 +169,9 @@ def run_push(
     store = resolve_hub(hub).get_store()
     drafts = read_drafts(entity, source, store, project_key)
     counts = drafts.counts
-    error = _refused(block, entity, drafts.rows, options, counts)
+    error = refused_before_writing(block, entity, drafts.rows, options, counts)
     if error is None:
-        error = _push_all(block, entity, drafts.rows, options, counts)
+        error = push_all(block, entity, drafts.rows, options, counts)
         if not options.dry_run:
             run_id = current_flow_run_id() or str(uuid.uuid4())
             record_outcome(store, project_key, entity, drafts, counts, run_id)
@@ -222,7 +222,7 @@ def _entity_flow(name: str) -> Any:
         )
         return run_push(name, credentials, source, hub, options)
 
-    push.__name__ = push.__qualname__ = f"push_{name}"
+    push.__name__ = push.__qualname__ = "push_" + name.replace("-", "_")
     push.__doc__ = (
         f"Bring commercetools {name} in line with drafts from a .jsonl/.csv file, a list, or "
         "(source=None) the hub outbox's pending drafts: "
@@ -233,7 +233,21 @@ def _entity_flow(name: str) -> Any:
 
 
 PUSH_FLOWS = {name: _entity_flow(name) for name in PUSH_ENTITIES}
-push_customers = PUSH_FLOWS["customers"]
+push_cart_discounts = PUSH_FLOWS["cart-discounts"]
 push_categories = PUSH_FLOWS["categories"]
+push_channels = PUSH_FLOWS["channels"]
+push_custom_objects = PUSH_FLOWS["custom-objects"]
+push_customer_groups = PUSH_FLOWS["customer-groups"]
+push_customers = PUSH_FLOWS["customers"]
+push_discount_codes = PUSH_FLOWS["discount-codes"]
 push_inventory = PUSH_FLOWS["inventory"]
+push_product_types = PUSH_FLOWS["product-types"]
 push_products = PUSH_FLOWS["products"]
+push_shipping_methods = PUSH_FLOWS["shipping-methods"]
+push_shopping_lists = PUSH_FLOWS["shopping-lists"]
+push_standalone_prices = PUSH_FLOWS["standalone-prices"]
+push_states = PUSH_FLOWS["states"]
+push_stores = PUSH_FLOWS["stores"]
+push_tax_categories = PUSH_FLOWS["tax-categories"]
+push_types = PUSH_FLOWS["types"]
+push_zones = PUSH_FLOWS["zones"]

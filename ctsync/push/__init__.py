@@ -6,8 +6,10 @@ a batch refers to and matches; `batch` creates and updates. No Prefect here.
 """
 
 from ctsync.push.batch import MAX_CONFLICT_RETRIES, batches, hierarchy_levels, push_batch
-from ctsync.push.entities import PUSH_ENTITIES, PushEntity, get_push_entity
+from ctsync.push.entities import PushEntity
+from ctsync.push.keys import KeyOf, NotCopyable
 from ctsync.push.lookup import ReferenceCache, predicate_chunks, query_in
+from ctsync.push.registry import PUSH_ENTITIES, get_push_entity
 from ctsync.push.source import (
     Drafts,
     DraftSource,
@@ -22,6 +24,8 @@ __all__ = [
     "PUSH_ENTITIES",
     "DraftSource",
     "Drafts",
+    "KeyOf",
+    "NotCopyable",
     "PushEntity",
     "ReferenceCache",
     "batches",

@@ -6,6 +6,7 @@ the actions, a bounded number of times. No Prefect here: the flows run batches i
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,21 @@ from ctsync.push.entities import PushEntity
 from ctsync.push.lookup import ReferenceCache, query_in
 
 MAX_CONFLICT_RETRIES = 3
+
+
+def upserted_fields(document: dict[str, Any], current: dict[str, Any]) -> list[act.Action]:
+    """What an upsert changes, one `set<Field>` per top-level field that differs (`setValue`
+    for a custom object), with the new value: never read as an unset by the guard."""
+    changed = [
+        {"action": f"set{name[:1].upper()}{name[1:]}", name: value}
+        for name, value in document.items()
+        if name != "version" and _json(value) != _json(current.get(name))
+    ]
+    return changed or [{"action": "upsert"}]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def batches(
@@ -142,7 +158,7 @@ class _RecordPusher:
     async def _update(self, row: DraftRow[Any], identity: str, current: dict[str, Any]) -> None:
         destructive: list[str] = []
         for attempt in range(self.max_conflict_retries + 1):
-            actions = self.entity.actions(row.draft, current, self.ids, self.options.replace)
+            actions, document = self._changes(row.draft, current)
             if not actions:
                 self.counts.unchanged += 1
                 return
@@ -154,18 +170,48 @@ class _RecordPusher:
                 self._plan(row, identity, "update", actions, destructive)
                 return
             try:
-                await self._apply(current, actions)
+                await self._apply(current, actions, document)
             except ConcurrentModification:
                 if attempt == self.max_conflict_retries:
                     raise
                 self.counts.conflict_retries += 1
-                current = await self.client.get(self.entity.endpoint, current["id"])
+                reread = await self._reread(current)
+                if reread is None:  # an upserted resource deleted meanwhile: create it again
+                    await self._create(row, identity)
+                    return
+                current = reread
                 continue
             self.counts.updated += 1
             self.counts.actions.update(a["action"] for a in actions)
             return
 
-    async def _apply(self, current: dict[str, Any], actions: list[act.Action]) -> None:
+    def _changes(
+        self, draft: Any, current: dict[str, Any]
+    ) -> tuple[list[act.Action], dict[str, Any] | None]:
+        """The update actions; for an entity without any (`upsert`), the document to POST and
+        the fields it changes as `set<Field>` actions, which the report and the guard read."""
+        upsert = self.entity.upsert
+        if upsert is None:
+            return self.entity.actions(draft, current, self.ids, self.options.replace), None
+        document = upsert(draft, current)
+        if document is None:
+            return [], None
+        return upserted_fields(document, current), document
+
+    async def _reread(self, current: dict[str, Any]) -> dict[str, Any] | None:
+        """The resource as it is now. An upsert entity is queried by id: its endpoint may have
+        no `/<id>` route (`/custom-objects/<x>` is a container)."""
+        if self.entity.upsert is None:
+            return await self.client.get(self.entity.endpoint, current["id"])
+        found = await query_in(self.client, self.entity.endpoint, "id", [current["id"]])
+        return found[0] if found else None
+
+    async def _apply(
+        self, current: dict[str, Any], actions: list[act.Action], document: dict[str, Any] | None
+    ) -> None:
+        if document is not None:
+            await self.client.create(self.entity.endpoint, document)
+            return
         version = current["version"]
         for start in range(0, len(actions), MAX_ACTIONS_PER_UPDATE):
             chunk = actions[start : start + MAX_ACTIONS_PER_UPDATE]

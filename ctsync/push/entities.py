@@ -13,6 +13,8 @@ from typing import Any, Generic, TypeVar
 from ctsync import actions as act
 from ctsync.drafts import CategoryDraft, CustomerDraft, DraftModel, InventoryDraft, ProductDraft
 from ctsync.entities import Entity, get_entity
+from ctsync.push import to_drafts
+from ctsync.push.keys import KeyOf
 
 D = TypeVar("D", bound=DraftModel)
 Reference = tuple[str, str]
@@ -39,6 +41,12 @@ class PushEntity(Generic[D]):
     """For a hierarchy (categories): the identity of the draft's parent, pushed a level before."""
     created_in: str | None = None
     """The field a create's answer wraps the resource in (`{"customer": {...}}`), if any."""
+    upsert: Callable[[D, dict[str, Any]], dict[str, Any] | None] | None = None
+    """For a resource without update actions (custom objects): the document to POST to the
+    endpoint over the current resource instead of actions, None when it already equals the draft."""
+    to_draft: Callable[[dict[str, Any], KeyOf], dict[str, Any]] | None = None
+    """A resource as commercetools returns it -> this push's draft (JSON-shaped, references by
+    key), as `model` validates it; raises NotCopyable with the reason when it cannot be one."""
 
     @property
     def name(self) -> str:
@@ -142,6 +150,7 @@ CUSTOMERS: PushEntity[CustomerDraft] = PushEntity(
     create=act.customer_create,
     actions=act.customer_actions,
     created_in="customer",
+    to_draft=to_drafts.customer_to_draft,
 )
 CATEGORIES: PushEntity[CategoryDraft] = PushEntity(
     entity=get_entity("categories"),
@@ -153,6 +162,7 @@ CATEGORIES: PushEntity[CategoryDraft] = PushEntity(
     create=act.category_create,
     actions=act.category_actions,
     parent=lambda d: f"key {d.parent.key}" if d.parent else None,
+    to_draft=to_drafts.category_to_draft,
 )
 INVENTORY: PushEntity[InventoryDraft] = PushEntity(
     entity=get_entity("inventory"),
@@ -163,6 +173,7 @@ INVENTORY: PushEntity[InventoryDraft] = PushEntity(
     find=_find_inventory,
     create=act.inventory_create,
     actions=act.inventory_actions,
+    to_draft=to_drafts.inventory_to_draft,
 )
 PRODUCTS: PushEntity[ProductDraft] = PushEntity(
     entity=get_entity("products"),
@@ -173,16 +184,5 @@ PRODUCTS: PushEntity[ProductDraft] = PushEntity(
     find=_find_by_key,
     create=act.product_create,
     actions=act.product_actions,
+    to_draft=to_drafts.product_to_draft,
 )
-PUSH_ENTITIES: dict[str, PushEntity[Any]] = {
-    e.name: e for e in (CUSTOMERS, CATEGORIES, PRODUCTS, INVENTORY)
-}
-
-
-def get_push_entity(name: str) -> PushEntity[Any]:
-    """The push of entity `name`, or a ValueError listing the entities a push knows."""
-    try:
-        return PUSH_ENTITIES[name]
-    except KeyError:
-        known = ", ".join(sorted(PUSH_ENTITIES))
-        raise ValueError(f"no push for entity {name!r}: pushes exist for {known}") from None

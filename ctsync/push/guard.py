@@ -23,9 +23,12 @@ _LOCATORS = frozenset({"action", "sku", "name", "variantId", "staged"})
 
 
 def is_destructive(action: Action) -> bool:
-    """A `remove…` action, or a `set…` action without a value (an unset)."""
+    """A `remove…` action, or a `set…` action without a value (an unset). A field named as the
+    action is its value, even when it is also a locator (`setName` of a state sets `name`)."""
     name = str(action.get("action", ""))
-    return name.startswith("remove") or (name.startswith("set") and set(action) <= _LOCATORS)
+    field = name[3:4].lower() + name[4:]
+    unset = name.startswith("set") and field not in action and set(action) <= _LOCATORS
+    return name.startswith("remove") or unset
 
 
 def describe(action: Action) -> str:

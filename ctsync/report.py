@@ -379,9 +379,97 @@ class SyncAllReport(BaseModel):
         return [r.table_row() for r in sorted(self.reports, key=rank)]
 
 
+class CopyRow(BaseModel):
+    """What a copy did to one entity of the target."""
+
+    entity: str
+    status: Status = "completed"
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    missing: int = 0
+    """Target records the source no longer has, left in place (`delete_missing` off)."""
+    skipped: int = 0
+    failed: int = 0
+    skip_reasons: list[str] = Field(default_factory=list)
+    missing_examples: list[str] = Field(default_factory=list)
+    failures: list[str] = Field(default_factory=list)
+    """The first records that failed, with their reasons."""
+    error: str | None = None
+    """Why the entity as a whole stopped (a guard, a batch that could not run)."""
+
+
+class CopyReport(BaseModel):
+    """One row per entity of a `copy_project` run."""
+
+    COUNTS: ClassVar[tuple[str, ...]] = (
+        "created",
+        "updated",
+        "unchanged",
+        "deleted",
+        "missing",
+        "skipped",
+        "failed",
+    )
+
+    source_project: str
+    target_project: str
+    mode: Literal["delta", "full"]
+    dry_run: bool = False
+    rows: list[CopyRow] = Field(default_factory=list)
+    duration_seconds: float = 0.0
+    flow_run_id: str | None = None
+
+    @property
+    def failed(self) -> list[CopyRow]:
+        return [row for row in self.rows if row.status == "failed" or row.failed]
+
+    def total(self, name: str) -> int:
+        return sum(getattr(row, name) for row in self.rows)
+
+    def summary(self) -> str:
+        what = f"{self.source_project} -> {self.target_project} {self.mode} copy"
+        if self.dry_run:
+            what += " (dry run)"
+        totals = ", ".join(f"{name} {self.total(name)}" for name in self.COUNTS)
+        done = f"{totals} in {self.duration_seconds:.1f} s"
+        if self.failed:
+            names = ", ".join(row.entity for row in self.failed)
+            return (
+                f"{what}: {plural(len(self.failed), 'entity', 'entities')} failed ({names}); {done}"
+            )
+        return f"{what} of {plural(len(self.rows), 'entity', 'entities')}: {done}"
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"entity": row.entity, "status": row.status}
+            | {name: getattr(row, name) for name in self.COUNTS}
+            for row in self.rows
+        ]
+
+    def markdown(self) -> str:
+        lines = [f"# {self.summary()}", ""]
+        for row in self.rows:
+            if row.error:
+                lines.append(f"- **{row.entity}** failed: {row.error}")
+            lines += [f"- failed {failure}" for failure in row.failures]
+            lines += [f"- skipped {reason}" for reason in row.skip_reasons]
+            lines += [f"- {row.entity} only in the target: {m}" for m in row.missing_examples]
+        return "\n".join(lines)
+
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"rows"}) | {
+            "totals": {name: self.total(name) for name in self.COUNTS},
+            "entities": {row.entity: row.model_dump(exclude={"entity"}) for row in self.rows},
+        }
+
+
 class RunFailed(Exception):
     """A run could not complete; `report` says what it did before it failed."""
 
-    def __init__(self, message: str, report: RunReport | SyncAllReport | None = None) -> None:
+    def __init__(
+        self, message: str, report: RunReport | SyncAllReport | CopyReport | None = None
+    ) -> None:
         super().__init__(message)
         self.report = report

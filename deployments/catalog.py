@@ -19,6 +19,8 @@ from flows._tags import TAG, entity_tag
 WORK_POOL = "commercetools"
 # The block name deployments pass as `credentials` unless a run's parameters say otherwise.
 DEFAULT_CREDENTIALS = "my-store"
+# The block copy-project writes into: another project (a new region, a test project).
+DEFAULT_TARGET_CREDENTIALS = "my-target-store"
 COLLISION_STRATEGY = "CANCEL_NEW"
 
 EVERY_5_MINUTES = 300
@@ -126,11 +128,21 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         ),
         parameters={"credentials": DEFAULT_CREDENTIALS, "mode": "full", "workers": "processes"},
     ),
+    DeploymentSpec(
+        name="copy-project",
+        entrypoint="flows/copy.py:copy_project",
+        description=(
+            "Bring the target project in line with the source, by key, for every entity a push "
+            "knows: a delta of what the source changed since the last copy (mode full compares "
+            "everything); what only the target has is listed, or deleted with delete_missing."
+        ),
+        parameters={"source": DEFAULT_CREDENTIALS, "target": DEFAULT_TARGET_CREDENTIALS},
+    ),
     *(_entity_deployment(entity) for entity in ENTITIES),
     *(
         DeploymentSpec(
             name=f"push-{entity}",
-            entrypoint=f"flows/push.py:push_{entity}",
+            entrypoint=f"flows/push.py:push_{entity.replace('-', '_')}",
             description=(
                 f"Bring commercetools {entity} in line with a file of drafts (JSON Lines or CSV) "
                 "or the hub outbox; run it with a file path."

@@ -37,6 +37,23 @@ Credentials = Annotated[
         "e.g. my-store.",
     ),
 ]
+SourceCredentials = Annotated[
+    CommercetoolsCredentials | str,
+    Shown(string="Block name"),
+    _shown(
+        "Source credentials block",
+        "The project copied from: name of a saved commercetools Credentials block, e.g. my-store.",
+    ),
+]
+TargetCredentials = Annotated[
+    CommercetoolsCredentials | str,
+    Shown(string="Block name"),
+    _shown(
+        "Target credentials block",
+        "The project written to (never the source): name of a saved commercetools Credentials "
+        "block, e.g. my-target-store.",
+    ),
+]
 Hub = Annotated[
     HubDatabase | str | None,
     Shown(string="Block name"),

@@ -244,7 +244,7 @@ def _all_run_name() -> str:
     return f"all-{flow_run.parameters.get('mode', 'delta')}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
 
-def _in_dependency_order(
+def in_dependency_order(
     names: list[str],
     block: CommercetoolsCredentials,
     hub: HubDatabase,
@@ -323,7 +323,7 @@ def sync_all(
         partition_cluster(Workers.parse(workers), block, hub_block, options) as cluster,
         frozen_heap(),
     ):
-        futures = _in_dependency_order(names, block, hub_block, options, cluster)
+        futures = in_dependency_order(names, block, hub_block, options, cluster)
     reports = [
         _report_of(future.result(raise_on_failure=False), project_key, name, mode)
         for name, future in futures.items()

@@ -239,7 +239,11 @@ def test_deploy_all_registers_every_deployment_with_its_schedule_and_limit(stack
             else:
                 assert limit is None
             properties = deployment.parameter_openapi_schema["properties"]
-            assert properties["credentials"]["title"] == "Credentials block"
+            if spec.name == "copy-project":
+                assert properties["source"]["title"] == "Source credentials block"
+                assert properties["target"]["title"] == "Target credentials block"
+            else:
+                assert properties["credentials"]["title"] == "Credentials block"
 
 
 def test_a_run_started_with_parameters_completes_with_its_artifacts_and_event(

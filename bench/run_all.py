@@ -25,6 +25,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 from prefect.settings import PREFECT_API_URL
 from prefect.testing.utilities import prefect_test_harness
 
+from bench import copy as copy_bench
 from bench import (
     cpu_per_record,
     deletions,
@@ -59,6 +60,7 @@ MEASURES = (
     "processes",
     "cpu",
     "sdk",
+    "copy",
 )
 
 
@@ -228,6 +230,34 @@ def sync_all_section(f: Any) -> list[str]:
         "After one sync_all into an empty hub (timed once, for scale). Each entity is a task run "
         "of sync_all's flow run (not a subflow of its own); the empty flow run just before each "
         "sync_all is Prefect's own cost per run.",
+        "",
+        *table(["", "median (min..max)"], rows),
+    ]
+
+
+def copy_section(sections: dict[str, Any]) -> list[str]:
+    c, p = sections["copy"]["copy"], sections["copy"]["prices"]
+    n, base_n = sections["prices_n"], sections["prices_baseline_n"]
+    ratio = p["ours rate"].median / p["baseline rate"].median
+    rows = [
+        [
+            f"copy_project full, demo seed ({c['full created'].median:,.0f} created), wall s",
+            c["full wall"].show(2),
+        ],
+        ["its API requests (both projects)", c["full requests"].show()],
+        ["copy_project delta, nothing changed, wall s", c["delta wall"].show(2)],
+        ["its API requests (both projects)", c["delta requests"].show()],
+        [f"push of {n:,} standalone-price changes, prices/s", p["ours rate"].show(1)],
+        [f"plain loop (read by key, post), {base_n} prices, prices/s", p["baseline rate"].show(1)],
+        ["push over the plain loop", f"{ratio:.1f}x"],
+    ]
+    return [
+        "## 12. copy_project, and a push of standalone prices",
+        "",
+        "Two sandboxes, each a project with its own API client: the demo seed copied into an "
+        "empty one, then a delta copy with nothing changed (both projects pulled into the hub "
+        "first). Prices: 20 ms latency injected on /standalone-prices at the target; the plain "
+        "loop is sequential, so it runs on a slice.",
         "",
         *table(["", "median (min..max)"], rows),
     ]
@@ -411,6 +441,8 @@ def write(path: Path, sections: dict[str, Any], info: dict[str, str], args: Any)
     if "sync_all" in sections:
         goals.append(sync_all_goal(sections["sync_all"]))
         body += sync_all_section(sections["sync_all"])
+    if "copy" in sections:
+        body += copy_section(sections)
 
     if "deletions" in sections:
         goals_rows, section = deletion_rows(
@@ -597,6 +629,15 @@ def main(argv: list[str] | None = None) -> int:
         sb.reset({"customer": customers_only(n)})
         sections["sdk_n"] = n
         step("sdk", lambda: {latency: sdk.measure(sb, n, latency, runs) for latency in (50, 0)})
+        prices_n, prices_base_n = (300, 30) if quick else (5_000, 300)
+        sections.update(prices_n=prices_n, prices_baseline_n=prices_base_n)
+        step(
+            "copy",
+            lambda: {
+                "copy": copy_bench.measure_copy(runs),
+                "prices": copy_bench.measure_prices(prices_n, prices_base_n, 20, runs),
+            },
+        )
     write(output, sections, info, args)
     output.with_suffix(".json").write_text(json.dumps(plain(sections), indent=1) + "\n")
     log(f"all done in {time.perf_counter() - started:.0f} s; wrote {output} and its .json")

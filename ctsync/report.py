@@ -396,6 +396,8 @@ class CopyRow(BaseModel):
     missing_examples: list[str] = Field(default_factory=list)
     failures: list[str] = Field(default_factory=list)
     """The first records that failed, with their reasons."""
+    watermark: str = ""
+    """The copy watermark after the run: the latest source change copied (empty: none yet)."""
     error: str | None = None
     """Why the entity as a whole stopped (a guard, a batch that could not run)."""
 
@@ -445,6 +447,7 @@ class CopyReport(BaseModel):
         return [
             {"entity": row.entity, "status": row.status}
             | {name: getattr(row, name) for name in self.COUNTS}
+            | {"watermark": row.watermark or "none"}
             for row in self.rows
         ]
 

@@ -39,7 +39,7 @@ from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId  # noqa: E402
 from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 
-from blocks import HubDatabase  # noqa: E402
+from blocks import CommercetoolsCredentials, HubDatabase  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 from tests.browser.prefect_ui import (  # noqa: E402
     FlowOutcome,
@@ -56,6 +56,7 @@ from tests.browser.prefect_ui import (  # noqa: E402
 OUT = ROOT / "docs" / "screenshots"
 CREDENTIALS = "my-store"  # the name prefect.yaml's deployments use
 HUB = "screenshots-hub"
+TARGET = "my-target-store"  # the block copy-project's deployment writes into
 WORK_POOL = "commercetools"
 WIDTH, HEIGHT = 1440, 900
 SANDBOX_PORT = 8089  # what `make sandbox` prints, when it is free
@@ -213,10 +214,44 @@ def make_screenshots(out: Path) -> list[Path]:
                 shots.take(page, "08-sync-all-table")
 
             shots.step("sync_all run pages", sync_all_pages)
+
+            def copy_pages() -> None:
+                _copy_pages(page, server, sandbox, shots)
+
+            shots.step("copy_project", copy_pages)
     total = time.monotonic() - shots._started
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in shots.seconds.items())
     print(f"{len(shots.made)} screenshots in {total:.0f} s ({timings})")
     return shots.made
+
+
+def _copy_pages(page: Any, server: PrefectServer, source: Sandbox, shots: Shots) -> None:
+    """copy_project of the sandbox into an empty second project: its Run form and its table."""
+    from playwright.sync_api import expect
+
+    with Sandbox(project_key="target-shop", client_id="target-client", seed=None) as target:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            CommercetoolsCredentials(
+                api_url=target.api_url,
+                client_id=target.client_id,
+                client_secret=target.client_secret,
+                scope=target.scope,
+            ).save(TARGET, overwrite=True, _sync=True)
+        server.cli("--no-prompt", "deploy", "--name", "copy-project", timeout=180)
+        deployment = _deployment_id(server, "copy-project/copy-project")
+        page.goto(f"{server.ui_url}/deployments/deployment/{deployment}/run")
+        expect(page.get_by_text("Target credentials block").first).to_be_visible()
+        shots.take(page, "09-copy-run-form")
+        copied = _completed(
+            run_flow(server, "copy_project", source=CREDENTIALS, target=TARGET, hub=HUB, settle=0)
+        )
+        key = f"ct-{target.project_key}-copy"
+        table = _artifacts(server, copied.flow_run_id).get(key)
+        if table is None:
+            raise StackError(f"copy_project left no table artifact {key}")
+        page.goto(f"{server.ui_url}/artifacts/artifact/{table.id}")
+        expect(page.locator("table tbody tr").first).to_be_visible()
+        shots.take(page, "10-copy-table")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
 from ctsync.copy import (
     EntityCopy,
+    copy_direction,
     copy_watermark,
     key_index,
     plan_entity_copy,
@@ -64,6 +65,16 @@ DeleteMissing = Annotated[
             "title": "Delete missing",
             "description": "Delete target resources the source no longer has. Off: they are "
             "only listed in the report.",
+        }
+    ),
+]
+ResetCopy = Annotated[
+    bool,
+    Field(
+        json_schema_extra={
+            "title": "Reset",
+            "description": "Forget the copy watermarks of these entities into this target: the "
+            "run compares everything, and later deltas start from it.",
         }
     ),
 ]
@@ -134,6 +145,7 @@ def copy_project(
     delete_missing: DeleteMissing = False,
     allow_destructive: AllowDestructive = False,
     settle: param.Settle = 120.0,
+    reset: ResetCopy = False,
 ) -> CopyReport:
     """Make the target project equal the source for every entity a push knows: create what it
     lacks, update what differs with minimal actions, and list (or, with delete_missing,
@@ -160,7 +172,12 @@ def copy_project(
     pulled = _with_dependencies(names)
     _pull(source_block, hub_block, pulled, settle)
     _pull(target_block, hub_block, pulled, settle)
-    copy = _Copy(source_block, target_block, hub_block.get_store(), mode, dry_run)
+    store = hub_block.get_store()
+    if reset and not dry_run:
+        for name in names:
+            direction = copy_direction(target_block.project_key)
+            store.reset_state(source_block.project_key, name, direction=direction)
+    copy = _Copy(source_block, target_block, store, "full" if reset else mode, dry_run)
     options = PushOptions(dry_run=dry_run, replace=True, allow_destructive=allow_destructive)
     report = CopyReport(
         source_project=source_block.project_key,
@@ -227,6 +244,7 @@ class _Copy:
             row.status = "failed"
         elif not self.dry_run and not row.failed:
             save_copy_watermark(self.store, source_key, target_key, plan)
+        row.watermark = copy_watermark(self.store, source_key, target_key, push.name) or ""
         return row
 
     def _missing(

@@ -90,6 +90,15 @@ def test_a_copy_makes_the_target_equal_and_a_second_sends_nothing(pair, tmp_path
     again = copy_project(credentials(source), credentials(target), hub=hub, mode="full", settle=0)
     assert again.total("created") == again.total("updated") == 0
     assert again.total("unchanged") == first.total("created")
+    # Each entity's watermark is the latest source change it copied, and a reset forgets it.
+    latest = max(
+        r.last_modified_at for r in hub.get_store().iter_records(source.project_key, "zones")
+    )
+    assert {row.entity: row.watermark for row in again.rows}["zones"] == latest
+    quiet = copy_project(credentials(source), credentials(target), hub=hub, settle=0)
+    assert quiet.total("unchanged") == 0 and quiet.total("created") == 0
+    reset = copy_project(credentials(source), credentials(target), hub=hub, reset=True, settle=0)
+    assert reset.total("unchanged") == first.total("created")
 
 
 def test_a_project_is_never_copied_into_itself(pair, tmp_path) -> None:

@@ -15,7 +15,7 @@ from pydantic import Field, WithJsonSchema
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks._form import Shown
 from ctsync.entities import ENTITIES
-from ctsync.push import DraftSource
+from ctsync.push import PUSH_ENTITIES, DraftSource
 
 
 def _shown(title: str, description: str) -> Any:
@@ -200,5 +200,54 @@ CreateMissing = Annotated[
     _shown(
         "Create missing",
         "Create what commercetools does not have yet; when off, such drafts count as skipped.",
+    ),
+]
+
+# -- copy_project -------------------------------------------------------------------------------
+
+COPYABLE = [name for name in ENTITIES if name in PUSH_ENTITIES]
+"""The entities copy_project copies (those a push knows), in the registry's order."""
+
+CopyEntityNames = Annotated[
+    list[str] | None,
+    _optional({"type": "array", "items": {"type": "string", "enum": COPYABLE}}),
+    _shown(
+        "Entities",
+        "Only these entities, e.g. categories, products (each pushed after those it refers "
+        "to). Empty: every entity a push knows.",
+    ),
+]
+CopyMode = Annotated[
+    Literal["delta", "full"],
+    _shown(
+        "Mode",
+        "delta: copy what the source changed since the last copy to this target (everything "
+        "the first time). full: compare every record of the source with the target.",
+    ),
+]
+CopyDryRun = Annotated[
+    bool,
+    _shown(
+        "Dry run",
+        "Plan only: a table of the creates and update actions; nothing is written to the target.",
+    ),
+]
+DeleteMissing = Annotated[
+    bool,
+    _shown(
+        "Delete missing",
+        "Delete target resources the source no longer has. Off: they are only listed.",
+    ),
+]
+AllowDestructive = Annotated[
+    bool,
+    _shown("Allow destructive", "Write even when many records would lose data or be deleted."),
+]
+ResetCopy = Annotated[
+    bool,
+    _shown(
+        "Reset",
+        "Forget the copy watermarks of these entities into this target: the run compares "
+        "everything, and later deltas start from it.",
     ),
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -19,7 +19,6 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from prefect.states import Completed
 from prefect.task_runners import ThreadPoolTaskRunner
-from pydantic import Field
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
@@ -45,48 +44,7 @@ from flows._tags import TAG, project_tag, tag_flow_run
 from flows.push import push_all, refused_before_writing
 from flows.sync import in_dependency_order
 
-COPYABLE = [name for name in ENTITIES if name in PUSH_ENTITIES]
-
-CopyEntities = Annotated[
-    list[str] | None,
-    Field(
-        default=None,
-        json_schema_extra={
-            "title": "Entities",
-            "description": "Only these entities, e.g. categories, products. Empty: every entity "
-            "a push knows.",
-        },
-    ),
-]
-DeleteMissing = Annotated[
-    bool,
-    Field(
-        json_schema_extra={
-            "title": "Delete missing",
-            "description": "Delete target resources the source no longer has. Off: they are "
-            "only listed in the report.",
-        }
-    ),
-]
-ResetCopy = Annotated[
-    bool,
-    Field(
-        json_schema_extra={
-            "title": "Reset",
-            "description": "Forget the copy watermarks of these entities into this target: the "
-            "run compares everything, and later deltas start from it.",
-        }
-    ),
-]
-AllowDestructive = Annotated[
-    bool,
-    Field(
-        json_schema_extra={
-            "title": "Allow destructive",
-            "description": "Write even when many records would lose data or be deleted.",
-        }
-    ),
-]
+COPYABLE = param.COPYABLE
 
 
 def _run_name() -> str:
@@ -139,13 +97,13 @@ def copy_project(
     source: param.SourceCredentials,
     target: param.TargetCredentials,
     hub: param.Hub = None,
-    entities: CopyEntities = None,
-    mode: param.SyncMode = "delta",
-    dry_run: param.DryRun = False,
-    delete_missing: DeleteMissing = False,
-    allow_destructive: AllowDestructive = False,
+    entities: param.CopyEntityNames = None,
+    mode: param.CopyMode = "delta",
+    dry_run: param.CopyDryRun = False,
+    delete_missing: param.DeleteMissing = False,
+    allow_destructive: param.AllowDestructive = False,
     settle: param.Settle = 120.0,
-    reset: ResetCopy = False,
+    reset: param.ResetCopy = False,
 ) -> CopyReport:
     """Make the target project equal the source for every entity a push knows: create what it
     lacks, update what differs with minimal actions, and list (or, with delete_missing,

@@ -7,7 +7,6 @@ reference into the key of what it points at (copy_project).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ctsync.actions.channels import BaseAddressDraft, ChannelDraft, channel_actions, channel_create
@@ -25,24 +24,11 @@ from ctsync.actions.product_types import (
     product_type_create,
 )
 from ctsync.actions.stores import StoreDraft, store_actions, store_create
-from ctsync.drafts import CustomFieldsDraft
 from ctsync.entities import get_entity
-from ctsync.push.entities import PushEntity, Reference
+from ctsync.push.entities import PushEntity, Reference, by_keys, custom_refs, find_by_key
 from ctsync.push.keys import KeyOf, key_of_reference, own_key
 
 # --- references, lookups, find -------------------------------------------------------------
-
-
-def _custom_refs(custom: CustomFieldsDraft | None) -> list[Reference]:
-    return [("type", custom.type.key)] if custom is not None else []
-
-
-def _by_keys(drafts: Sequence[Any]) -> list[tuple[str, list[str]]]:
-    return [("key", sorted({d.key for d in drafts}))]
-
-
-def _find_by_key(draft: Any, candidates: list[dict[str, Any]], _ids: Any) -> dict[str, Any] | None:
-    return next((c for c in candidates if c.get("key") == draft.key), None)
 
 
 def _product_type_parent(draft: ProductTypeDraft) -> str | None:
@@ -57,7 +43,7 @@ def _store_refs(draft: StoreDraft) -> list[Reference]:
         for ref in [*(draft.distributionChannels or []), *(draft.supplyChannels or [])]
     ]
     refs += [("product-selection", s.productSelection.key) for s in draft.productSelections or []]
-    return list(dict.fromkeys(refs + _custom_refs(draft.custom)))
+    return list(dict.fromkeys(refs + custom_refs(draft.custom)))
 
 
 # --- resources -> drafts --------------------------------------------------------------------
@@ -146,8 +132,8 @@ PRODUCT_TYPES: PushEntity[ProductTypeDraft] = PushEntity(
     model=ProductTypeDraft,
     identity=lambda d: d.identity,
     references=lambda d: [("product-type", key) for key in nested_type_keys(d)],
-    lookups=_by_keys,
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=product_type_create,
     actions=product_type_actions,
     parent=_product_type_parent,
@@ -157,9 +143,9 @@ CHANNELS: PushEntity[ChannelDraft] = PushEntity(
     entity=get_entity("channels"),
     model=ChannelDraft,
     identity=lambda d: d.identity,
-    references=lambda d: _custom_refs(d.custom),
-    lookups=_by_keys,
-    find=_find_by_key,
+    references=lambda d: custom_refs(d.custom),
+    lookups=by_keys,
+    find=find_by_key,
     create=channel_create,
     actions=channel_actions,
     to_draft=channel_to_draft,
@@ -168,9 +154,9 @@ CUSTOMER_GROUPS: PushEntity[CustomerGroupDraft] = PushEntity(
     entity=get_entity("customer-groups"),
     model=CustomerGroupDraft,
     identity=lambda d: d.identity,
-    references=lambda d: _custom_refs(d.custom),
-    lookups=_by_keys,
-    find=_find_by_key,
+    references=lambda d: custom_refs(d.custom),
+    lookups=by_keys,
+    find=find_by_key,
     create=customer_group_create,
     actions=customer_group_actions,
     to_draft=customer_group_to_draft,
@@ -180,8 +166,8 @@ STORES: PushEntity[StoreDraft] = PushEntity(
     model=StoreDraft,
     identity=lambda d: d.identity,
     references=_store_refs,
-    lookups=_by_keys,
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=store_create,
     actions=store_actions,
     to_draft=store_to_draft,

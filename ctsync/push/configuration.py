@@ -19,20 +19,12 @@ from ctsync.actions.tax_categories import (
 from ctsync.actions.types import TypeDraft, type_actions, type_create
 from ctsync.actions.zones import ZoneDraft, zone_actions, zone_create
 from ctsync.entities import get_entity
-from ctsync.push.entities import PushEntity, Reference
+from ctsync.push.entities import PushEntity, Reference, by_keys, find_by_key
 from ctsync.push.keys import KeyOf, key_of_reference, own_key
 
 
-def _by_keys(drafts: Sequence[Any]) -> list[tuple[str, list[str]]]:
-    return [("key", sorted({d.key for d in drafts}))]
-
-
-def _find_by_key(draft: Any, candidates: list[dict[str, Any]], _ids: Ids) -> dict[str, Any] | None:
-    return next((c for c in candidates if c.get("key") == draft.key), None)
-
-
 def _by_keys_and_names(drafts: Sequence[Any]) -> list[tuple[str, list[str]]]:
-    return [*_by_keys(drafts), ("name", sorted({d.name for d in drafts}))]
+    return [*by_keys(drafts), ("name", sorted({d.name for d in drafts}))]
 
 
 def _find_by_key_or_name(
@@ -40,7 +32,7 @@ def _find_by_key_or_name(
 ) -> dict[str, Any] | None:
     """The resource with the draft's key, else one of the same name that has no key yet (one
     with another key belongs to another draft)."""
-    found = _find_by_key(draft, candidates, ids)
+    found = find_by_key(draft, candidates, ids)
     if found is None:
         found = next(
             (c for c in candidates if not c.get("key") and c.get("name") == draft.name), None
@@ -144,8 +136,8 @@ TYPES: PushEntity[TypeDraft] = PushEntity(
     model=TypeDraft,
     identity=lambda d: d.identity,
     references=lambda d: [],
-    lookups=_by_keys,
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=type_create,
     actions=type_actions,
     to_draft=type_to_draft,
@@ -155,8 +147,8 @@ STATES: PushEntity[StateDraft] = PushEntity(
     model=StateDraft,
     identity=lambda d: d.identity,
     references=_state_refs,
-    lookups=_by_keys,
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=state_create,
     actions=state_actions,
     parent=_state_parent,

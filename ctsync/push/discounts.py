@@ -3,7 +3,6 @@ resource of each becomes a draft (references by key) for a copy."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ctsync.actions.cart_discounts import (
@@ -34,7 +33,7 @@ from ctsync.actions.standalone_prices import (
     standalone_price_references,
 )
 from ctsync.entities import get_entity
-from ctsync.push.entities import PushEntity
+from ctsync.push.entities import PushEntity, by_keys, find_by_key
 from ctsync.push.keys import KeyOf, NotCopyable, key_of_reference, own_key
 
 
@@ -145,14 +144,6 @@ def standalone_price_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[s
     return draft | _custom(resource, key_of)
 
 
-def _by_keys(drafts: Sequence[Any]) -> list[tuple[str, list[str]]]:
-    return [("key", sorted({d.key for d in drafts}))]
-
-
-def _find_by_key(draft: Any, candidates: list[dict[str, Any]], _ids: Ids) -> dict[str, Any] | None:
-    return next((c for c in candidates if c.get("key") == draft.key), None)
-
-
 def _find_by_code(
     draft: DiscountCodeDraft, candidates: list[dict[str, Any]], _ids: Ids
 ) -> dict[str, Any] | None:
@@ -164,8 +155,8 @@ CART_DISCOUNTS: PushEntity[CartDiscountDraft] = PushEntity(
     model=CartDiscountDraft,
     identity=lambda d: d.identity,
     references=cart_discount_references,
-    lookups=_by_keys,
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=cart_discount_create,
     actions=cart_discount_actions,
     to_draft=cart_discount_to_draft,
@@ -186,8 +177,8 @@ SHIPPING_METHODS: PushEntity[ShippingMethodDraft] = PushEntity(
     model=ShippingMethodDraft,
     identity=lambda d: d.identity,
     references=shipping_method_references,
-    lookups=_by_keys,
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=shipping_method_create,
     actions=shipping_method_actions,
     to_draft=shipping_method_to_draft,
@@ -197,8 +188,8 @@ STANDALONE_PRICES: PushEntity[StandalonePriceDraft] = PushEntity(
     model=StandalonePriceDraft,
     identity=lambda d: d.identity,
     references=standalone_price_references,
-    lookups=_by_keys,
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=standalone_price_create,
     actions=standalone_price_actions,
     to_draft=standalone_price_to_draft,

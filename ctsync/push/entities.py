@@ -66,13 +66,13 @@ class PushEntity(Generic[D]):
         return answer.get(self.created_in, answer) if self.created_in else answer
 
 
-def _custom_refs(custom: Any) -> list[Reference]:
+def custom_refs(custom: Any) -> list[Reference]:
     return [("type", custom.type.key)] if custom is not None else []
 
 
 def _customer_refs(draft: CustomerDraft) -> list[Reference]:
     refs = [("customer-group", draft.customerGroup.key)] if draft.customerGroup else []
-    return refs + _custom_refs(draft.custom)
+    return refs + custom_refs(draft.custom)
 
 
 def _customer_lookups(drafts: Sequence[CustomerDraft]) -> list[tuple[str, list[str]]]:
@@ -97,14 +97,14 @@ def _find_customer(
 
 def _category_refs(draft: CategoryDraft) -> list[Reference]:
     refs = [("category", draft.parent.key)] if draft.parent else []
-    return refs + _custom_refs(draft.custom)
+    return refs + custom_refs(draft.custom)
 
 
-def _by_keys(drafts: Sequence[Any]) -> list[tuple[str, list[str]]]:
+def by_keys(drafts: Sequence[Any]) -> list[tuple[str, list[str]]]:
     return [("key", sorted({d.key for d in drafts}))]
 
 
-def _find_by_key(
+def find_by_key(
     draft: Any, candidates: list[dict[str, Any]], _ids: act.Ids
 ) -> dict[str, Any] | None:
     return next((c for c in candidates if c.get("key") == draft.key), None)
@@ -112,7 +112,7 @@ def _find_by_key(
 
 def _inventory_refs(draft: InventoryDraft) -> list[Reference]:
     refs = [("channel", draft.supplyChannel.key)] if draft.supplyChannel else []
-    return refs + _custom_refs(draft.custom)
+    return refs + custom_refs(draft.custom)
 
 
 def _find_inventory(
@@ -157,8 +157,8 @@ CATEGORIES: PushEntity[CategoryDraft] = PushEntity(
     model=CategoryDraft,
     identity=lambda d: d.identity,
     references=_category_refs,
-    lookups=_by_keys,
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=act.category_create,
     actions=act.category_actions,
     parent=lambda d: f"key {d.parent.key}" if d.parent else None,
@@ -180,8 +180,8 @@ PRODUCTS: PushEntity[ProductDraft] = PushEntity(
     model=ProductDraft,
     identity=lambda d: d.identity,
     references=_product_refs,
-    lookups=_by_keys,
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=act.product_create,
     actions=act.product_actions,
     to_draft=to_drafts.product_to_draft,

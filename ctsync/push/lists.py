@@ -15,7 +15,7 @@ from ctsync.actions.lists import (
 from ctsync.entities import get_entity
 from ctsync.list_drafts import CustomObjectDraft, ShoppingListDraft
 from ctsync.push import to_drafts
-from ctsync.push.entities import PushEntity, Reference
+from ctsync.push.entities import PushEntity, Reference, by_keys, find_by_key
 
 
 def _custom_object_lookups(drafts: Sequence[CustomObjectDraft]) -> list[tuple[str, list[str]]]:
@@ -56,12 +56,6 @@ def _shopping_list_refs(draft: ShoppingListDraft) -> list[Reference]:
     return refs
 
 
-def _find_by_key(
-    draft: ShoppingListDraft, candidates: list[dict[str, Any]], _ids: Ids
-) -> dict[str, Any] | None:
-    return next((c for c in candidates if c.get("key") == draft.key), None)
-
-
 CUSTOM_OBJECTS: PushEntity[CustomObjectDraft] = PushEntity(
     entity=get_entity("custom-objects"),
     model=CustomObjectDraft,
@@ -79,8 +73,8 @@ SHOPPING_LISTS: PushEntity[ShoppingListDraft] = PushEntity(
     model=ShoppingListDraft,
     identity=lambda d: d.identity,
     references=_shopping_list_refs,
-    lookups=lambda drafts: [("key", sorted({d.key for d in drafts}))],
-    find=_find_by_key,
+    lookups=by_keys,
+    find=find_by_key,
     create=shopping_list_create,
     actions=shopping_list_actions,
     to_draft=to_drafts.shopping_list_to_draft,

@@ -65,13 +65,22 @@ class EntityCopy:
             self.skip_reasons.append(f"{self.entity} {record.id}: {reason}")
 
 
-def identity_of(push: PushEntity[Any], document: dict[str, Any], key_of: KeyOf) -> str:
-    """How the push names the resource (`key shoes`); NotCopyable when it has no identity."""
+def draft_of(
+    push: PushEntity[Any], document: dict[str, Any], key_of: KeyOf
+) -> tuple[str, dict[str, Any]]:
+    """How the push names the resource (`key shoes`), and its draft; NotCopyable when it
+    cannot be one."""
     assert push.to_draft is not None
+    draft = push.to_draft(document, key_of)
     try:
-        return push.identity(push.model.model_validate(push.to_draft(document, key_of)))
+        return push.identity(push.model.model_validate(draft)), draft
     except ValidationError as error:
         raise NotCopyable(f"not a valid draft: {error.errors()[0]['msg']}") from None
+
+
+def identity_of(push: PushEntity[Any], document: dict[str, Any], key_of: KeyOf) -> str:
+    """How the push names the resource; NotCopyable when it has no identity."""
+    return draft_of(push, document, key_of)[0]
 
 
 def plan_entity_copy(
@@ -90,13 +99,14 @@ def plan_entity_copy(
     wanted: set[str] = set()
     for record in store.iter_records(source_key, push.name):
         try:
-            wanted.add(identity_of(push, record.document, source_keys))
-            if since is not None and record.last_modified_at <= since:
-                continue
-            plan.drafts.append(push.to_draft(record.document, source_keys))
+            identity, draft = draft_of(push, record.document, source_keys)
         except NotCopyable as reason:
             plan.skip(record, str(reason))
             continue
+        wanted.add(identity)
+        if since is not None and record.last_modified_at <= since:
+            continue
+        plan.drafts.append(draft)
         if plan.changed_until is None or record.last_modified_at > plan.changed_until:
             plan.changed_until = record.last_modified_at
     plan.missing = list(_missing(store, push, target_key, target_keys, wanted))

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
-from ctsync.hub.schema import dialect_insert, metadata
+from ctsync.hub.schema import dialect_insert
 
 DEFAULT_URL: Final = "sqlite:///data/hub.db"
 SQLITE_BUSY_TIMEOUT_SECONDS: Final = 30.0
@@ -114,10 +114,6 @@ class Database:
     def insert(self, table: Table) -> Any:
         return dialect_insert(self.dialect, table)
 
-    def create_tables(self) -> None:
-        # Under the write lock on SQLite, so two processes opening a new hub do not race.
-        metadata.create_all(self._writer, checkfirst=True)
-
     @property
     def url(self) -> str:
         """The database URL with its password masked."""
@@ -144,20 +140,27 @@ def _flocked(descriptor: int | None) -> Iterator[None]:
 
 
 def open_database(url: str, *, password: str | None = None, echo: bool = False) -> Database:
-    """Open the hub at `url` and create its tables if missing; `password` replaces the URL's.
+    """Open the hub at `url`, creating or upgrading its schema in place (`upgrade.py`);
+    `password` replaces the URL's.
 
     Raises ValueError for a URL that is malformed or names another database, and HubUnavailable
-    when the driver is missing, the server cannot be reached, or the hub may not be written.
+    when the driver is missing, the server cannot be reached, the hub may not be written, or it
+    was upgraded by a newer version (`HubTooNew`).
     """
+    from ctsync.hub.upgrade import upgrade  # the migrations import the hub's modules
+
     parsed = parse_url(url)
     if password is not None and parsed.get_backend_name() != "sqlite":
         parsed = parsed.set(password=password)  # SQLite has no passwords: ignored there
     database = Database(_create_engine(parsed, echo))
     try:
-        database.create_tables()
+        upgrade(database)
     except DBAPIError as error:
         database.close()
         raise _unavailable(parsed, error, password) from None
+    except BaseException:
+        database.close()
+        raise
     return database
 
 

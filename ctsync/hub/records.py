@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from ctsync.hub.database import Database, dumps
 from ctsync.hub.dead_letters import RejectedRecord, insert_dead_letters
 from ctsync.hub.schema import driver_markers, driver_time, now, records_table
+from ctsync.hub.sequence import take_numbers
 from ctsync.hub.state import (
     UNSET,
     PartitionCheckpoint,
@@ -119,7 +120,8 @@ _RECORD_COLUMNS = tuple(
 _SET_REPLACED = (
     "key = excluded.key, version = excluded.version, created_at = excluded.created_at, "
     "last_modified_at = excluded.last_modified_at, document = excluded.document, "
-    "synced_at = excluded.synced_at, last_seen_run = excluded.last_seen_run, deleted_at = NULL"
+    "synced_at = excluded.synced_at, last_seen_run = excluded.last_seen_run, deleted_at = NULL, "
+    "seq = excluded.seq, change = 'update'"
 )
 
 
@@ -133,38 +135,55 @@ class _RecordWrites:
     insert: str
     """A new record; should another writer have inserted it meanwhile, the higher version wins.
     Row: project_key, entity, id, key, version, created_at, last_modified_at, document,
-    synced_at, last_seen_run."""
+    synced_at, last_seen_run, seq."""
     update: str
     """A known record replaced by a higher version (faster than INSERT .. ON CONFLICT:
     bench/hub_upsert.py). Row: key, version, created_at, last_modified_at, document,
-    synced_at, last_seen_run, project_key, entity, id, version."""
+    synced_at, last_seen_run, seq, project_key, entity, id, version."""
+    undelete: str
+    """A record marked deleted seen again at its stored version. Row: seq, project_key,
+    entity, id."""
+    delete: str
+    """A deletion mark. Row: deleted_at, seq, project_key, entity, id."""
 
     @classmethod
     def for_dialect(cls, dialect_name: str) -> _RecordWrites:
         p, document = driver_markers(dialect_name)
-        values = ", ".join([p] * 7 + [document, p, p])
+        values = ", ".join([p] * 7 + [document, p, p, p])
+        scope = f"WHERE project_key = {p} AND entity = {p} AND id = {p}"
         return cls(
             insert=(
                 "INSERT INTO records (project_key, entity, id, key, version, created_at, "
-                f"last_modified_at, document, synced_at, last_seen_run) VALUES ({values}) "
+                f"last_modified_at, document, synced_at, last_seen_run, seq, change) "
+                f"VALUES ({values}, 'insert') "
                 f"ON CONFLICT (project_key, entity, id) DO UPDATE SET {_SET_REPLACED} "
                 "WHERE records.version < excluded.version"
             ),
             update=(
                 f"UPDATE records SET key = {p}, version = {p}, created_at = {p}, "
                 f"last_modified_at = {p}, document = {document}, synced_at = {p}, "
-                f"last_seen_run = {p}, deleted_at = NULL "
-                f"WHERE project_key = {p} AND entity = {p} AND id = {p} AND version < {p}"
+                f"last_seen_run = {p}, deleted_at = NULL, seq = {p}, change = 'update' "
+                f"{scope} AND version < {p}"
+            ),
+            undelete=f"UPDATE records SET deleted_at = NULL, seq = {p}, change = 'update' {scope}",
+            delete=(
+                f"UPDATE records SET deleted_at = {p}, seq = {p}, change = 'delete' "
+                f"{scope} AND deleted_at IS NULL"
             ),
         )
 
 
 @dataclass
 class _PagePlan:
-    """What writing one page does to each of its records, decided from the stored versions."""
+    """What writing one page does to each of its records, decided from the stored versions.
 
+    Inserted and updated rows are complete but for their change number, which `numbered`
+    adds once the page knows how many it takes (`sequence.take_numbers`)."""
+
+    project_key: str
+    entity: str
     inserts: list[tuple[Any, ...]] = field(default_factory=list)
-    updates: list[tuple[Any, ...]] = field(default_factory=list)
+    updates: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     undelete: list[str] = field(default_factory=list)
     """Unchanged records the hub marked deleted, seen again at the stored version."""
@@ -172,6 +191,23 @@ class _PagePlan:
     @property
     def counts(self) -> UpsertCounts:
         return UpsertCounts(len(self.inserts), len(self.updates), len(self.unchanged))
+
+    @property
+    def changes(self) -> int:
+        """How many change numbers the page takes: every insert, update and undeletion."""
+        return len(self.inserts) + len(self.updates) + len(self.undelete)
+
+    def numbered(
+        self, first: int
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Insert, update and undelete rows, numbered from `first` in that order."""
+        scope = (self.project_key, self.entity)
+        inserts = [(*row, first + n) for n, row in enumerate(self.inserts)]
+        first += len(inserts)
+        updates = [(*values, first + n, *where) for n, (values, where) in enumerate(self.updates)]
+        first += len(updates)
+        undelete = [(first + n, *scope, record_id) for n, record_id in enumerate(self.undelete)]
+        return inserts, updates, undelete
 
 
 def _highest_versions(records: Sequence[HubRecord]) -> dict[str, HubRecord]:
@@ -201,7 +237,7 @@ def _plan_page(
     pages of ten partitions waiting for the lock were encoded at once in as many threads, and
     glibc's per-thread arenas made a pull's peak RSS grow with the entity (bench measure 3).
     """
-    plan = _PagePlan()
+    plan = _PagePlan(project_key, entity)
     for record in page.values():
         previous = stored.get(record.id)
         if previous is not None and record.version <= previous[0]:
@@ -221,7 +257,7 @@ def _plan_page(
         if previous is None:
             plan.inserts.append((project_key, entity, record.id, *values))
         else:
-            plan.updates.append((*values, project_key, entity, record.id, record.version))
+            plan.updates.append((values, (project_key, entity, record.id, record.version)))
     return plan
 
 
@@ -264,17 +300,25 @@ class Records:
             # skew the counts, never the data (both writes are guarded by the version).
             stored = self._stored_versions(conn, project_key, entity, list(page))
             plan = _plan_page(project_key, entity, page, stored, run_id, stored_at)
-            if plan.inserts or plan.updates:
+            if plan.changes:
+                # Numbers just before the writes, and before this transaction locks any row:
+                # on PostgreSQL the counter's row lock is held from here to the commit
+                # (sequence.py), and taken first it cannot deadlock with another page's rows.
                 driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 try:
-                    if plan.inserts:
-                        driver.executemany(self._writes.insert, plan.inserts)
-                    if plan.updates:
-                        driver.executemany(self._writes.update, plan.updates)
+                    inserts, updates, undelete = plan.numbered(
+                        take_numbers(driver, dialect, plan.changes)
+                    )
+                    for statement, rows in (
+                        (self._writes.insert, inserts),
+                        (self._writes.update, updates),
+                        (self._writes.undelete, undelete),
+                    ):
+                        if rows:
+                            driver.executemany(statement, rows)
                 finally:
                     driver.close()
             self._set(conn, project_key, entity, plan.unchanged, last_seen_run=run_id)
-            self._set(conn, project_key, entity, plan.undelete, deleted_at=None)
             if dead_letters:
                 insert_dead_letters(conn, project_key, entity, run_id, dead_letters, synced_at)
             state = state_values(cursor, watermark)
@@ -362,36 +406,46 @@ class Records:
 
     def mark_unseen_deleted(self, project_key: str, entity: str, run_id: str) -> int:
         """After a complete full run: mark deleted what the run did not see; returns how many."""
+        unseen = select(records_table.c.id).where(
+            *_scope(project_key, entity),
+            records_table.c.deleted_at.is_(None),
+            (records_table.c.last_seen_run != run_id) | records_table.c.last_seen_run.is_(None),
+        )
         with self._db.begin() as conn:
-            result = conn.execute(
-                update(records_table)
-                .where(
-                    *_scope(project_key, entity),
-                    records_table.c.deleted_at.is_(None),
-                    (records_table.c.last_seen_run != run_id)
-                    | records_table.c.last_seen_run.is_(None),
-                )
-                .values(deleted_at=now())
-            )
-            return result.rowcount
+            ids = sorted(conn.execute(unseen).scalars())
+            return self._mark(conn, project_key, entity, ids)
 
     def mark_deleted(self, project_key: str, entity: str, ids: Collection[str]) -> int:
         """Mark these records deleted (commercetools no longer has them); returns how many were
         live until now."""
-        marked = 0
         with self._db.begin() as conn:
+            live: list[str] = []
             for chunk in _chunks(sorted(ids)):
-                result = conn.execute(
-                    update(records_table)
-                    .where(
+                live += conn.execute(
+                    select(records_table.c.id).where(
                         *_scope(project_key, entity),
                         records_table.c.id.in_(chunk),
                         records_table.c.deleted_at.is_(None),
                     )
-                    .values(deleted_at=now())
-                )
-                marked += result.rowcount
-        return marked
+                ).scalars()
+            return self._mark(conn, project_key, entity, sorted(live))
+
+    def _mark(self, conn: Connection, project_key: str, entity: str, ids: list[str]) -> int:
+        """Mark these live records deleted, each with a change number of its own."""
+        if not ids:
+            return 0
+        deleted_at = driver_time(now(), self._db.dialect)
+        driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            first = take_numbers(driver, self._db.dialect, len(ids))
+            rows = [
+                (deleted_at, first + n, project_key, entity, record_id)
+                for n, record_id in enumerate(ids)
+            ]
+            driver.executemany(self._writes.delete, rows)
+        finally:
+            driver.close()
+        return len(ids)
 
     def count(
         self,

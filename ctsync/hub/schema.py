@@ -68,8 +68,29 @@ records_table = Table(
     Column("synced_at", UTCDateTime, nullable=False),
     Column("deleted_at", UTCDateTime),
     Column("last_seen_run", String),
+    # The change feed: every insert, update and deletion mark takes the next number of
+    # `hub_counters` ('records.seq'), in commit order on both databases (`ctsync/hub/feed.py`).
+    Column("seq", BigInteger),
+    Column("change", String),
     Index("ix_records_modified", "project_key", "entity", "last_modified_at", "id"),
     Index("ix_records_key", "project_key", "entity", "key"),
+    Index("ix_records_seq", "seq", unique=True),
+)
+
+hub_counters_table = Table(
+    "hub_counters",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+feed_consumers_table = Table(
+    "feed_consumers",
+    metadata,
+    Column("consumer", String, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("exported", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 sync_state_table = Table(

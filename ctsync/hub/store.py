@@ -8,6 +8,7 @@ from typing import Any
 
 from ctsync.hub.database import DEFAULT_URL, Database, open_database
 from ctsync.hub.dead_letters import DeadLetter, DeadLetters, RejectedRecord
+from ctsync.hub.feed import Change, ConsumerCursor, Feed
 from ctsync.hub.locks import DEFAULT_STALE_AFTER, LockHolder, Locks
 from ctsync.hub.outbox import Outbox, OutboxItem
 from ctsync.hub.records import HubRecord, Records, StoredRecord, UpsertCounts
@@ -26,7 +27,8 @@ class HubStore:
     """The hub's tables on one database; safe to share between threads.
 
     Records (`records.py`), sync state and runs (`state.py`), locks (`locks.py`), the outbox
-    (`outbox.py`) and dead letters (`dead_letters.py`); the methods here only hand over.
+    (`outbox.py`), dead letters (`dead_letters.py`) and the change feed (`feed.py`); the
+    methods here only hand over.
     """
 
     def __init__(self, database: Database) -> None:
@@ -37,6 +39,7 @@ class HubStore:
         self._locks = Locks(database)
         self._outbox = Outbox(database)
         self._dead_letters = DeadLetters(database)
+        self._feed = Feed(database)
 
     @classmethod
     def connect(
@@ -276,3 +279,33 @@ class HubStore:
     def mark_outbox(self, processed: Sequence[int], failed: Sequence[tuple[int, str]]) -> None:
         """Processed rows are done; failed rows keep their reason and stay pending."""
         self._outbox.mark(processed, failed)
+
+    # -- change feed ---------------------------------------------------------------------------
+
+    def changes(
+        self,
+        after: int = 0,
+        *,
+        entities: Collection[str] | None = None,
+        project_key: str | None = None,
+        limit: int = 1000,
+    ) -> list[Change]:
+        """Up to `limit` changes (inserts, updates, deletion marks) numbered above `after`,
+        in order; pass the last one's `seq` as `after` for the next page (`feed.py`)."""
+        return self._feed.changes(after, entities=entities, project_key=project_key, limit=limit)
+
+    def last_change(self) -> int:
+        """The highest change number in the hub (0 when it has none)."""
+        return self._feed.last_seq()
+
+    def consumer_cursor(self, consumer: str) -> ConsumerCursor:
+        """Where a named consumer of the feed stands (at 0 when it never read)."""
+        return self._feed.cursor(consumer)
+
+    def advance_consumer(self, consumer: str, seq: int, exported: int) -> ConsumerCursor:
+        """Move a consumer to `seq` (never back), counting `exported` more changes taken."""
+        return self._feed.advance(consumer, seq, exported)
+
+    def reset_consumer(self, consumer: str, seq: int = 0) -> None:
+        """Set a consumer to `seq`: it takes again everything after it."""
+        self._feed.reset(consumer, seq)

@@ -138,6 +138,16 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         ),
         parameters={"source": DEFAULT_CREDENTIALS, "target": DEFAULT_TARGET_CREDENTIALS},
     ),
+    DeploymentSpec(
+        name="export-changes",
+        entrypoint="flows/export.py:export_changes",
+        description=(
+            "Append the hub's changes since this consumer's last run (inserts, updates, "
+            "deletions, in order) to a JSON Lines file, or one entity's view to CSV, for "
+            "systems that take files."
+        ),
+        parameters={"path": "data/exports/changes.jsonl", "consumer": "erp"},
+    ),
     *(_entity_deployment(entity) for entity in ENTITIES),
     *(
         DeploymentSpec(

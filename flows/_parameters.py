@@ -251,3 +251,39 @@ ResetCopy = Annotated[
         "everything, and later deltas start from it.",
     ),
 ]
+ExportPath = Annotated[
+    str,
+    _shown(
+        "File",
+        "Where the changes are appended, e.g. /data/exports/changes.jsonl; relative paths are "
+        "read from the run's working directory.",
+    ),
+]
+ExportConsumer = Annotated[
+    str,
+    _shown(
+        "Consumer",
+        "Who reads the feed, e.g. erp: the hub keeps this consumer's cursor, and the next run "
+        "writes what changed after it.",
+    ),
+]
+ExportEntities = Annotated[
+    list[str] | None,
+    _optional({"type": "array", "items": {"type": "string", "enum": list(ENTITIES)}}),
+    _shown(
+        "Entities",
+        "Only changes of these entities, e.g. orders. Empty: every entity (format jsonl).",
+    ),
+]
+ExportFormat = Annotated[
+    Literal["jsonl", "csv"],
+    _shown(
+        "Format",
+        "jsonl: one change per line with the whole document. csv: one entity's typed view "
+        "(give exactly one entity), with seq and change first.",
+    ),
+]
+ResetConsumer = Annotated[
+    bool,
+    _shown("Start over", "Forget the consumer's cursor and write every change the hub holds."),
+]

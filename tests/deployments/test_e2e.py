@@ -242,6 +242,11 @@ def test_deploy_all_registers_every_deployment_with_its_schedule_and_limit(stack
             if spec.name == "copy-project":
                 assert properties["source"]["title"] == "Source credentials block"
                 assert properties["target"]["title"] == "Target credentials block"
+            elif spec.name == "export-changes":
+                assert properties["path"]["title"] == "File"
+                assert properties["consumer"]["title"] == "Consumer"
+                assert properties["hub"]["title"] == "Hub database block"
+                assert properties["format"]["enum"] == ["jsonl", "csv"]
             else:
                 assert properties["credentials"]["title"] == "Credentials block"
 

@@ -27,6 +27,16 @@ from sandbox import Sandbox, node_tools
 
 HUB_URL = "sqlite:///data/demo-hub.db"
 PROJECT_KEY = "demo"
+# The README's first example of "Query the hub", printed at the end of every demo.
+TOP_CUSTOMERS = """\
+SELECT c.email, c.first_name || ' ' || c.last_name AS name,
+       COUNT(*) AS orders, ROUND(SUM(o.total_price_amount), 2) AS spent,
+       o.total_price_currency AS currency
+FROM orders o
+JOIN customers c ON c.project_key = o.project_key AND c.id = o.customer_id
+GROUP BY c.project_key, c.id, c.email, c.first_name, c.last_name, o.total_price_currency
+ORDER BY orders DESC, spent DESC, c.email
+LIMIT 5"""
 COLUMNS = (
     "entity",
     "mode",
@@ -99,7 +109,34 @@ def main() -> int:
         if first_run
         else "\nEvery entity ran as a delta from its watermark: nothing changed in the sandbox."
     )
+    print_top_customers(HubDatabase(url=HUB_URL))
     return 0
+
+
+def print_top_customers(hub: HubDatabase) -> None:
+    """The hub is a database other systems read: one of the README's queries, on its views."""
+    from sqlalchemy import text
+
+    with hub.get_store().database.read() as conn:
+        rows = conn.execute(text(TOP_CUSTOMERS)).all()
+    print(
+        f"\nQuery the hub ({HUB_URL.removeprefix('sqlite:///')}): the five customers with the "
+        "most orders\n"
+    )
+    print(TOP_CUSTOMERS + ";\n")
+    header = ("email", "name", "orders", "spent", "currency")
+    cells = [header] + [
+        (email, name or "", str(orders), f"{spent:,.2f}", currency or "")
+        for email, name, orders, spent, currency in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        print(
+            "  ".join(
+                v.rjust(w) if i in (2, 3) else v.ljust(w)
+                for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 if __name__ == "__main__":

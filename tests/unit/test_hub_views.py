@@ -885,3 +885,18 @@ def test_python_rows_read_json_text_documents_too() -> None:
     }
     [row] = python_rows("zones", [record, {**record, "id": "z2", "deleted_at": datetime.now(UTC)}])
     assert (row["id"], row["key"], row["name"], row["description"]) == ("z1", "eu", "Europe", None)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("languages", ["de", {"0": "de"}, [], [7, "de"]])
+def test_a_first_language_only_from_a_list_of_language_tags(
+    request: pytest.FixtureRequest, database: str, languages: Any
+) -> None:
+    """PostgreSQL reads a scalar as an array of itself (`'"de"'::jsonb -> 0` is "de"): found
+    by the property test; an index applies to arrays only, as on SQLite and in python_rows."""
+    store = request.getfixturevalue("hub" if database == "sqlite" else "postgres_hub")
+    write(store, "project", project(languages=languages))
+    assert view_rows(store, "project_language") == [{"project_key": "shop", "language": None}]
+    assert python_rows("project_language", stored_records(store)) == view_rows(
+        store, "project_language"
+    )

@@ -9,10 +9,12 @@ with each durable batch, so a killed run resumes where the file stops. The engin
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.events import emit_event
+from prefect.runtime import flow_run
 
 from blocks.resolve import resolve_hub
 from ctsync.export import ExportReport
@@ -21,7 +23,12 @@ from flows import _parameters as param
 from flows._naming import artifact_key
 
 
-@flow(name="export-changes", log_prints=False)
+def _run_name() -> str:
+    consumer = flow_run.parameters.get("consumer", "default")
+    return f"export-{consumer}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+
+
+@flow(name="export-changes", flow_run_name=_run_name, log_prints=False)
 def export_changes(
     path: param.ExportPath,
     consumer: param.ExportConsumer = "default",

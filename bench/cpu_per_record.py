@@ -29,12 +29,8 @@ from typing import Any
 import orjson
 
 from bench.common import ROOT, Figures
-from ctsync.client import parse_page
-from ctsync.entities import get_entity
+from bench.page_path import full_run, write_pages
 from ctsync.hub import HubStore
-from ctsync.options import PullOptions
-from ctsync.paging import FullCursor, IdRange
-from ctsync.pull import PullPlan, PullRun
 from sandbox.seed import customers_only
 
 PAGE = 500
@@ -101,24 +97,9 @@ def engine(bodies: list[bytes], folder: Path) -> float:
     """(E): CPU seconds for the engine's parse and `PullRun.write` of every body, as one
     partition of a full run with its checkpoint."""
     store = HubStore.connect(f"sqlite:///{folder}/engine.db")
-    entity = get_entity("customers")
-    plan = PullPlan(
-        project_key="bench",
-        entity=entity,
-        options=PullOptions(mode="full"),
-        mode="full",
-        run_token="run",
-        started_at="2026-11-30T00:00:00.000Z",
-        ranges=[FullCursor(IdRange())],
-        done=[False],
-    )
-    store.save_state("bench", entity.name, cursor=plan.cursor_document())
-    run = PullRun(store, plan)
+    run = full_run(store)
     started = time.process_time()
-    for n, body in enumerate(bodies):
-        page = parse_page(body)
-        cursor = FullCursor(IdRange(), page.results[-1]["id"])
-        run.write(page.results, partition=0, cursor=cursor, finished=n == len(bodies) - 1)
+    write_pages(run, bodies)
     spent = time.process_time() - started
     store.close()
     return spent

@@ -53,7 +53,12 @@ class ExportReport:
     """Bytes of a line cut short by a kill, cut away."""
 
     def summary(self) -> str:
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.by_change.items())) or "none"
+        kinds = (
+            ", ".join(
+                f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(self.by_change.items())
+            )
+            or "none"
+        )
         text = (
             f"{self.exported} change{'s' if self.exported != 1 else ''} to {self.path} "
             f"({self.format}) for consumer {self.consumer!r}: {kinds}; "

@@ -206,12 +206,7 @@ def make_screenshots(out: Path) -> list[Path]:
                 shots.take(page, "07-sync-all-run", whole=False)
                 # sync_all's own table (each entity's task run leaves its own tables too)
                 key = f"ct-{everything.report['project_key']}-all"
-                table = _artifacts(server, everything.flow_run_id).get(key)
-                if table is None:
-                    raise StackError(f"sync_all left no table artifact {key}")
-                page.goto(f"{server.ui_url}/artifacts/artifact/{table.id}")
-                expect(page.locator("table tbody tr").first).to_be_visible()
-                shots.take(page, "08-sync-all-table")
+                _table_page(page, server, shots, everything, key, "08-sync-all-table")
 
             shots.step("sync_all run pages", sync_all_pages)
 
@@ -219,15 +214,49 @@ def make_screenshots(out: Path) -> list[Path]:
                 _copy_pages(page, server, sandbox, shots)
 
             shots.step("copy_project", copy_pages)
+
+            def export_pages() -> None:
+                _export_pages(page, server, tmp, shots)
+
+            shots.step("export_changes", export_pages)
     total = time.monotonic() - shots._started
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in shots.seconds.items())
     print(f"{len(shots.made)} screenshots in {total:.0f} s ({timings})")
     return shots.made
 
 
+_SHOT_OF_FORM = {
+    "copy-project/copy-project": "09-copy-run-form",
+    "export-changes/export-changes": "11-export-run-form",
+}
+
+
+def _run_form(page: Any, server: PrefectServer, shots: Shots, name: str, field: str) -> None:
+    """Deploy `name` (flow/deployment) and take its Run form once `field` shows."""
+    from playwright.sync_api import expect
+
+    server.cli("--no-prompt", "deploy", "--name", name.split("/")[1], timeout=180)
+    page.goto(f"{server.ui_url}/deployments/deployment/{_deployment_id(server, name)}/run")
+    expect(page.get_by_text(field).first).to_be_visible()
+    shots.take(page, _SHOT_OF_FORM[name])
+
+
+def _table_page(
+    page: Any, server: PrefectServer, shots: Shots, run: FlowOutcome, key: str, name: str
+) -> None:
+    """The table artifact `key` of a run, as its page in the UI shows it."""
+    from playwright.sync_api import expect
+
+    table = _artifacts(server, run.flow_run_id).get(key)
+    if table is None:
+        raise StackError(f"the run {run.flow_run_id} left no table artifact {key}")
+    page.goto(f"{server.ui_url}/artifacts/artifact/{table.id}")
+    expect(page.locator("table tbody tr").first).to_be_visible()
+    shots.take(page, name)
+
+
 def _copy_pages(page: Any, server: PrefectServer, source: Sandbox, shots: Shots) -> None:
     """copy_project of the sandbox into an empty second project: its Run form and its table."""
-    from playwright.sync_api import expect
 
     with Sandbox(project_key="target-shop", client_id="target-client", seed=None) as target:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
@@ -237,21 +266,20 @@ def _copy_pages(page: Any, server: PrefectServer, source: Sandbox, shots: Shots)
                 client_secret=target.client_secret,
                 scope=target.scope,
             ).save(TARGET, overwrite=True, _sync=True)
-        server.cli("--no-prompt", "deploy", "--name", "copy-project", timeout=180)
-        deployment = _deployment_id(server, "copy-project/copy-project")
-        page.goto(f"{server.ui_url}/deployments/deployment/{deployment}/run")
-        expect(page.get_by_text("Target credentials block").first).to_be_visible()
-        shots.take(page, "09-copy-run-form")
+        _run_form(page, server, shots, "copy-project/copy-project", "Target credentials block")
         copied = _completed(
             run_flow(server, "copy_project", source=CREDENTIALS, target=TARGET, hub=HUB, settle=0)
         )
-        key = f"ct-{target.project_key}-copy"
-        table = _artifacts(server, copied.flow_run_id).get(key)
-        if table is None:
-            raise StackError(f"copy_project left no table artifact {key}")
-        page.goto(f"{server.ui_url}/artifacts/artifact/{table.id}")
-        expect(page.locator("table tbody tr").first).to_be_visible()
-        shots.take(page, "10-copy-table")
+        _table_page(page, server, shots, copied, f"ct-{target.project_key}-copy", "10-copy-table")
+
+
+def _export_pages(page: Any, server: PrefectServer, tmp: Path, shots: Shots) -> None:
+    """export_changes of the hub the runs above filled: its Run form and its table."""
+    _run_form(page, server, shots, "export-changes/export-changes", "Consumer")
+    exported = _completed(
+        run_flow(server, "export_changes", path=str(tmp / "erp.jsonl"), consumer="erp", hub=HUB)
+    )
+    _table_page(page, server, shots, exported, "ct-hub-export-erp", "12-export-table")
 
 
 def main(argv: list[str] | None = None) -> int:

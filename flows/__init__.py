@@ -4,6 +4,7 @@ from ctsync.options import PullOptions, PushOptions
 from ctsync.report import PushReport, RunFailed, SyncAllReport, SyncReport
 from flows.check import ConnectionCheckFailed, ConnectionReport, check_connection
 from flows.copy import copy_project
+from flows.export import export_changes
 from flows.push import (
     push_cart_discounts,
     push_categories,
@@ -83,6 +84,7 @@ __all__ = [
     "SyncReport",
     "check_connection",
     "copy_project",
+    "export_changes",
     "push_cart_discounts",
     "push_categories",
     "push_channels",

@@ -70,12 +70,12 @@ def _publish(report: ExportReport, seconds: float) -> None:
             {"metric": f"{kind}s", "value": count}
             for kind, count in sorted(report.by_change.items())
         ),
+        {"metric": "recovered from the file", "value": report.recovered},
+        {"metric": "seconds", "value": round(seconds, 2)},
         *(
             {"metric": f"entity {name}", "value": count}
             for name, count in sorted(report.by_entity.items())
         ),
-        {"metric": "recovered from the file", "value": report.recovered},
-        {"metric": "seconds", "value": round(seconds, 2)},
     ]
     create_table_artifact(
         key=artifact_key("hub", f"export-{report.consumer}"),

@@ -28,6 +28,8 @@ from ctsync.hub import Change, HubStore, SyncLocked
 ExportFormat = Literal["jsonl", "csv"]
 FORMATS: Final = ("jsonl", "csv")
 _CHANGE_COLUMNS: Final = ("seq", "change")
+_TAIL_CHUNK: Final = 1 << 16
+"""Bytes read at a time from the end of an export's file when it is checked after a kill."""
 # One export per consumer at a time, held with the hub's run locks.
 _LOCK_SCOPE: Final = "*"
 _LOCK_DIRECTION: Final = "export"
@@ -180,20 +182,34 @@ def _json_lines(batch: list[Change]) -> bytes:
 
 
 def _recover(target: Path, file_format: str, cursor: int) -> tuple[int, int, int]:
-    """Cut a partial last line away; (lines after `cursor`, bytes cut, the last line's seq)."""
+    """Cut a partial last line away; (lines after `cursor`, bytes cut, the last line's seq).
+
+    Reads the file backwards from its end, only as far as a whole line at or below the cursor:
+    a file that grows for months is not read whole on every run.
+    """
     if not target.exists() or target.stat().st_size == 0:
         return 0, 0, 0
-    data = target.read_bytes()
-    end = data.rfind(b"\n") + 1
-    cut = len(data) - end
-    if cut:
-        with target.open("r+b") as out:
-            out.truncate(end)
-            os.fsync(out.fileno())
-    seqs = [_seq_of(line, file_format) for line in data[:end].splitlines()]
-    seqs = [seq for seq in seqs if seq is not None]
-    after = [seq for seq in seqs if seq > cursor]
-    return len(after), cut, max(seqs, default=0)
+    with target.open("r+b") as file:
+        size = file.seek(0, os.SEEK_END)
+        start = size
+        while True:
+            start = max(0, start - _TAIL_CHUNK)
+            file.seek(start)
+            tail = file.read(size - start)
+            whole = tail[: tail.rfind(b"\n") + 1].splitlines()
+            if start > 0:
+                whole = whole[1:]  # the first line may begin before the chunk
+            seqs = [
+                seq for seq in (_seq_of(line, file_format) for line in whole) if seq is not None
+            ]
+            if start == 0 or any(seq <= cursor for seq in seqs):
+                break
+        end = start + tail.rfind(b"\n") + 1
+        cut = size - end
+        if cut:
+            file.truncate(end)
+            os.fsync(file.fileno())
+    return sum(seq > cursor for seq in seqs), cut, max(seqs, default=0)
 
 
 def _seq_of(line: bytes, file_format: str) -> int | None:

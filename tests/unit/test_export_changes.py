@@ -12,7 +12,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctsync.export import ExportLocked, export_changes
 from ctsync.hub import HubRecord, HubStore
@@ -181,3 +184,38 @@ def test_one_entity_to_csv_with_its_view_columns(tmp_path: Path) -> None:
     export_changes(hub, target, consumer="crm", entities=["customers"], file_format="csv")
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert [(r["id"], r["change"], r["version"]) for r in rows[5:]] == [("c-00002", "update", "2")]
+
+
+@given(
+    total=st.integers(0, 60),
+    data=st.data(),
+    partial=st.binary(max_size=40).filter(lambda b: b"\n" not in b),
+    chunk=st.integers(1, 300),
+    file_format=st.sampled_from(["jsonl", "csv"]),
+)
+@settings(max_examples=150, deadline=None)
+def test_recovery_reads_the_file_from_its_end_as_far_as_the_cursor(
+    total: int, data: st.DataObject, partial: bytes, chunk: int, file_format: str
+) -> None:
+    """Whatever the chunk size: the lines after the cursor, the half line cut, the last seq."""
+    import tempfile
+
+    from ctsync import export
+
+    cursor = data.draw(st.integers(0, total))
+    if file_format == "jsonl":
+        lines = [orjson.dumps({"seq": n, "document": {"x": "y" * n}}) for n in range(1, total + 1)]
+    else:
+        lines = [b"seq,change,id"] + [f"{n},insert,id-{n}".encode() for n in range(1, total + 1)]
+    content = b"".join(line + b"\n" for line in lines)
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "changes"
+        target.write_bytes(content + partial)
+        original = export._TAIL_CHUNK
+        export._TAIL_CHUNK = chunk
+        try:
+            found = export._recover(target, file_format, cursor)
+        finally:
+            export._TAIL_CHUNK = original
+        assert found == (total - cursor, len(partial), total)
+        assert target.read_bytes() == content

@@ -1,10 +1,11 @@
 """The change feed: every insert, update and deletion mark of a record, by change number.
 
-`records.seq` is taken from one counter in commit order (`sequence.py`), so a consumer that
-remembers the last number it read and asks for what comes after gets every change once, in
-order, whatever the records' timestamps. The feed is compacted: a record changed twice between
-two reads is read once, at its latest change (like a compacted log). Deletions are changes too:
-the record is kept with its last document and `change = 'delete'`.
+`records.seq` is numbered so that a number a reader can see is final: nothing committed later
+takes a lower one (`sequence.py`). A consumer that remembers the last number it read and asks
+for what comes after gets every change once, in order, whatever the records' timestamps.
+The feed is compacted: a record changed twice between two reads is read once, at its latest
+change (like a compacted log). Deletions are changes too: the record is kept with its last
+document and `change = 'delete'`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from sqlalchemy import case, select
+from sqlalchemy import case, literal_column, select
 from sqlalchemy.engine import Connection
 
 from ctsync.hub.database import Database
 from ctsync.hub.schema import feed_consumers_table, now, records_table
+from ctsync.hub.sequence import READABLE_BELOW_PG
 
 CHANGES_VIEW: Final = "hub_changes"
 ChangeKind = Literal["insert", "update", "delete"]
@@ -102,7 +104,7 @@ class Feed:
             raise ValueError(f"after must be a change number (0 or more), got {after}")
         query = (
             select(*_COLUMNS)
-            .where(records_table.c.seq > after)
+            .where(records_table.c.seq > after, *self._readable())
             .order_by(records_table.c.seq)
             .limit(limit)
         )
@@ -118,9 +120,19 @@ class Feed:
         """The highest change number in the hub (0 when it has none)."""
         with self._db.read() as conn:
             found = conn.execute(
-                select(records_table.c.seq).order_by(records_table.c.seq.desc()).limit(1)
+                select(records_table.c.seq)
+                .where(records_table.c.seq.is_not(None), *self._readable())
+                .order_by(records_table.c.seq.desc())
+                .limit(1)
             ).scalar()
         return int(found or 0)
+
+    def _readable(self) -> list[Any]:
+        """On PostgreSQL, only numbers no running transaction can still add below
+        (`sequence.py`); on SQLite every committed number is final."""
+        if self._db.dialect != "postgresql":
+            return []
+        return [records_table.c.seq < literal_column(READABLE_BELOW_PG)]
 
     def cursor(self, consumer: str) -> ConsumerCursor:
         """Where `consumer` stands (at 0 when it never read)."""
@@ -186,16 +198,17 @@ def _change(row: Any) -> Change:
     )
 
 
-def changes_view_statement() -> str:
-    """`hub_changes`: the feed in SQL, the same on SQLite and PostgreSQL."""
+def changes_view_statement(dialect_name: str) -> str:
+    """`hub_changes`: the feed in SQL; on PostgreSQL only the numbers that are final."""
+    final = f" AND seq < {READABLE_BELOW_PG}" if dialect_name == "postgresql" else ""
     return (
         f"CREATE VIEW {CHANGES_VIEW} AS SELECT seq, change, project_key, entity, id, key, "
         "version, last_modified_at, "
         "CASE WHEN change = 'delete' THEN deleted_at ELSE synced_at END AS changed_at, "
-        "document FROM records WHERE seq IS NOT NULL"
+        f"document FROM records WHERE seq IS NOT NULL{final}"
     )
 
 
 def replace_changes_view(conn: Connection) -> None:
     conn.exec_driver_sql(f"DROP VIEW IF EXISTS {CHANGES_VIEW}")
-    conn.exec_driver_sql(changes_view_statement())
+    conn.exec_driver_sql(changes_view_statement(conn.dialect.name))

@@ -301,9 +301,8 @@ class Records:
             stored = self._stored_versions(conn, project_key, entity, list(page))
             plan = _plan_page(project_key, entity, page, stored, run_id, stored_at)
             if plan.changes:
-                # Numbers just before the writes, and before this transaction locks any row:
-                # on PostgreSQL the counter's row lock is held from here to the commit
-                # (sequence.py), and taken first it cannot deadlock with another page's rows.
+                # Change numbers just before the writes (sequence.py): on SQLite the
+                # counter's row, under the write lock this transaction holds anyway.
                 driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 try:
                     inserts, updates, undelete = plan.numbered(

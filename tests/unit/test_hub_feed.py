@@ -216,3 +216,23 @@ def test_numbers_continue_after_the_records_when_the_counter_row_is_gone(
         ("a", 4, "delete"),
     ]
     hub.close()
+
+
+def test_postgresql_holds_back_numbers_a_running_transaction_could_still_undercut(
+    postgres_url: str,
+) -> None:
+    """A transaction that began writing before another commits has the lower id, so it could
+    still commit numbers below the other's: a reader sees neither until it ends, then both."""
+    hub = HubStore.connect(postgres_url)
+    hub.upsert_page(PROJECT, "customers", [record("a")], run_id="r0")
+    cursor = hub.last_change()
+    with hub.database.begin() as earlier:
+        earlier.exec_driver_sql("SELECT pg_current_xact_id()")  # a writer, not yet committed
+        hub.upsert_page(PROJECT, "customers", [record("b"), record("c")], run_id="r1")
+        assert hub.changes(cursor) == [] and hub.last_change() == cursor
+        with hub.database.read() as conn:
+            from sqlalchemy import text
+
+            assert conn.execute(text("SELECT count(*) FROM hub_changes")).scalar_one() == 1
+    assert [c.id for c in hub.changes(cursor)] == ["b", "c"]
+    hub.close()

@@ -105,7 +105,10 @@ def test_a_hub_made_before_migrations_upgrades_in_place_and_keeps_everything(
             [HubRecord.from_document(changed, key_field="orderNumber")],
             run_id="x",
         )
-        assert [(c.seq, c.id, c.change) for c in hub.changes(35)] == [(36, record.id, "update")]
+        [(seq, record_id, change)] = [(c.seq, c.id, c.change) for c in hub.changes(35)]
+        assert (record_id, change) == (record.id, "update") and seq > 35
+        if hub.database.dialect == "sqlite":
+            assert seq == 36  # the counter continues after the numbered records
     finally:
         hub.close()
 

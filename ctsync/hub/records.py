@@ -261,6 +261,10 @@ def _plan_page(
     return plan
 
 
+MARKS_PER_TRANSACTION = 100_000
+"""Deletion marks written per transaction."""
+
+
 class Records:
     """The `records` table of one hub."""
 
@@ -410,24 +414,35 @@ class Records:
             records_table.c.deleted_at.is_(None),
             (records_table.c.last_seen_run != run_id) | records_table.c.last_seen_run.is_(None),
         )
-        with self._db.begin() as conn:
+        with self._db.read() as conn:
             ids = sorted(conn.execute(unseen).scalars())
-            return self._mark(conn, project_key, entity, ids)
+        return self._mark_all(project_key, entity, ids, live=True)
 
     def mark_deleted(self, project_key: str, entity: str, ids: Collection[str]) -> int:
         """Mark these records deleted (commercetools no longer has them); returns how many were
         live until now."""
-        with self._db.begin() as conn:
-            live: list[str] = []
-            for chunk in _chunks(sorted(ids)):
-                live += conn.execute(
-                    select(records_table.c.id).where(
-                        *_scope(project_key, entity),
-                        records_table.c.id.in_(chunk),
-                        records_table.c.deleted_at.is_(None),
-                    )
-                ).scalars()
-            return self._mark(conn, project_key, entity, sorted(live))
+        return self._mark_all(project_key, entity, sorted(ids))
+
+    def _mark_all(
+        self, project_key: str, entity: str, ids: list[str], *, live: bool = False
+    ) -> int:
+        """Mark the live ones of `ids` (all of them when `live`) deleted, in transactions of at
+        most MARKS_PER_TRANSACTION (a PostgreSQL transaction numbers at most
+        `sequence.PER_TRANSACTION` changes)."""
+        marked = 0
+        for batch in _chunks(ids, MARKS_PER_TRANSACTION):
+            with self._db.begin() as conn:
+                alive: list[str] = batch if live else []
+                for chunk in () if live else _chunks(batch):
+                    alive += conn.execute(
+                        select(records_table.c.id).where(
+                            *_scope(project_key, entity),
+                            records_table.c.id.in_(chunk),
+                            records_table.c.deleted_at.is_(None),
+                        )
+                    ).scalars()
+                marked += self._mark(conn, project_key, entity, alive)
+        return marked
 
     def _mark(self, conn: Connection, project_key: str, entity: str, ids: list[str]) -> int:
         """Mark these live records deleted, each with a change number of its own."""

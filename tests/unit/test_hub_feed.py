@@ -236,3 +236,20 @@ def test_postgresql_holds_back_numbers_a_running_transaction_could_still_undercu
             assert conn.execute(text("SELECT count(*) FROM hub_changes")).scalar_one() == 1
     assert [c.id for c in hub.changes(cursor)] == ["b", "c"]
     hub.close()
+
+
+def test_many_deletion_marks_are_written_in_transactions_of_their_own(
+    hub: HubStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ctsync.hub import records
+
+    monkeypatch.setattr(records, "MARKS_PER_TRANSACTION", 3)
+    hub.upsert_page(PROJECT, "orders", [record(f"o{i:02d}") for i in range(20)], run_id="full-1")
+    cursor = hub.last_change()
+    assert hub.mark_deleted(PROJECT, "orders", [f"o{i:02d}" for i in range(7)]) == 7
+    hub.upsert_page(PROJECT, "orders", [record("o19")], run_id="full-2")
+    assert hub.mark_unseen_deleted(PROJECT, "orders", "full-2") == 12
+    deleted = read_all(hub, cursor)
+    assert sorted(c.id for c in deleted) == [f"o{i:02d}" for i in range(19)]
+    assert {c.change for c in deleted} == {"delete"}
+    assert [c.seq for c in deleted] == sorted({c.seq for c in deleted})

@@ -197,13 +197,18 @@ class _Sqlite(Dialect):
         )
 
 
+def _array_or_null(value: str) -> str:
+    """`value` when it is a JSON array, else NULL: what an index or an element walk may use."""
+    return f"CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} END"
+
+
 def _chain(expression: str, operands: list[str], arrow: str) -> str:
     """`expression -> a -> 0 ...`; an index applies to arrays only. PostgreSQL reads a scalar
     as an array of itself: `'"de"'::jsonb -> 0` is `"de"`, where SQLite and `python_rows`
     give NULL (a project whose `languages` is a string)."""
     for operand in operands:
         if operand.lstrip("-").isdigit():
-            expression = f"(CASE WHEN jsonb_typeof({expression}) = 'array' THEN {expression} END)"
+            expression = f"({_array_or_null(expression)})"
         expression = f"{expression} {arrow} {operand}"
     return expression
 
@@ -264,8 +269,8 @@ class _Postgres(Dialect):
         value = self._json(ref)
         return (
             f"(SELECT string_agg(l.value #>> '{{}}', '{LIST_SEPARATOR}' ORDER BY l.ordinality) "
-            f"FROM jsonb_array_elements(CASE WHEN jsonb_typeof({value}) = 'array' THEN {value} "
-            "END) WITH ORDINALITY AS l(value, ordinality) WHERE jsonb_typeof(l.value) = 'string')"
+            f"FROM jsonb_array_elements({_array_or_null(value)}) "
+            "WITH ORDINALITY AS l(value, ordinality) WHERE jsonb_typeof(l.value) = 'string')"
         )
 
     def amount(self, units: str, fraction_digits: str) -> str:
@@ -281,8 +286,8 @@ class _Postgres(Dialect):
     def elements(self, alias: str, ref: JsonRef) -> tuple[str, str, str, JsonRef]:
         value = self._json(ref)
         join = (
-            "CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof("
-            f"{value}) = 'array' THEN {value} END) WITH ORDINALITY AS {alias}(value, ordinality)"
+            f"CROSS JOIN LATERAL jsonb_array_elements({_array_or_null(value)}) "
+            f"WITH ORDINALITY AS {alias}(value, ordinality)"
         )
         guard = f"jsonb_typeof({alias}.value) = 'object'"
         return join, guard, f"({alias}.ordinality - 1)", JsonRef(f"{alias}.value")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ctsync.hub.database import DEFAULT_URL, HubUnavailable, open_database, parse_url
+from ctsync.hub.database import DEFAULT_URL, HubUnavailable, connect_database, open_database
 from ctsync.hub.upgrade import HEAD, revision
 
 
@@ -46,14 +46,9 @@ def _where(url: str | None, block: str | None) -> tuple[str, str | None]:
 
 
 def _print_revision(url: str, password: str | None) -> int:
-    from sqlalchemy import create_engine
-
-    from ctsync.hub.database import Database
-
-    parsed = parse_url(url)
-    if password is not None and parsed.get_backend_name() != "sqlite":
-        parsed = parsed.set(password=password)
-    database = Database(create_engine(parsed))  # not open_database: asking must not upgrade
+    database = connect_database(
+        url, password=password
+    )  # not open_database: asking must not upgrade
     try:
         found = revision(database)
     finally:

@@ -149,19 +149,25 @@ def open_database(url: str, *, password: str | None = None, echo: bool = False) 
     """
     from ctsync.hub.upgrade import upgrade  # the migrations import the hub's modules
 
-    parsed = parse_url(url)
-    if password is not None and parsed.get_backend_name() != "sqlite":
-        parsed = parsed.set(password=password)  # SQLite has no passwords: ignored there
-    database = Database(_create_engine(parsed, echo))
+    database = connect_database(url, password=password, echo=echo)
     try:
         upgrade(database)
     except DBAPIError as error:
         database.close()
-        raise _unavailable(parsed, error, password) from None
+        raise _unavailable(database.engine.url, error, password) from None
     except BaseException:
         database.close()
         raise
     return database
+
+
+def connect_database(url: str, *, password: str | None = None, echo: bool = False) -> Database:
+    """The hub at `url` as `open_database` connects to it, without touching its schema (for
+    asking which revision it is at); `password` replaces the URL's."""
+    parsed = parse_url(url)
+    if password is not None and parsed.get_backend_name() != "sqlite":
+        parsed = parsed.set(password=password)  # SQLite has no passwords: ignored there
+    return Database(_create_engine(parsed, echo))
 
 
 def _create_engine(url: URL, echo: bool) -> Engine:

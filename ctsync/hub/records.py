@@ -416,32 +416,21 @@ class Records:
         )
         with self._db.read() as conn:
             ids = sorted(conn.execute(unseen).scalars())
-        return self._mark_all(project_key, entity, ids, live=True)
+        return self._mark_live(project_key, entity, ids)
 
     def mark_deleted(self, project_key: str, entity: str, ids: Collection[str]) -> int:
         """Mark these records deleted (commercetools no longer has them); returns how many were
         live until now."""
-        return self._mark_all(project_key, entity, sorted(ids))
+        live = self.live_ids(project_key, entity, among=ids)
+        return self._mark_live(project_key, entity, sorted(live))
 
-    def _mark_all(
-        self, project_key: str, entity: str, ids: list[str], *, live: bool = False
-    ) -> int:
-        """Mark the live ones of `ids` (all of them when `live`) deleted, in transactions of at
-        most MARKS_PER_TRANSACTION (a PostgreSQL transaction numbers at most
-        `sequence.PER_TRANSACTION` changes)."""
+    def _mark_live(self, project_key: str, entity: str, ids: list[str]) -> int:
+        """Mark these live records deleted, in transactions of at most MARKS_PER_TRANSACTION
+        (a PostgreSQL transaction numbers at most `sequence.PER_TRANSACTION` changes)."""
         marked = 0
         for batch in _chunks(ids, MARKS_PER_TRANSACTION):
             with self._db.begin() as conn:
-                alive: list[str] = batch if live else []
-                for chunk in () if live else _chunks(batch):
-                    alive += conn.execute(
-                        select(records_table.c.id).where(
-                            *_scope(project_key, entity),
-                            records_table.c.id.in_(chunk),
-                            records_table.c.deleted_at.is_(None),
-                        )
-                    ).scalars()
-                marked += self._mark(conn, project_key, entity, alive)
+                marked += self._mark(conn, project_key, entity, batch)
         return marked
 
     def _mark(self, conn: Connection, project_key: str, entity: str, ids: list[str]) -> int:

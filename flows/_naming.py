@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from prefect.client.orchestration import get_client
@@ -12,6 +13,12 @@ if TYPE_CHECKING:
     from ctsync.entities import Entity
 
 _NOT_KEY_SAFE = re.compile(r"[^a-z0-9-]+")
+
+
+def timestamped(*parts: str) -> str:
+    """A flow run's name: its parts, then the UTC time it was named (`customers-full-20261130-
+    101500`), so that runs of one flow sort by time in the UI."""
+    return "-".join([*parts, f"{datetime.now(UTC):%Y%m%d-%H%M%S}"])
 
 
 def artifact_key(project_key: str, name: str) -> str:

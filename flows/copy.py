@@ -10,7 +10,6 @@ table per run, the copy watermark per (source, target, entity) in the hub, and t
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -39,7 +38,12 @@ from ctsync.push.guard import DESTRUCTIVE_FLOOR
 from ctsync.report import CopyReport, CopyRow, RunFailed
 from flows import _parameters as param
 from flows._engine import run_with_client
-from flows._naming import artifact_key, correlation_prefix_for_run, current_flow_run_id
+from flows._naming import (
+    artifact_key,
+    correlation_prefix_for_run,
+    current_flow_run_id,
+    timestamped,
+)
 from flows._tags import TAG, project_tag, tag_flow_run
 from flows.push import push_all, refused_before_writing
 from flows.sync import in_dependency_order
@@ -49,7 +53,7 @@ COPYABLE = param.COPYABLE
 
 def _run_name() -> str:
     mode = flow_run.parameters.get("mode", "delta")
-    return f"copy-{mode}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    return timestamped("copy", mode)
 
 
 def _same_project(a: CommercetoolsCredentials, b: CommercetoolsCredentials) -> bool:

@@ -9,7 +9,6 @@ with each durable batch, so a killed run resumes where the file stops. The engin
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
@@ -20,12 +19,12 @@ from blocks.resolve import resolve_hub
 from ctsync.export import ExportReport
 from ctsync.export import export_changes as export_to_file
 from flows import _parameters as param
-from flows._naming import artifact_key
+from flows._naming import artifact_key, timestamped
 
 
 def _run_name() -> str:
     consumer = flow_run.parameters.get("consumer", "default")
-    return f"export-{consumer}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    return timestamped("export", consumer)
 
 
 @flow(name="export-changes", flow_run_name=_run_name, log_prints=False)

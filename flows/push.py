@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, task
@@ -43,7 +42,12 @@ from ctsync.push import (
 from ctsync.report import PushReport, RunFailed
 from flows._engine import run_with_client
 from flows._heap import frozen_heap
-from flows._naming import artifact_key, correlation_prefix_for_run, current_flow_run_id
+from flows._naming import (
+    artifact_key,
+    correlation_prefix_for_run,
+    current_flow_run_id,
+    timestamped,
+)
 from flows._outcome import publish
 from flows._parameters import (
     AllowDestructive,
@@ -194,7 +198,7 @@ def run_push(
 def _run_name() -> str:
     entity = flow_run.flow_name.removeprefix("push-")
     dry = "-dry-run" if flow_run.parameters.get("dry_run") else ""
-    return f"push-{entity}{dry}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    return timestamped("push", f"{entity}{dry}")
 
 
 _TASK_RUNNER = ThreadPoolTaskRunner(max_workers=16)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -37,6 +36,7 @@ from flows._naming import (
     artifact_key,
     rename_flow_run,
     run_name_mode,
+    timestamped,
 )
 from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
 from flows._workers import THREADS, PartitionCluster, Workers, running_cluster
@@ -82,7 +82,7 @@ def _run_name() -> str:
     mode = parameters.get("mode", "delta")
     if entity in ENTITIES:
         mode = _expected_mode(ENTITIES[entity], parameters)
-    return f"{entity}-{mode}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    return timestamped(entity, mode)
 
 
 def _expected_mode(entity: Entity, parameters: dict[str, Any]) -> str:
@@ -241,7 +241,7 @@ def _sync_entity_task(
 
 
 def _all_run_name() -> str:
-    return f"all-{flow_run.parameters.get('mode', 'delta')}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    return timestamped("all", flow_run.parameters.get("mode", "delta"))
 
 
 def in_dependency_order(

@@ -1,7 +1,8 @@
 """CPU per 1 000 records: the engine's page path against a parse-and-store loop.
 
 Both take the same page bodies (customers as the sandbox serves them, 500 a page) into a fresh
-SQLite hub of the same schema, in this process, with no network:
+SQLite hub of the same schema, in this process, with no network, the heap present before the
+runs frozen as the flows freeze it (flows/_heap.py):
 
 - (L) the loop a person would write: orjson-parse each body, one `executemany` upsert of
   (id, key, version, timestamps, document) keeping the higher version, commit.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import pstats
 import sqlite3
@@ -129,6 +131,8 @@ def measure(records: int, repeat: int) -> Figures:
     figures = Figures()
     figures["records"].add(records)
     bodies = page_bodies(records)
+    gc.collect()
+    gc.freeze()  # as the flows do (flows/_heap.py): collections walk only the run's objects
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as folder:
             figures["loop"].add(loop(bodies, Path(folder)) / records * 1000)

@@ -218,17 +218,9 @@ class PullRun:
     def _validated(
         self, results: list[dict[str, Any]], counts: PullCounts
     ) -> tuple[list[HubRecord], list[RejectedRecord]]:
-        entity = self.plan.entity
-        records: list[HubRecord] = []
+        records, invalid = self.plan.entity.records_of(results)
         rejected: list[RejectedRecord] = []
-        to_record = entity.to_record
-        keep = records.append
-        for document in results:
-            checked = to_record(document)
-            if type(checked) is not str:
-                keep(checked)
-                continue
-            reason = checked
+        for document, reason in invalid:
             record_id = document.get("id") if isinstance(document, dict) else None
             rejected.append(RejectedRecord(record_id, reason, document))
             counts.note_failure(f"{record_id}: {reason}")

@@ -66,6 +66,57 @@ def test_a_custom_object_is_known_by_container_and_key() -> None:
     assert reason == "container: Field required"
 
 
+def test_records_of_a_page_are_what_to_record_makes_of_each_document() -> None:
+    """The one-loop path of a pull's pages keeps the per-document rules: invalid documents come
+    back with their reasons, a key that is not a string is no key, every entity agrees."""
+    good = {
+        "id": "c-1",
+        "version": 3,
+        "createdAt": "2026-01-02T03:04:05.678Z",
+        "lastModifiedAt": "2026-01-02T03:04:06.000Z",
+        "key": "k-1",
+        "email": "a@example.com",
+        "name": {"en": "n"},
+        "container": "box",
+        "value": 1,
+    }
+    documents = [
+        good,
+        {**good, "id": "c-2", "key": 7},  # a key that is not a string
+        {**good, "id": "c-3", "key": None},
+        {**good, "id": "c-4", "version": "3"},  # strict: a string is not a version
+        {**good, "id": ""},
+        {**good, "id": "c-5", "createdAt": "yesterday"},
+        "not an object",
+        {k: v for k, v in good.items() if k != "lastModifiedAt"},
+    ]
+    for entity in ENTITIES.values():
+        if entity.singleton:
+            continue
+        records, invalid = entity.records_of(documents)
+        expected = [entity.to_record(document) for document in documents]
+        assert records == [r for r in expected if not isinstance(r, str)], entity.name
+        assert [reason for _, reason in invalid] == [r for r in expected if isinstance(r, str)]
+        assert [d for d, _ in invalid] == [
+            d for d, r in zip(documents, expected, strict=True) if isinstance(r, str)
+        ]
+    customers = get_entity("customers")  # keyed by email
+    records, invalid = customers.records_of(documents)
+    assert [(r.id, r.key) for r in records] == [("c-1", "a@example.com"), ("c-3", "a@example.com")]
+    assert records[0].document is good
+    assert [reason.split(":")[0] for _, reason in invalid] == [
+        "key",
+        "version",
+        "id",
+        "createdAt",
+        "document",
+        "lastModifiedAt",
+    ]
+    objects = get_entity("custom-objects")  # keyed by container and key
+    records, _ = objects.records_of([good, {**good, "id": "c-6", "container": 5}])
+    assert [r.key for r in records] == ["box/k-1"]
+
+
 def test_only_self_deleting_resources_carry_a_retention() -> None:
     kept = {e.name: e.retention for e in ENTITIES.values() if e.retention}
     assert kept == {

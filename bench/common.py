@@ -65,6 +65,15 @@ def proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
+def machine_busy() -> float:
+    """CPU seconds every core of this machine spent on anything but idling and waiting for I/O
+    (/proc/stat): what all processes of a run took, whoever started them (Dask workers, the
+    database, the sandbox, the Prefect server)."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is already in user)
+    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICK
+
+
 def child_pids() -> list[int]:
     """Direct children of this process (the sandbox and the Prefect test server)."""
     me = str(os.getpid())

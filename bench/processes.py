@@ -3,8 +3,12 @@
 Three ways to run the same `sync_customers` full, interleaved, each into a fresh hub: (t) threads
 of the flow's process (the default), (p) `workers="processes:2"`, a Dask cluster the run starts
 and stops itself (its start is in the figure), (a) `workers=<address>` of a cluster of 2 worker
-processes started once before (as an existing cluster would be). On a SQLite hub, and on a
-PostgreSQL hub when this machine has PostgreSQL's server binaries.
+processes started once before (as an existing cluster would be). Prefect's flow-run heartbeats
+are off: with them on, Prefect 3.9 ends every sync flow run on a whole second after its start
+(measure 1), and (t) and (a) both came out at 3.11 s. On a SQLite hub, and on a
+PostgreSQL hub when this machine has PostgreSQL's server binaries. Beside the rates, the whole
+machine's CPU per record and cores busy (/proc/stat): what decides whether more processes can
+go faster on it at all.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from bench.common import Figures, credentials
+from bench.common import Figures, credentials, machine_busy, prefect_heartbeats
 from blocks import HubDatabase
 from flows.sync import sync_customers
 from sandbox import Sandbox
@@ -39,15 +43,21 @@ def _postgres_hubs() -> Iterator[Callable[[], HubDatabase]]:
         yield lambda: HubDatabase(url=fresh_database(server))
 
 
-def _one(sandbox: Sandbox, hub: HubDatabase, workers: str, expected: int) -> tuple[float, float]:
-    started = time.perf_counter()
-    report = sync_customers(
-        credentials(sandbox), hub=hub, mode="full", partitions=PARTITIONS, workers=workers
-    )
+def _one(
+    sandbox: Sandbox, hub: HubDatabase, workers: str, expected: int
+) -> tuple[float, float, float]:
+    """Records/s from calling the flow to its return and of its body, and the machine's CPU
+    seconds per 1 000 records (every process: flow, workers, sandbox, database, Prefect)."""
+    busy, started = machine_busy(), time.perf_counter()
+    with prefect_heartbeats(False):  # else every run ends on a whole second (bench.common)
+        report = sync_customers(
+            credentials(sandbox), hub=hub, mode="full", partitions=PARTITIONS, workers=workers
+        )
     wall = time.perf_counter() - started
+    busy = machine_busy() - busy
     hub.get_store().close()
     assert report.inserted == expected and report.unchanged == 0, report.summary()
-    return expected / wall, float(report.records_per_second)
+    return expected / wall, float(report.records_per_second), busy / expected * 1000
 
 
 def measure(sandbox: Sandbox, customers: int, latency_ms: int, runs: int) -> dict[str, Any]:
@@ -76,9 +86,11 @@ def measure(sandbox: Sandbox, customers: int, latency_ms: int, runs: int) -> dic
                         _one(sandbox, new_hub(), way, customers)
                     for _ in range(runs):
                         for label, way in ways.items():
-                            wall, body = _one(sandbox, new_hub(), way, customers)
+                            wall, body, cpu = _one(sandbox, new_hub(), way, customers)
                             figures[f"{label} wall"].add(wall)
                             figures[f"{label} body"].add(body)
+                            figures[f"{label} cpu"].add(cpu)
+                            figures[f"{label} cores"].add(cpu * wall / 1000)
                 results[kind] = figures
     finally:
         sandbox.clear_faults()

@@ -7,6 +7,7 @@
 import { EXIT_ON_STDIN_EOF, log, PORT, PROJECT_KEY, SEED_PATH } from "./adapter/config.mjs";
 import { registerControl } from "./adapter/control.mjs";
 import { keepDraftFields } from "./adapter/drafts.mjs";
+import { registerGraphql } from "./adapter/graphql.mjs";
 import { onRequest, preHandler, projectWithSlash } from "./adapter/hooks.mjs";
 import { app } from "./adapter/mock-app.mjs";
 import { omitTotal } from "./adapter/query-params.mjs";
@@ -15,6 +16,7 @@ import { applyProject, loadSeedFile } from "./adapter/seeding.mjs";
 registerControl(app);
 keepDraftFields();
 app.get("/:projectKey/", projectWithSlash);
+registerGraphql(app);
 app.addHook("onRequest", onRequest);
 app.addHook("preHandler", preHandler);
 app.addHook("preSerialization", omitTotal);

@@ -25,15 +25,15 @@ class RecordingThrottle(Throttle):
         self.admitted: list[float] = []
         self.resumed: list[float] = []
         window = self.window
-        try_admit = window._try_admit
+        admit_now = window._admit_now
 
-        def recording_try_admit() -> float:
-            wait = try_admit()
-            if wait == 0:  # one event loop in one thread: nothing appends in between
-                self.admitted.append(window._admitted[-1])
-            return wait
+        def recording_admit_now() -> tuple[float, list[float] | None]:
+            wait, cell = admit_now()
+            if cell is not None:
+                self.admitted.append(cell[0])  # the admission (sending moves the cell later)
+            return wait, cell
 
-        window._try_admit = recording_try_admit  # type: ignore[method-assign]
+        window._admit_now = recording_admit_now  # type: ignore[method-assign]
 
     async def acquire(self) -> ThrottleWait:
         wait = await super().acquire()

@@ -101,11 +101,14 @@ class ThrottledTransport(httpx.AsyncBaseTransport):
         if wait.waited:
             self._stats.throttle_waits += 1
             self._stats.throttle_wait_seconds += wait.seconds
+        request.extensions["trace"] = _sent_tracer(wait.sent, request.extensions.get("trace"))
         try:
             response = await self._inner.handle_async_request(request)
         except BaseException:
+            wait.sent()
             self._throttle.release()
             raise
+        wait.sent()  # no-op once the trace told it (a transport without traces never does)
         if response.is_closed or not isinstance(response.stream, httpx.AsyncByteStream):
             # Already read by an inner transport: nothing is left in flight.
             self._throttle.release()
@@ -454,12 +457,18 @@ class CommercetoolsClient:
 _SENT_EVENTS = frozenset({"http11.send_request_body.complete", "http2.send_request_body.complete"})
 
 
-def _sent_tracer(on_sent: Callable[[], None]) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
-    """An httpcore `trace` extension that reports the moment the request is on the wire."""
+def _sent_tracer(
+    on_sent: Callable[[], None],
+    then: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
+) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore `trace` extension that reports the moment the request is on the wire (and
+    passes every event on to `then`, a trace set before it)."""
 
     async def trace(event: str, info: dict[str, Any]) -> None:
         if event in _SENT_EVENTS:
             on_sent()
+        if then is not None:
+            await then(event, info)
 
     return trace
 

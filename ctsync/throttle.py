@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import threading
 import time
 from collections import deque
@@ -21,12 +22,13 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class WindowLimiter:
-    """At most `limit` admissions in any half-open window of `seconds`.
+    """At most `limit` calls in any half-open window of `seconds`, counted when they are sent.
 
-    Admission times are recorded under a lock at the moment they are granted, so the guarantee is
-    about the times calls really start, not about times reserved in advance. Each window is kept
-    0.5 % longer than asked: a call reaches the wire (and commercetools) a little after its
-    admission, and that lag must not let an observer count one call too many.
+    A call is admitted under a lock and holds its place until one window after it was sent
+    (`sent`), or after its admission when nobody says: a call that waits between admission and
+    the wire (a new connection, a TLS handshake, a thread waiting for the GIL) would otherwise
+    let the next window's calls arrive within one window of it, and commercetools counts
+    arrivals. Each window is kept 0.5 % longer than asked, for the wire's own jitter.
     """
 
     MARGIN = 0.005
@@ -41,29 +43,49 @@ class WindowLimiter:
     ) -> None:
         self.limit = limit
         self.seconds = seconds
+        self._hold = seconds * (1 + self.MARGIN)
         self._clock = clock
         self._sleep = sleep or asyncio.sleep
-        self._admitted: deque[float] = deque(maxlen=limit)
+        self._held: list[list[float]] = []
+        """One cell per call in the window: [the time it counts from]."""
         self._lock = threading.Lock()
 
     def _try_admit(self) -> float:
         """Admit now and return 0, or return how long to wait before trying again."""
+        wait, _ = self._admit_now()
+        return wait
+
+    def _admit_now(self) -> tuple[float, list[float] | None]:
         with self._lock:
             now = self._clock()
-            if len(self._admitted) == self.limit:
-                wait = self._admitted[0] + self.seconds * (1 + self.MARGIN) - now
-                if wait > 0:
-                    return wait
-            self._admitted.append(now)
-            return 0.0
+            hold = self._hold
+            if len(self._held) >= self.limit:
+                self._held = [cell for cell in self._held if cell[0] + hold > now]
+                if len(self._held) >= self.limit:
+                    return min(cell[0] for cell in self._held) + hold - now, None
+            cell = [now]
+            self._held.append(cell)
+            return 0.0, cell
 
     async def acquire(self) -> float:
         """Wait until a call may start; return the seconds waited."""
+        waited, _ = await self.admit()
+        return waited
+
+    async def admit(self) -> tuple[float, Callable[[], None]]:
+        """Wait until a call may start; return the seconds waited and what to call once the
+        call is on the wire (its window then counts from there; calling it again is harmless)."""
         waited = 0.0
-        while (wait := self._try_admit()) > 0:
+        while True:
+            wait, cell = self._admit_now()
+            if cell is not None:
+                return waited, functools.partial(self._sent, cell)
             await self._sleep(wait)
             waited += wait
-        return waited
+
+    def _sent(self, cell: list[float]) -> None:
+        with self._lock:
+            cell[0] = max(cell[0], self._clock())
 
 
 class SharedSemaphore:
@@ -109,12 +131,18 @@ class SharedSemaphore:
             self._in_use -= 1
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class ThrottleWait:
-    """How long one call waited before it could start, for the run's counters."""
+    """How long one call waited before it could start, for the run's counters, and what to
+    call once it is on the wire (a window counted from the send, not from the admission)."""
 
     seconds: float
     waited: bool
+    sent: Callable[[], None] = _nothing
 
 
 class CallBudget(Protocol):
@@ -154,13 +182,14 @@ class Throttle:
         started = self._clock()
         waited_for_connection = await self.connections.acquire()
         try:
-            window_wait = await self.window.acquire()
+            window_wait, sent = await self.window.admit()
         except BaseException:
             self.connections.release()
             raise
         return ThrottleWait(
             seconds=max(0.0, self._clock() - started),
             waited=waited_for_connection or window_wait > 0,
+            sent=sent,
         )
 
     def release(self) -> None:

@@ -52,6 +52,26 @@ async def test_window_with_fractional_seconds(vclock) -> None:
     assert max(admitted) == pytest.approx(9 * 0.25 * 1.005)
 
 
+async def test_a_window_counts_from_when_a_call_was_sent(vclock) -> None:
+    """Calls that reach the wire late (a new connection, a thread waiting for the GIL) push the
+    next window back: what commercetools counts are arrivals, not admissions."""
+    limiter = WindowLimiter(3, 1.0, clock=vclock, sleep=vclock.sleep)
+    sent: list[float] = []
+
+    async def call(lag: float) -> None:
+        _, on_the_wire = await limiter.admit()
+        await vclock.sleep(lag)  # between admission and the wire
+        on_the_wire()
+        on_the_wire()  # told twice (trace, then response): counts once, from the first
+        sent.append(vclock.now)
+
+    await vclock.run(*(call(lag) for lag in (0.0, 0.4, 0.0, 0.0, 0.4, 0.0, 0.0)))
+    assert len(sent) == 7
+    assert max_in_any_window(sent, 1.0) == 3
+    # The 4th waits for the 1st (sent at 0), the 5th for the 2nd, sent 0.4 s late: 1.4 s.
+    assert sorted(sent)[4] >= 1.4
+
+
 async def test_acquire_reports_time_waited(vclock) -> None:
     limiter = WindowLimiter(2, 10.0, clock=vclock, sleep=vclock.sleep)
     waits = await vclock.run(limiter.acquire(), limiter.acquire(), limiter.acquire())

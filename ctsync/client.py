@@ -30,6 +30,7 @@ from ctsync.config import ConnectionSettings
 from ctsync.errors import (
     AuthenticationError,
     ConnectionFailed,
+    GraphQLFailed,
     InvalidInput,
     ServiceUnavailable,
     error_from_response,
@@ -322,6 +323,16 @@ class CommercetoolsClient:
         """`request`, and the size of the body as it came."""
         call = _Call(method.upper(), path, self.new_correlation_id())
         response = await self._send(call, params=params, json=json, on_sent=on_sent)
+        if self.logger.isEnabledFor(logging.DEBUG):
+            # The path only: a query's predicate may hold personal data, and headers a token.
+            self.logger.debug(
+                "%s /%s: HTTP %d, %d bytes (correlation id %s)",
+                call.method,
+                call.path,
+                response.status_code,
+                len(response.content),
+                call.correlation_id,
+            )
         if response.status_code >= 400:
             error = error_from_response(response.status_code, _body(response), **call.context)
             if isinstance(error, AuthenticationError):
@@ -416,6 +427,7 @@ class CommercetoolsClient:
         offset: int | None = None,
         with_total: bool = False,
         variables: dict[str, str] | None = None,
+        expand: Sequence[str] = (),
         on_sent: Callable[[], None] | None = None,
     ) -> QueryPage:
         """One page; `with_total` is off by default: counting is costly and paging needs none."""
@@ -424,7 +436,9 @@ class CommercetoolsClient:
         if where:
             params["where"] = [where] if isinstance(where, str) else list(where)
         if sort:
-            params["sort"] = list(sort)
+            params["sort"] = [sort] if isinstance(sort, str) else list(sort)
+        if expand:
+            params["expand"] = [expand] if isinstance(expand, str) else list(expand)
         if offset is not None:
             params["offset"] = offset
         for name, value in (variables or {}).items():
@@ -447,6 +461,26 @@ class CommercetoolsClient:
             )
         body = {"version": version, "actions": list(actions)}
         return await self.request("POST", f"{endpoint}/{resource_id}", json=body)
+
+    async def graphql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+    ) -> dict[str, Any]:
+        """The `data` of a GraphQL query; GraphQLFailed when commercetools reports errors (it
+        answers 200 with `errors` for a field it could not resolve, 400 for invalid input)."""
+        request: dict[str, Any] = {"query": query}
+        if variables:
+            request["variables"] = variables
+        if operation_name:
+            request["operationName"] = operation_name
+        body = await self.request("POST", "graphql", json=request)
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if errors:
+            raise GraphQLFailed.from_errors(errors, body.get("data"), path="graphql")
+        data: dict[str, Any] = body.get("data") or {}
+        return data
 
     async def delete(self, endpoint: str, resource_id: str, version: int) -> dict[str, Any]:
         return await self.request(

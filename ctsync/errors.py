@@ -99,6 +99,37 @@ class InvalidInput(CommercetoolsError):
     """The request was rejected as malformed or semantically invalid (400)."""
 
 
+class GraphQLFailed(CommercetoolsError):
+    """A GraphQL query came back with errors; `data` holds what resolved (may be None)."""
+
+    data: dict[str, Any] | None = None
+
+    @classmethod
+    def from_errors(
+        cls, errors: list[Any], data: dict[str, Any] | None, *, path: str
+    ) -> GraphQLFailed:
+        listed = [e for e in errors if isinstance(e, dict)]
+        first = listed[0] if listed else {}
+        where = ".".join(str(part) for part in first.get("path") or [])
+        message = str(first.get("message") or "GraphQL error")
+        if where:
+            message = f"{message} (at {where})"
+        if len(listed) > 1:
+            message += f"; and {len(listed) - 1} more error(s), see .errors"
+        error = cls(message, code=_graphql_code(first), method="POST", path=path, errors=listed)
+        error.data = data
+        return error
+
+
+def _graphql_code(error: dict[str, Any]) -> str | None:
+    """A GraphQL error's code: commercetools puts it in `extensions.code`."""
+    code = error.get("code")
+    extensions = error.get("extensions")
+    if not code and isinstance(extensions, dict):
+        code = extensions.get("code")
+    return str(code) if code else None
+
+
 class ServiceUnavailable(CommercetoolsError):
     """commercetools could not be reached or kept failing after every retry was spent."""
 
@@ -140,11 +171,12 @@ def error_from_response(
         raw_errors = body.get("errors")
         if isinstance(raw_errors, list):
             errors = [e for e in raw_errors if isinstance(e, dict)]
-        if errors and errors[0].get("code"):
-            code = str(errors[0]["code"])
+        if errors and _graphql_code(errors[0]):
+            code = _graphql_code(errors[0])  # REST: errors[].code; GraphQL: its extensions
         elif body.get("error"):
             code = str(body["error"])
-        message = str(body.get("message") or body.get("error_description") or message)
+        first = errors[0].get("message") if errors else None  # GraphQL has no top message
+        message = str(body.get("message") or body.get("error_description") or first or message)
     elif isinstance(body, str) and body.strip():
         message = body.strip()[:300]
     cls = _BY_STATUS.get(status, CommercetoolsError)

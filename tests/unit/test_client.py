@@ -21,6 +21,7 @@ from ctsync.errors import (
     CommercetoolsError,
     ConcurrentModification,
     ConnectionFailed,
+    GraphQLFailed,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -334,6 +335,69 @@ async def test_each_retry_is_a_warning_naming_status_attempt_and_correlation_id(
         assert line.startswith(f"GET /: HTTP 503 on attempt {attempt}/4, retrying in ")
         assert re.search(r"\(correlation id [\w-]+\)$", line), line
     assert SECRET not in "".join(lines)
+
+
+async def test_each_call_is_one_debug_line_without_its_query_or_token(api, settings) -> None:
+    api.get(f"{API_URL}/customers").mock(
+        return_value=httpx.Response(200, json={"limit": 1, "count": 0, "results": []})
+    )
+    logger = logging.getLogger("test.calls")
+    with LogRecords(logger) as records:
+        async with make_client(settings, logger=logger) as client:
+            await client.query("customers", where='email = "ada@example.com"', limit=1)
+    lines = [r.getMessage() for r in records if r.levelno == logging.DEBUG]
+    assert len(lines) == 1
+    assert re.fullmatch(r"GET /customers: HTTP 200, \d+ bytes \(correlation id [\w-]+\)", lines[0])
+    assert "ada@example.com" not in lines[0] and SECRET not in lines[0]
+
+
+async def test_graphql_data_and_both_kinds_of_errors(api, settings) -> None:
+    route = api.post(f"{API_URL}/graphql").mock(
+        side_effect=[
+            httpx.Response(200, json={"data": {"customers": {"total": 3}}}),
+            httpx.Response(
+                200,
+                json={
+                    "data": {"orders": None, "customers": {"total": 3}},
+                    "errors": [
+                        {
+                            "message": "Insufficient scope.",
+                            "path": ["orders"],
+                            "extensions": {"code": "insufficient_scope"},
+                        }
+                    ],
+                },
+            ),
+            httpx.Response(
+                400,
+                json={
+                    "errors": [
+                        {
+                            "message": "Cannot query field 'shoeSize' on type 'Customer'.",
+                            "locations": [{"line": 1, "column": 25}],
+                            "extensions": {"code": "InvalidInput"},
+                        }
+                    ]
+                },
+            ),
+        ]
+    )
+    async with make_client(settings) as client:
+        data = await client.graphql("query ($n: Int) { customers { total } }", {"n": 1}, "Q")
+        with pytest.raises(GraphQLFailed) as partial:
+            await client.graphql("{ orders { total } customers { total } }")
+        with pytest.raises(InvalidInput) as invalid:
+            await client.graphql("{ customers { results { shoeSize } } }")
+    assert data == {"customers": {"total": 3}}
+    assert json.loads(route.calls[0].request.content) == {
+        "query": "query ($n: Int) { customers { total } }",
+        "variables": {"n": 1},
+        "operationName": "Q",
+    }
+    assert partial.value.code == "insufficient_scope"
+    assert str(partial.value).startswith("insufficient_scope: Insufficient scope. (at orders)")
+    assert partial.value.data == {"orders": None, "customers": {"total": 3}}
+    assert invalid.value.code == "InvalidInput" and "shoeSize" in invalid.value.message
 
 
 class LogRecords(logging.Handler):

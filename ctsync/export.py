@@ -13,7 +13,7 @@ import io
 import os
 import uuid
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from ctsync.entities import ENTITIES
 from ctsync.hub import Change, HubStore, SyncLocked
 
 ExportFormat = Literal["jsonl", "csv"]
+Only = Literal["changes", "insertions"]
 FORMATS: Final = ("jsonl", "csv")
 _CHANGE_COLUMNS: Final = ("seq", "change")
 _TAIL_CHUNK: Final = 1 << 16
@@ -81,19 +82,34 @@ def export_changes(
     file_format: ExportFormat = "jsonl",
     batch_size: int = 1000,
     reset: bool = False,
+    only: Only = "changes",
 ) -> ExportReport:
     """Append every change after `consumer`'s cursor to `path`, up to the newest change at the
     start, and move the cursor with each durable batch.
+
+    `only="insertions"` takes the records inserted after the cursor instead, by the number of
+    their insertion, even when they changed again since (`HubStore.insertions`): what is new,
+    for a consumer that wants each new record once (export_new_orders).
 
     CSV takes exactly one entity and writes its typed view's columns (`ctsync.hub.views`) after
     `seq` and `change`; a deletion's row has only those, the project key and the id.
     """
     names = _check(file_format, entities, batch_size, consumer)
+    if only not in ("changes", "insertions"):
+        raise ValueError(f"only {only!r} is not 'changes' or 'insertions'")
     holder = f"export-{uuid.uuid4()}"
     try:
         with hub.locked(_LOCK_SCOPE, consumer, holder, direction=_LOCK_DIRECTION):
             return _export(
-                hub, Path(path), consumer, names, project_key, file_format, batch_size, reset
+                hub,
+                Path(path),
+                consumer,
+                names,
+                project_key,
+                file_format,
+                batch_size,
+                reset,
+                hub.insertions if only == "insertions" else hub.changes,
             )
     except SyncLocked as locked:
         raise ExportLocked(
@@ -116,6 +132,7 @@ def _export(
     file_format: str,
     batch_size: int,
     reset: bool,
+    feed: Callable[..., list[Change]],
 ) -> ExportReport:
     if reset:
         hub.reset_consumer(consumer)
@@ -135,7 +152,7 @@ def _export(
         while cursor < newest:
             batch = [
                 change
-                for change in hub.changes(
+                for change in feed(
                     cursor, entities=names, project_key=project_key, limit=batch_size
                 )
                 if change.seq <= newest

@@ -72,6 +72,11 @@ class DeploymentSpec:
     tags: tuple[str, ...] = (TAG,)
     # One run at a time (a second one is cancelled): two runs would race on one watermark.
     one_at_a_time: bool = True
+    collision_strategy: str = COLLISION_STRATEGY
+    """What a run that arrives while one runs does: cancelled (a sync's next run catches up
+    from the watermark), or queued (ENQUEUE: a triggered export must not drop its turn)."""
+    triggers: tuple[dict[str, Any], ...] = ()
+    """Event triggers, as prefect.yaml writes them (`DeploymentEventTrigger` fields)."""
 
     def load_flow(self) -> Flow[..., Any]:
         """The flow object, imported as a module so it works from any working directory."""
@@ -79,6 +84,16 @@ class DeploymentSpec:
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         flow: Flow[..., Any] = getattr(module, attribute)
         return flow
+
+
+NEW_ORDERS_TRIGGER: dict[str, Any] = {
+    "type": "event",
+    "enabled": True,
+    # Any project's orders sync (scheduled, sync_all, by hand) that inserted at least one order:
+    # Prefect matches labels, not payload values, so the sync event labels its counts.
+    "match": {"prefect.resource.id": "commercetools.*.orders", "commercetools.inserted": "!0"},
+    "expect": ["commercetools.sync.completed"],
+}
 
 
 def _every(seconds: int) -> str:
@@ -147,6 +162,17 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
             "systems that take files."
         ),
         parameters={"path": "data/exports/changes.jsonl", "consumer": "erp"},
+    ),
+    DeploymentSpec(
+        name="export-new-orders",
+        entrypoint="flows/export.py:export_new_orders",
+        description=(
+            "Append the orders inserted since this consumer's last run to a JSON Lines file for "
+            "the ERP, each once; started by any orders sync that inserted orders (trigger)."
+        ),
+        parameters={"path": "data/exports/new-orders.jsonl", "consumer": "erp-new-orders"},
+        collision_strategy="ENQUEUE",
+        triggers=(NEW_ORDERS_TRIGGER,),
     ),
     *(_entity_deployment(entity) for entity in ENTITIES),
     *(

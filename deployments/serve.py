@@ -8,32 +8,39 @@ the Prefect server of PREFECT_API_URL; Ctrl-C stops serving and pauses the sched
 from __future__ import annotations
 
 import argparse
+import inspect
 from collections.abc import Sequence
 
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.events import DeploymentEventTrigger
 
-from deployments.catalog import COLLISION_STRATEGY, DEFAULT_CREDENTIALS, DEPLOYMENTS
+from deployments.catalog import DEFAULT_CREDENTIALS, DEPLOYMENTS
 
 
 def build(credentials: str = DEFAULT_CREDENTIALS, hub: str | None = None) -> list[RunnerDeployment]:
     """The deployments of the catalog, with `credentials` (and `hub`) as default parameters."""
-    one_at_a_time = ConcurrencyLimitConfig(
-        limit=1, collision_strategy=ConcurrencyLimitStrategy(COLLISION_STRATEGY)
-    )
     deployments = []
     for spec in DEPLOYMENTS:
-        parameters = {**spec.parameters, "credentials": credentials}
-        if hub is not None and spec.name != "check-connection":
+        flow = spec.load_flow()
+        takes = set(inspect.signature(flow.fn).parameters)
+        parameters = dict(spec.parameters)
+        if "credentials" in takes:
+            parameters["credentials"] = credentials
+        if hub is not None and "hub" in takes:
             parameters["hub"] = hub
+        one_at_a_time = ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy(spec.collision_strategy)
+        )
         deployments.append(
-            spec.load_flow().to_deployment(
+            flow.to_deployment(
                 name=spec.name,
                 interval=spec.interval,
                 parameters=parameters,
                 description=spec.description,
                 tags=list(spec.tags),
+                triggers=[DeploymentEventTrigger(**t) for t in spec.triggers] or None,
                 concurrency_limit=one_at_a_time if spec.one_at_a_time else None,
                 enforce_parameter_schema=True,
                 # Loaded by module name, so runs work whatever the working directory.

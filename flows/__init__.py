@@ -4,7 +4,7 @@ from ctsync.options import PullOptions, PushOptions
 from ctsync.report import PushReport, RunFailed, SyncAllReport, SyncReport
 from flows.check import ConnectionCheckFailed, ConnectionReport, check_connection
 from flows.copy import copy_project
-from flows.export import export_changes
+from flows.export import export_changes, export_new_orders
 from flows.push import (
     push_cart_discounts,
     push_categories,
@@ -85,6 +85,7 @@ __all__ = [
     "check_connection",
     "copy_project",
     "export_changes",
+    "export_new_orders",
     "push_cart_discounts",
     "push_categories",
     "push_channels",

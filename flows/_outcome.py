@@ -57,6 +57,14 @@ def publish(
             "prefect.resource.id": f"commercetools.{report.project_key}.{report.entity}",
             # The UI's event feed shows a resource's name, not the payload: the counts go here.
             "prefect.resource.name": f"{report.project_key}: {report.summary()}",
+            "commercetools.project": report.project_key,
+            "commercetools.entity": report.entity,
+            # Automations and deployment triggers match labels, not payload values: the counts
+            # as labels let one start on "inserted is not 0" (prefect.yaml, export-new-orders).
+            **{
+                f"commercetools.{name}": str(getattr(report, name))
+                for name in report.SUMMARY_COUNTS
+            },
         },
         payload=report.payload(),
     )

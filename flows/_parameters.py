@@ -259,6 +259,14 @@ ExportPath = Annotated[
         "read from the run's working directory.",
     ),
 ]
+NewOrdersPath = Annotated[
+    str,
+    _shown(
+        "File",
+        "Where new orders are appended, one JSON object per line, e.g. "
+        "/data/erp/new-orders.jsonl; relative paths are read from the run's working directory.",
+    ),
+]
 ExportConsumer = Annotated[
     str,
     _shown(

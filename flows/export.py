@@ -59,6 +59,41 @@ def export_changes(
     return report
 
 
+def _new_orders_run_name() -> str:
+    consumer = flow_run.parameters.get("consumer", "erp-new-orders")
+    return timestamped("new-orders", consumer)
+
+
+@flow(name="export-new-orders", flow_run_name=_new_orders_run_name, log_prints=False)
+def export_new_orders(
+    path: param.NewOrdersPath = "data/exports/new-orders.jsonl",
+    consumer: param.ExportConsumer = "erp-new-orders",
+    hub: param.Hub = None,
+    reset: param.ResetConsumer = False,
+) -> ExportReport:
+    """Append the orders inserted into the hub since this consumer's last run to a JSON Lines
+    file for an ERP: each order once, with its document as the hub now holds it, even when it
+    changed again before the export (the deployment's trigger starts it after a sync that
+    inserted orders). The first run writes every order the hub holds."""
+    logger = get_run_logger()
+    store = resolve_hub(hub).get_store()
+    before = store.consumer_cursor(consumer)
+    logger.info(
+        "Plan: orders inserted after change %d for consumer %r, to %s",
+        0 if reset else before.seq,
+        consumer,
+        path,
+    )
+    started = time.monotonic()
+    report = export_to_file(
+        store, path, consumer=consumer, entities=["orders"], reset=reset, only="insertions"
+    )
+    seconds = time.monotonic() - started
+    logger.info("Done: %s in %.1f s", report.summary(), seconds)
+    _publish(report, seconds)
+    return report
+
+
 def _publish(report: ExportReport, seconds: float) -> None:
     rows = [
         {"metric": "exported", "value": report.exported},

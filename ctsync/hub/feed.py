@@ -10,6 +10,7 @@ document and `change = 'delete'`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,6 +116,42 @@ class Feed:
         with self._db.read() as conn:
             rows = conn.execute(query).all()
         return [_change(row) for row in rows]
+
+    def insertions(
+        self,
+        after: int = 0,
+        *,
+        entities: Collection[str] | None = None,
+        project_key: str | None = None,
+        limit: int = 1000,
+    ) -> list[Change]:
+        """Up to `limit` live records inserted into the hub after change number `after`, by
+        the number of their insertion (lowest first), whatever changed them since: what is new
+        to a consumer, which `changes` would show as an update once the record changed again.
+        Each comes as an insert with its insertion's number and its current document."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        if after < 0:
+            raise ValueError(f"after must be a change number (0 or more), got {after}")
+        inserted = records_table.c.inserted_seq
+        query = (
+            select(*_COLUMNS, inserted)
+            .where(inserted > after, records_table.c.deleted_at.is_(None))
+            .order_by(inserted)
+            .limit(limit)
+        )
+        if self._db.dialect == "postgresql":
+            query = query.where(inserted < literal_column(READABLE_BELOW_PG))
+        if entities is not None:
+            query = query.where(records_table.c.entity.in_(sorted(entities)))
+        if project_key is not None:
+            query = query.where(records_table.c.project_key == project_key)
+        with self._db.read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            dataclasses.replace(_change(row), seq=int(row.inserted_seq), change="insert")
+            for row in rows
+        ]
 
     def last_seq(self) -> int:
         """The highest change number in the hub (0 when it has none)."""

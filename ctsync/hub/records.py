@@ -154,12 +154,13 @@ class _RecordWrites:
     @classmethod
     def for_dialect(cls, dialect_name: str) -> _RecordWrites:
         p, document = driver_markers(dialect_name)
-        values = ", ".join([p] * 7 + [document, p, p, p])
+        values = ", ".join([p] * 7 + [document, p, p, p, p])
         scope = f"WHERE project_key = {p} AND entity = {p} AND id = {p}"
         return cls(
             insert=(
                 "INSERT INTO records (project_key, entity, id, key, version, created_at, "
-                f"last_modified_at, document, synced_at, last_seen_run, seq, change) "
+                f"last_modified_at, document, synced_at, last_seen_run, seq, inserted_seq, "
+                "change) "
                 f"VALUES ({values}, 'insert') "
                 f"ON CONFLICT (project_key, entity, id) DO UPDATE SET {_SET_REPLACED} "
                 "WHERE records.version < excluded.version"
@@ -207,7 +208,8 @@ class _PagePlan:
     ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """Insert, update and undelete rows, numbered from `first` in that order."""
         scope = (self.project_key, self.entity)
-        inserts = [(*row, first + n) for n, row in enumerate(self.inserts)]
+        # An insert's number is also its insertion's (`inserted_seq`); a conflict keeps the old.
+        inserts = [(*row, first + n, first + n) for n, row in enumerate(self.inserts)]
         first += len(inserts)
         updates = [(*values, first + n, *where) for n, (values, where) in enumerate(self.updates)]
         first += len(updates)

@@ -72,9 +72,13 @@ records_table = Table(
     # `hub_counters` ('records.seq'), in commit order on both databases (`ctsync/hub/feed.py`).
     Column("seq", BigInteger),
     Column("change", String),
+    # The number of the record's insertion, kept through later changes: what is new since a
+    # number, whatever happened to it after (`Feed.insertions`).
+    Column("inserted_seq", BigInteger),
     Index("ix_records_modified", "project_key", "entity", "last_modified_at", "id"),
     Index("ix_records_key", "project_key", "entity", "key"),
     Index("ix_records_seq", "seq", unique=True),
+    Index("ix_records_inserted_seq", "entity", "inserted_seq"),
 )
 
 hub_counters_table = Table(

@@ -294,6 +294,18 @@ class HubStore:
         in order; pass the last one's `seq` as `after` for the next page (`feed.py`)."""
         return self._feed.changes(after, entities=entities, project_key=project_key, limit=limit)
 
+    def insertions(
+        self,
+        after: int = 0,
+        *,
+        entities: Collection[str] | None = None,
+        project_key: str | None = None,
+        limit: int = 1000,
+    ) -> list[Change]:
+        """Live records inserted after change number `after`, by their insertion's number,
+        however often they changed since (`feed.py`): what is new to a consumer."""
+        return self._feed.insertions(after, entities=entities, project_key=project_key, limit=limit)
+
     def last_change(self) -> int:
         """The highest change number in the hub (0 when it has none)."""
         return self._feed.last_seq()

@@ -11,7 +11,6 @@ from prefect.utilities.callables import parameter_schema
 
 from ctsync.entities import ENTITIES
 from deployments.catalog import (
-    COLLISION_STRATEGY,
     DEFAULT_CREDENTIALS,
     DEPLOYMENTS,
     WORK_POOL,
@@ -42,10 +41,11 @@ def test_prefect_yaml_declares_exactly_the_catalog() -> None:
             "enforce_parameter_schema": True,
             "work_pool": {"name": WORK_POOL, "work_queue_name": "default"},
             "concurrency_limit": (
-                {"limit": 1, "collision_strategy": COLLISION_STRATEGY}
+                {"limit": 1, "collision_strategy": spec.collision_strategy}
                 if spec.one_at_a_time
                 else None
             ),
+            "triggers": list(spec.triggers) or None,
         }
         actual = {key: deployment.get(key) for key in expected}
         assert actual == expected, spec.name
@@ -95,14 +95,28 @@ def test_serve_builds_the_same_deployments() -> None:
         assert intervals == ([spec.interval] if spec.interval else [])
         assert deployment.tags == list(spec.tags)
         assert deployment.enforce_parameter_schema
-        assert deployment.parameters["credentials"] == "shop"
+        takes = parameter_schema(spec.load_flow()).model_dump_for_openapi()["properties"]
+        assert deployment.parameters.get("credentials") == (
+            "shop" if "credentials" in takes else None
+        )
+        assert deployment.parameters.get("hub") == ("hub" if "hub" in takes else None)
+        assert set(deployment.parameters) <= set(takes), spec.name
         if spec.one_at_a_time:
             assert deployment.concurrency_limit == 1
             assert deployment.concurrency_options is not None
-            assert deployment.concurrency_options.collision_strategy == COLLISION_STRATEGY
+            assert deployment.concurrency_options.collision_strategy == spec.collision_strategy
         else:
             assert deployment.concurrency_limit is None
+        assert [
+            t.model_dump(mode="json", include={"type", "enabled", "match", "expect"})
+            for t in deployment.triggers
+        ] == list(spec.triggers)
     assert served["customers"].parameters == {"credentials": "shop", "hub": "hub"}
     assert served["check-connection"].parameters == {"credentials": "shop"}
+    assert served["export-new-orders"].parameters == {
+        "path": "data/exports/new-orders.jsonl",
+        "consumer": "erp-new-orders",
+        "hub": "hub",
+    }
     assert served["customers"].entrypoint == "flows.sync.sync_customers"
     assert build()[0].parameters == {"credentials": DEFAULT_CREDENTIALS}

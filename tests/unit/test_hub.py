@@ -477,7 +477,7 @@ def test_statements_compile_for_postgresql() -> None:
     writes = _RecordWrites.for_dialect("postgresql")
     assert "ON CONFLICT (project_key, entity, id) DO UPDATE" in writes.insert
     assert "WHERE records.version < excluded.version" in writes.insert
-    assert writes.insert.count("%s") == 11 and "CAST(%s AS JSONB)" in writes.update
+    assert writes.insert.count("%s") == 12 and "CAST(%s AS JSONB)" in writes.update
     assert writes.update.count("%s") == 12 and "?" not in writes.insert + writes.update
     key = {"project_key": "p", "entity": "e", "direction": "pull"}
     state = state_upsert("postgresql", {**key, "cursor": {"page": 1}})

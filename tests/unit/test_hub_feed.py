@@ -94,6 +94,30 @@ def test_a_full_runs_unseen_records_are_deletion_changes(hub: HubStore) -> None:
     ]
 
 
+def test_insertions_are_whats_new_however_often_it_changed_since(hub: HubStore) -> None:
+    hub.upsert_page(PROJECT, "orders", [record("o1"), record("o2")], run_id="r1")
+    cursor = hub.last_change()
+    hub.upsert_page(PROJECT, "orders", [record("o3"), record("o4"), record("o5")], run_id="r2")
+    # Changed again before anyone read: the feed shows o3 as an update, yet it is new.
+    hub.upsert_page(PROJECT, "orders", [record("o3", 2), record("o1", 2)], run_id="r3")
+    hub.mark_deleted(PROJECT, "orders", ["o5"])  # gone before anyone read: nothing new
+    hub.upsert_page(PROJECT, "customers", [record("c1")], run_id="r4")
+    assert {c.id: c.change for c in read_all(hub, cursor, entities=["orders"])} == {
+        "o4": "insert",
+        "o3": "update",
+        "o1": "update",
+        "o5": "delete",
+    }
+    new = hub.insertions(cursor, entities=["orders"])
+    assert [(c.id, c.change, c.version) for c in new] == [("o3", "insert", 2), ("o4", "insert", 1)]
+    assert new[0].seq < new[1].seq <= hub.last_change()
+    assert [c.id for c in hub.insertions(new[0].seq, entities=["orders"], limit=5)] == ["o4"]
+    assert [c.id for c in hub.insertions(0, entities=["orders"], limit=3)] == ["o1", "o2", "o3"]
+    assert [c.id for c in hub.insertions(cursor, project_key="other")] == []
+    with pytest.raises(ValueError, match="after must be a change number"):
+        hub.insertions(-1)
+
+
 def test_filters_and_limits(hub: HubStore) -> None:
     hub.upsert_page(PROJECT, "customers", [record(f"c{i}") for i in range(7)], run_id="r")
     hub.upsert_page(PROJECT, "orders", [record(f"o{i}") for i in range(4)], run_id="r")

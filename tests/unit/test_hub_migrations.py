@@ -95,6 +95,12 @@ def test_a_hub_made_before_migrations_upgrades_in_place_and_keeps_everything(
         feed = hub.changes(0, limit=1000)
         assert len(feed) == 35 and [c.seq for c in feed] == list(range(1, 36))
         assert [c.change for c in feed].count("delete") == 1
+        # Each live record was inserted at its number (0004): a consumer of what is new that
+        # starts from 0 reads every one of them.
+        inserted = hub.insertions(0, limit=1000)
+        assert [(c.seq, c.id) for c in inserted] == [
+            (c.seq, c.id) for c in feed if c.change != "delete"
+        ]
         record = next(r for r in hub.iter_records(PROJECT, "orders"))
         changed = {**record.document, "version": record.version + 1}
         from ctsync.hub import HubRecord
@@ -107,6 +113,7 @@ def test_a_hub_made_before_migrations_upgrades_in_place_and_keeps_everything(
         )
         [(seq, record_id, change)] = [(c.seq, c.id, c.change) for c in hub.changes(35)]
         assert (record_id, change) == (record.id, "update") and seq > 35
+        assert hub.insertions(35) == []  # changed, not new
         if hub.database.dialect == "sqlite":
             assert seq == 36  # the counter continues after the numbered records
     finally:

@@ -23,7 +23,13 @@ from uuid import UUID
 import httpx
 import pytest
 from prefect.client.orchestration import SyncPrefectClient, get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.actions import DeploymentUpdate
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterId,
+)
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.exceptions import PrefectHTTPStatusError
@@ -184,6 +190,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 scope=sandbox.scope,
             ).save(DEFAULT_CREDENTIALS, overwrite=True)
             HubDatabase(url=f"sqlite:///{tmp / 'hub.db'}").save(HUB_BLOCK, overwrite=True)
+            # As a user points the triggered export at their hub and file (UI: Edit deployment),
+            # before any orders sync can trigger it.
+            with get_client(sync_client=True) as client:
+                client.update_deployment(
+                    _deployment_id(client, "export-new-orders"),
+                    DeploymentUpdate(parameters=_new_orders_parameters(tmp)),
+                )
             stack.start("worker", [*PREFECT, "worker", "start", "--pool", WORK_POOL])
             yield stack
     finally:
@@ -193,6 +206,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         total = time.monotonic() - started
         timings = ", ".join(f"{k} {v:.0f} s" for k, v in stack.seconds.items())
         print(f"\ne2e module: {total:.0f} s ({timings})")
+
+
+def _new_orders_parameters(tmp: Path) -> dict[str, Any]:
+    """Where the e2e stack points the triggered export: its hub block and a file of its own."""
+    return {"path": str(tmp / "erp" / "new-orders.jsonl"), "consumer": "erp", "hub": HUB_BLOCK}
 
 
 def _deployment_id(client: SyncPrefectClient, name: str) -> UUID:
@@ -227,7 +245,10 @@ def test_deploy_all_registers_every_deployment_with_its_schedule_and_limit(stack
             deployment = client.read_deployment(_deployment_id(client, spec.name))
             assert deployment.work_pool_name == WORK_POOL
             assert deployment.enforce_parameter_schema
-            assert deployment.parameters == spec.parameters
+            if spec.name == "export-new-orders":
+                assert deployment.parameters == _new_orders_parameters(stack.tmp)
+            else:
+                assert deployment.parameters == spec.parameters
             assert set(spec.tags) <= set(deployment.tags)
             intervals = [s.schedule.interval.total_seconds() for s in deployment.schedules]  # type: ignore[union-attr]
             assert intervals == ([spec.interval] if spec.interval else [])
@@ -235,13 +256,16 @@ def test_deploy_all_registers_every_deployment_with_its_schedule_and_limit(stack
             if spec.one_at_a_time:
                 assert limit is not None and limit.limit == 1
                 assert deployment.concurrency_options is not None
-                assert deployment.concurrency_options.collision_strategy == "CANCEL_NEW"
+                assert deployment.concurrency_options.collision_strategy == spec.collision_strategy
             else:
                 assert limit is None
             properties = deployment.parameter_openapi_schema["properties"]
             if spec.name == "copy-project":
                 assert properties["source"]["title"] == "Source credentials block"
                 assert properties["target"]["title"] == "Target credentials block"
+            elif spec.name == "export-new-orders":
+                assert properties["path"]["title"] == "File"
+                assert "credentials" not in properties
             elif spec.name == "export-changes":
                 assert properties["path"]["title"] == "File"
                 assert properties["consumer"]["title"] == "Consumer"
@@ -323,6 +347,66 @@ def test_two_overlapping_runs_of_one_deployment_never_run_side_by_side(stack: St
     with get_client(sync_client=True) as client:
         history = [state.type for state in client.read_flow_run_states(cancelled[0].id)]
     assert StateType.RUNNING not in history, history
+
+
+def _run(client: SyncPrefectClient, stack: Stack, deployment: str, **parameters: Any) -> FlowRun:
+    created = client.create_flow_run_from_deployment(
+        _deployment_id(client, deployment), parameters=parameters
+    )
+    (run,) = _wait_final(client, stack, [created.id])
+    assert run.state_type == StateType.COMPLETED, f"{run.state}\n{stack.logs()}"
+    return run
+
+
+def _export_runs(client: SyncPrefectClient, deployment_id: UUID) -> list[FlowRun]:
+    return client.read_flow_runs(
+        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+    )
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_an_orders_sync_that_inserts_orders_starts_export_new_orders(stack: Stack) -> None:
+    from tests.flows.test_export_changes import new_orders
+
+    target = Path(_new_orders_parameters(stack.tmp)["path"])
+    with get_client(sync_client=True) as client:
+        export_id = _deployment_id(client, "export-new-orders")
+        # prefect deploy made the trigger an automation of the deployment.
+        (automation,) = client.read_resource_related_automations(f"prefect.deployment.{export_id}")
+        assert automation.enabled and automation.trigger.expect == {"commercetools.sync.completed"}
+
+        # The hub holds the sandbox's orders and the consumer has taken them (runs by hand,
+        # and any the trigger started meanwhile: one at a time, queued).
+        _run(client, stack, "orders", hub=HUB_BLOCK, settle=0)
+        _run(client, stack, "export-new-orders")
+        _wait_final(client, stack, [r.id for r in _export_runs(client, export_id)])
+        before = _lines(target)
+        assert before, "the first export wrote every order the hub holds"
+        known = {r.id for r in _export_runs(client, export_id)}
+
+        fresh = new_orders(3, "e2e")
+        stack.sandbox.load({"order": fresh})
+        time.sleep(1.1)  # the sandbox's clock has whole seconds
+        # settle 0: the default 120 s would leave orders this new to the sync after next.
+        sync = _run(client, stack, "orders", hub=HUB_BLOCK, settle=0)
+        assert sync.state is not None and "inserted 3," in (sync.state.message or "")
+
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while True:
+            started = [r for r in _export_runs(client, export_id) if r.id not in known]
+            if started and all(r.state is not None and r.state.is_final() for r in started):
+                break
+            stack.check_alive()
+            assert time.monotonic() < deadline, f"no export after the sync\n{stack.logs()}"
+            time.sleep(1)
+    assert [r.created_by.type for r in started if r.created_by] == ["AUTOMATION"]
+    assert all(r.state_type == StateType.COMPLETED for r in started), [r.state for r in started]
+    written = _lines(target)[len(before) :]
+    assert sorted(line["id"] for line in written) == sorted(order["id"] for order in fresh)
+    assert {line["change"] for line in written} == {"insert"}
 
 
 def test_serve_offers_the_same_deployments_from_one_process(stack: Stack) -> None:

@@ -49,6 +49,27 @@ def change_field(action: str, field: str, draft: Any, current: Any) -> list[Acti
     return [{"action": action, field: draft}]
 
 
+def key_name_description_actions(
+    key: str | None,
+    name: Any,
+    description: Any,
+    current: dict[str, Any],
+    *,
+    manages_description: bool,
+) -> list[Action]:
+    """`setKey`, `changeName` and `setDescription` of the resources that have just those three
+    plain fields besides their own (tax categories, zones)."""
+    actions: list[Action] = []
+    if key != current.get("key"):
+        actions.append({"action": "setKey", "key": key})
+    actions += change_field("changeName", "name", name, current.get("name"))
+    if manages_description:
+        actions += set_field(
+            "setDescription", "description", description, current.get("description")
+        )
+    return actions
+
+
 def reference(type_id: str, ref: KeyReference | None, ids: Ids) -> dict[str, str] | None:
     """The draft's key reference as an id reference; KeyError names the missing key."""
     if ref is None:

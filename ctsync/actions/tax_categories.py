@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
 
-from ctsync.actions.common import Action, Ids, change_field, manages, set_field
+from ctsync.actions.common import Action, Ids, key_name_description_actions, manages
 from ctsync.drafts import CountryCode, DraftModel, Key
 
 Text = Annotated[str, StringConstraints(min_length=1)]
@@ -146,14 +146,13 @@ def rate_actions(draft: TaxCategoryDraft, current: dict[str, Any]) -> list[Actio
 def tax_category_actions(
     draft: TaxCategoryDraft, current: dict[str, Any], ids: Ids, replace: bool = False
 ) -> list[Action]:
-    actions: list[Action] = []
-    if draft.key != current.get("key"):
-        actions.append({"action": "setKey", "key": draft.key})
-    actions += change_field("changeName", "name", draft.name, current.get("name"))
-    if manages(draft, "description", replace):
-        actions += set_field(
-            "setDescription", "description", draft.description, current.get("description")
-        )
+    actions = key_name_description_actions(
+        draft.key,
+        draft.name,
+        draft.description,
+        current,
+        manages_description=manages(draft, "description", replace),
+    )
     if manages(draft, "rates", replace):
         actions += rate_actions(draft, current)
     return actions

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
 
-from ctsync.actions.common import Action, Ids, change_field, manages, set_field
+from ctsync.actions.common import Action, Ids, key_name_description_actions, manages
 from ctsync.drafts import CountryCode, DraftModel, Key
 
 Location = tuple[str, str | None]
@@ -75,14 +75,13 @@ def location_actions(draft: ZoneDraft, current: dict[str, Any]) -> list[Action]:
 def zone_actions(
     draft: ZoneDraft, current: dict[str, Any], ids: Ids, replace: bool = False
 ) -> list[Action]:
-    actions: list[Action] = []
-    if draft.key != current.get("key"):
-        actions.append({"action": "setKey", "key": draft.key})
-    actions += change_field("changeName", "name", draft.name, current.get("name"))
-    if manages(draft, "description", replace):
-        actions += set_field(
-            "setDescription", "description", draft.description, current.get("description")
-        )
+    actions = key_name_description_actions(
+        draft.key,
+        draft.name,
+        draft.description,
+        current,
+        manages_description=manages(draft, "description", replace),
+    )
     if manages(draft, "locations", replace):
         actions += location_actions(draft, current)
     return actions

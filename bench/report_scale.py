@@ -91,6 +91,7 @@ def processes(result: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
             "goal needs more CPU per wall second than this machine has.",
             "",
             *[f"- {line}" for line in bounds],
+            "",
         ]
     return goals, body
 

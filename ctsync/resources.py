@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from ctsync.client import MAX_PAGE_SIZE, CommercetoolsClient, check_page_size
 from ctsync.errors import ConcurrentModification
-from ctsync.paging import FullCursor, IdRange, check_order, full_order, full_query
+from ctsync.options import DEFAULT_PAGE_BYTES
+from ctsync.paging import FullCursor, IdRange, PageSizer, check_order, full_order, full_query
 
 _ENDPOINT = re.compile(r"^[a-z][a-z0-9-]*(?:/[A-Za-z0-9_=.\-]+)*$")
 _RESERVED_VARIABLES = frozenset({"after", "lower", "upper"})
@@ -192,11 +193,14 @@ async def read_all(
     variables: dict[str, str] | None = None,
     expand: Sequence[str] = (),
     page_size: int = MAX_PAGE_SIZE,
+    page_bytes: int | None = DEFAULT_PAGE_BYTES,
 ) -> AsyncIterator[list[dict[str, Any]]]:
     """Every resource of `endpoint` that matches `where`, a page at a time, in id order.
 
     Keyset paging (`id > last id`, sorted by id) reads each resource once however many there
-    are and whatever changes meanwhile; `variables` bind `:name` in `where` (`var.name`)."""
+    are and whatever changes meanwhile; `variables` bind `:name` in `where` (`var.name`). Pages
+    hold at most `page_size` records, fewer when records are large: each page is sized to stay
+    near `page_bytes` as the syncs' pages are (None: by count alone)."""
     endpoint = check_endpoint(endpoint)
     check_page_size("page_size", page_size)
     variables = dict(variables or {})
@@ -207,20 +211,23 @@ async def read_all(
             "your where predicate and variables"
         )
     cursor = FullCursor(IdRange())
+    sizer = PageSizer(page_size, page_bytes)
     while True:
         predicates, bound = full_query(cursor, where)
+        limit = sizer.limit
         page = await client.query(
             endpoint,
             where=predicates,
             sort=["id asc"],
-            limit=page_size,
+            limit=limit,
             variables={**variables, **bound},
             expand=expand,
         )
         if not page.results:
             return
         check_order(page.results, full_order)
+        sizer.observe(len(page.results), page.size_bytes)
         yield page.results
-        if len(page.results) < page_size:
-            return
+        if len(page.results) < limit:
+            return  # a short page is the last: no request that would find nothing
         cursor = cursor.after(page.results[-1])

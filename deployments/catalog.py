@@ -88,6 +88,7 @@ class DeploymentSpec:
 
 NEW_ORDERS_TRIGGER: dict[str, Any] = {
     "type": "event",
+    "name": "export-new-orders when a sync inserts orders",
     "enabled": True,
     # Any project's orders sync (scheduled, sync_all, by hand) that inserted at least one order:
     # Prefect matches labels, not payload values, so the sync event labels its counts.

@@ -15,6 +15,9 @@ blocks`; then, in headless Chromium (Debian's, driven by Playwright from PyPI) a
 06-customers-summary its markdown summary artifact
 07-sync-all-run      a sync_all over the sandbox's seed, Logs tab
 08-sync-all-table    sync_all's table artifact (a row per entity)
+09-copy-run-form, 10-copy-table, 11-export-run-form, 12-export-table: copy_project, export_changes
+13-automations       Automations, with prefect.yaml's trigger of export-new-orders
+14-automation-trigger that automation: the event and labels it matches, the deployment it runs
 
 The hub is a SQLite file in the temporary directory, never ./data/hub.db.
 """
@@ -219,6 +222,11 @@ def make_screenshots(out: Path) -> list[Path]:
                 _export_pages(page, server, tmp, shots)
 
             shots.step("export_changes", export_pages)
+
+            def automation_pages() -> None:
+                _automation_pages(page, server, shots)
+
+            shots.step("export-new-orders trigger", automation_pages)
     total = time.monotonic() - shots._started
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in shots.seconds.items())
     print(f"{len(shots.made)} screenshots in {total:.0f} s ({timings})")
@@ -280,6 +288,21 @@ def _export_pages(page: Any, server: PrefectServer, tmp: Path, shots: Shots) -> 
         run_flow(server, "export_changes", path=str(tmp / "erp.jsonl"), consumer="erp", hub=HUB)
     )
     _table_page(page, server, shots, exported, "ct-hub-export-erp", "12-export-table")
+
+
+def _automation_pages(page: Any, server: PrefectServer, shots: Shots) -> None:
+    """export-new-orders deployed from prefect.yaml: its trigger listed under Automations, and
+    the trigger itself (the event, the labels it matches, the deployment it runs)."""
+    from playwright.sync_api import expect
+
+    server.cli("--no-prompt", "deploy", "--name", "export-new-orders", timeout=180)
+    page.goto(f"{server.ui_url}/automations")
+    name = "export-new-orders when a sync inserts orders"
+    expect(page.get_by_text(name).first).to_be_visible()
+    shots.take(page, "13-automations")
+    page.get_by_text(name).first.click()
+    expect(page.get_by_text("commercetools.sync.completed").first).to_be_visible()
+    shots.take(page, "14-automation-trigger")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from blocks.resolve import resolve_credentials
 from ctsync import resources
 from ctsync.client import MAX_PAGE_SIZE, QueryPage
 from ctsync.errors import NotFound
+from ctsync.options import DEFAULT_PAGE_BYTES
 from ctsync.resources import Resolver, ResourceRef, check_endpoint
 from flows._engine import run_logger, run_with_client
 
@@ -60,7 +61,7 @@ def query_page(
         from flows.tasks import query_page
 
         page = query_page(
-            "prod",
+            "my-store",
             "customers",
             where="customerGroup(key = :group)",
             variables={"group": "b2b"},
@@ -94,16 +95,18 @@ def query_all(
     variables: dict[str, str] | None = None,
     expand: str | list[str] | None = None,
     page_size: int = MAX_PAGE_SIZE,
+    page_bytes: int | None = DEFAULT_PAGE_BYTES,
 ) -> Iterator[list[dict[str, Any]]]:
     """Every resource that matches `where`, yielded a page at a time in id order: paged by id
     (keyset), never by offset, so a million matches are read once each, in constant memory.
+    A page holds up to `page_size` records, fewer when they are large (near `page_bytes`).
 
     Example:
 
         from flows.tasks import query_all
 
         emails = []
-        for page in query_all("prod", "customers", where="isEmailVerified = false"):
+        for page in query_all("my-store", "customers", where="isEmailVerified = false"):
             emails += [customer["email"] for customer in page]
     """
     block = resolve_credentials(credentials)
@@ -117,6 +120,7 @@ def query_all(
             variables=variables,
             expand=expand or (),
             page_size=page_size,
+            page_bytes=page_bytes,
         )
         try:
             while True:
@@ -146,8 +150,8 @@ def get_resource(
 
         from flows.tasks import get_resource
 
-        order = get_resource("prod", "orders", id=order_id, expand=["customer"])
-        group = get_resource("prod", "customer-groups", key="b2b", missing_ok=True)
+        order = get_resource("my-store", "orders", id=order_id, expand=["customer"])
+        group = get_resource("my-store", "customer-groups", key="b2b", missing_ok=True)
     """
     ref = ResourceRef(endpoint, id=id, key=key)
 
@@ -176,7 +180,7 @@ def create_resource(
 
         from flows.tasks import create_resource
 
-        group = create_resource("prod", "customer-groups", {"key": "vip", "groupName": "VIP"})
+        group = create_resource("my-store", "customer-groups", {"key": "vip", "groupName": "VIP"})
     """
     return run_with_client(
         resolve_credentials(credentials),
@@ -206,14 +210,16 @@ def update_resource(
 
         from flows.tasks import update_resource
 
+
         def still_needed(customer):
             custom = (customer.get("custom") or {}).get("fields") or {}
             if custom.get("tier") == "gold":
                 return []  # someone set it meanwhile: nothing left to do
             return [{"action": "setCustomField", "name": "tier", "value": "gold"}]
 
+
         update_resource(
-            "prod",
+            "my-store",
             "customers",
             [{"action": "setCustomField", "name": "tier", "value": "gold"}],
             key="customer-42",
@@ -255,7 +261,7 @@ def delete_resource(
 
         from flows.tasks import delete_resource
 
-        delete_resource("prod", "customers", key="customer-42", data_erasure=True)
+        delete_resource("my-store", "customers", key="customer-42", data_erasure=True)
     """
     ref = ResourceRef(endpoint, id=id, key=key)
 
@@ -285,7 +291,7 @@ def graphql_query(
         from flows.tasks import graphql_query
 
         data = graphql_query(
-            "prod",
+            "my-store",
             "query ($where: String) { customers(where: $where) { results { id email } } }",
             variables={"where": 'email = "ada@example.com"'},
         )

@@ -108,7 +108,7 @@ def test_serve_builds_the_same_deployments() -> None:
         else:
             assert deployment.concurrency_limit is None
         assert [
-            t.model_dump(mode="json", include={"type", "enabled", "match", "expect"})
+            t.model_dump(mode="json", include={"type", "name", "enabled", "match", "expect"})
             for t in deployment.triggers
         ] == list(spec.triggers)
     assert served["customers"].parameters == {"credentials": "shop", "hub": "hub"}

@@ -4,6 +4,7 @@ a 409 re-planned by the callback, and one throttle budget with a sync in the sam
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -81,7 +82,7 @@ def test_query_all_stops_when_its_consumer_does(blank, customers) -> None:
         return sizes
 
     blank.reset_stats()
-    assert first_pages() == [100, 100]
+    assert first_pages() == [20, 100]  # the first page asks for 20, until sizes are known
     assert len(blank.arrivals()) == 2
 
 
@@ -194,4 +195,30 @@ def test_tasks_share_the_throttle_with_a_sync_in_the_same_process(blank, tmp_pat
     arrivals = blank.arrivals()
     assert pages >= 10 and len(arrivals) >= 20 + 10
     assert most_in_any_window(arrivals, 1.0) <= 10
-    assert blank.stats()["max_in_flight"] <= 2
+    stats = blank.stats()
+    assert stats["max_in_flight"] <= 2
+    assert stats["tokens_issued"] == 1  # one token for the sync's clients and every task's
+
+
+def readme_example(name: str) -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    after = readme.split(f"<!-- example: {name} -->\n```python\n", 1)[1]
+    return after.split("```", 1)[0]
+
+
+def test_the_readmes_example_flow_moves_each_matching_customer_once(blank, customers) -> None:
+    credentials = credentials_for(blank)
+    credentials.save("readme-store", overwrite=True)  # the flow takes a saved block's name
+    group = create_resource(credentials, "customer-groups", {"key": "vip", "groupName": "VIP"})
+    namespace: dict[str, Any] = {}
+    exec(compile(readme_example("move_to_group"), "README.md", "exec"), namespace)
+    move_to_group = namespace["move_to_group"]
+
+    assert move_to_group('lastName = "Becker"', "vip", credentials="readme-store") == 45
+    grouped = {
+        c["id"]
+        for c in source(blank, "customers").values()
+        if (c.get("customerGroup") or {}).get("id") == group["id"]
+    }
+    assert grouped == {c["id"] for c in customers if c["lastName"] == "Becker"}
+    assert move_to_group('lastName = "Becker"', "vip", credentials="readme-store") == 0

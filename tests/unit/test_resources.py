@@ -102,3 +102,22 @@ async def test_read_all_pages_by_id_and_refuses_an_unsorted_page(api, settings) 
         with pytest.raises(ValueError, match=r"variables \['after'\] are bound by the keyset"):
             async for _ in resources.read_all(client, "customers", variables={"after": "x"}):
                 pass
+
+
+async def test_read_all_sizes_pages_by_bytes_as_the_syncs_do(api, settings) -> None:
+    big = "x" * 4_000  # records of about 4 KB
+    pages = [
+        [{"id": f"{n:03d}", "blob": big} for n in range(start, start + size)]
+        for start, size in ((0, 20), (20, 3), (23, 2))
+    ]
+    query = api.get(f"{API_URL}/customers").mock(
+        side_effect=[
+            httpx.Response(200, json={"limit": 9, "count": len(p), "results": p}) for p in pages
+        ]
+    )
+    async with CommercetoolsClient(settings) as client:
+        read = [
+            len(page) async for page in resources.read_all(client, "customers", page_bytes=16_000)
+        ]
+    assert read == [20, 3, 2]
+    assert [call.request.url.params["limit"] for call in query.calls] == ["20", "3", "3"]

@@ -17,7 +17,7 @@ blocks`; then, in headless Chromium (Debian's, driven by Playwright from PyPI) a
 08-sync-all-table    sync_all's table artifact (a row per entity)
 09-copy-run-form, 10-copy-table, 11-export-run-form, 12-export-table: copy_project, export_changes
 13-automations       Automations, with prefect.yaml's trigger of export-new-orders
-14-automation-trigger that automation: the event and labels it matches, the deployment it runs
+14-automation-trigger that automation's Edit page, JSON: the event and the labels it matches
 
 The hub is a SQLite file in the temporary directory, never ./data/hub.db.
 """
@@ -292,7 +292,7 @@ def _export_pages(page: Any, server: PrefectServer, tmp: Path, shots: Shots) -> 
 
 def _automation_pages(page: Any, server: PrefectServer, shots: Shots) -> None:
     """export-new-orders deployed from prefect.yaml: its trigger listed under Automations, and
-    the trigger itself (the event, the labels it matches, the deployment it runs)."""
+    the trigger itself as the Edit page shows it in JSON (the event, the labels it matches)."""
     from playwright.sync_api import expect
 
     server.cli("--no-prompt", "deploy", "--name", "export-new-orders", timeout=180)
@@ -300,8 +300,11 @@ def _automation_pages(page: Any, server: PrefectServer, shots: Shots) -> None:
     name = "export-new-orders when a sync inserts orders"
     expect(page.get_by_text(name).first).to_be_visible()
     shots.take(page, "13-automations")
-    page.get_by_text(name).first.click()
-    expect(page.get_by_text("commercetools.sync.completed").first).to_be_visible()
+    # Its page says only "A custom trigger": the event and labels show in Edit, as JSON.
+    page.get_by_role("button", name="Open menu").first.click()
+    page.get_by_text("Edit", exact=True).first.click()
+    page.get_by_text("JSON", exact=True).first.click()
+    expect(page.get_by_text('"commercetools.inserted"').first).to_be_visible()
     shots.take(page, "14-automation-trigger")
 
 

@@ -98,12 +98,14 @@ def export_changes(
     if only not in ("changes", "insertions"):
         raise ValueError(f"only {only!r} is not 'changes' or 'insertions'")
     holder = f"export-{uuid.uuid4()}"
+    key = cursor_name(consumer, only)
     try:
-        with hub.locked(_LOCK_SCOPE, consumer, holder, direction=_LOCK_DIRECTION):
+        with hub.locked(_LOCK_SCOPE, key, holder, direction=_LOCK_DIRECTION):
             return _export(
                 hub,
                 Path(path),
                 consumer,
+                key,
                 names,
                 project_key,
                 file_format,
@@ -119,6 +121,12 @@ def export_changes(
         ) from None
 
 
+def cursor_name(consumer: str, only: Only = "changes") -> str:
+    """The hub's name for a consumer's cursor: one consumer name used for both feeds keeps two
+    cursors, since a cursor moved by insertions would skip the changes below it."""
+    return consumer if only == "changes" else f"{consumer}:insertions"
+
+
 class ExportLocked(RuntimeError):
     """Another live export holds the consumer."""
 
@@ -127,6 +135,7 @@ def _export(
     hub: HubStore,
     target: Path,
     consumer: str,
+    key: str,
     names: list[str] | None,
     project_key: str | None,
     file_format: str,
@@ -135,12 +144,12 @@ def _export(
     feed: Callable[..., list[Change]],
 ) -> ExportReport:
     if reset:
-        hub.reset_consumer(consumer)
+        hub.reset_consumer(key)
     view = _CsvView(hub, names[0]) if file_format == "csv" and names else None
-    start = hub.consumer_cursor(consumer).seq
+    start = hub.consumer_cursor(key).seq
     recovered, cut, last_in_file = _recover(target, file_format, start)
     if last_in_file > start:
-        start = hub.advance_consumer(consumer, last_in_file, recovered).seq
+        start = hub.advance_consumer(key, last_in_file, recovered).seq
     report = ExportReport(consumer, str(target), file_format, start, start, recovered=recovered)
     report.cut = cut
     newest = hub.last_change()  # a run ends: changes committed while it runs wait for the next
@@ -163,7 +172,7 @@ def _export(
             out.flush()
             os.fsync(out.fileno())
             cursor = batch[-1].seq
-            hub.advance_consumer(consumer, cursor, len(batch))
+            hub.advance_consumer(key, cursor, len(batch))
             report.exported += len(batch)
             report.by_entity.update(change.entity for change in batch)
             report.by_change.update(change.change for change in batch)

@@ -16,7 +16,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from blocks.resolve import resolve_hub
-from ctsync.export import ExportReport
+from ctsync.export import ExportReport, cursor_name
 from ctsync.export import export_changes as export_to_file
 from flows import _parameters as param
 from flows._naming import artifact_key, timestamped
@@ -77,7 +77,7 @@ def export_new_orders(
     inserted orders). The first run writes every order the hub holds."""
     logger = get_run_logger()
     store = resolve_hub(hub).get_store()
-    before = store.consumer_cursor(consumer)
+    before = store.consumer_cursor(cursor_name(consumer, "insertions"))
     logger.info(
         "Plan: orders inserted after change %d for consumer %r, to %s",
         0 if reset else before.seq,

@@ -79,6 +79,22 @@ def test_changes_to_json_lines_then_only_what_came_after(tmp_path: Path) -> None
     assert export_changes(hub, tmp_path / "bi2.jsonl", consumer="bi", reset=True).exported == 31
 
 
+def test_one_consumer_name_for_both_feeds_keeps_two_cursors(tmp_path: Path) -> None:
+    """New records and all changes under one name: neither export skips what the other took."""
+    hub = HubStore.connect(f"sqlite:///{tmp_path}/hub.db")
+    seed(hub, 5)
+    new = export_changes(hub, tmp_path / "new.jsonl", consumer="erp", only="insertions")
+    hub.upsert_page(PROJECT, "customers", [customer(1, 2)], run_id="u")  # changed, not new
+    hub.upsert_page(PROJECT, "customers", [customer(7)], run_id="n")
+    every = export_changes(hub, tmp_path / "all.jsonl", consumer="erp")
+    assert new.exported == 5 and every.exported == 6  # 4 untouched inserts, 1 update, 1 new
+    again = export_changes(hub, tmp_path / "new.jsonl", consumer="erp", only="insertions")
+    assert [line["id"] for line in lines(tmp_path / "new.jsonl")[5:]] == ["c-00007"]
+    assert again.exported == 1
+    assert hub.consumer_cursor("erp").seq == every.through
+    assert hub.consumer_cursor("erp:insertions").seq == again.through
+
+
 def test_bad_parameters_name_the_field_and_the_fix(tmp_path: Path) -> None:
     hub = HubStore.connect(f"sqlite:///{tmp_path}/hub.db")
     with pytest.raises(ValueError, match="format 'csv' writes one entity's view"):

@@ -144,6 +144,13 @@ def _export(
     feed: Callable[..., list[Change]],
 ) -> ExportReport:
     if reset:
+        if target.exists() and target.stat().st_size > 0:
+            # The file is trusted over the cursor (a rerun after a kill goes on after its last
+            # line), so starting over into it would write nothing.
+            raise ValueError(
+                f"reset starts consumer {consumer!r} over, but {target} already holds its "
+                "earlier export: give a new path, or move that file away first"
+            )
         hub.reset_consumer(key)
     view = _CsvView(hub, names[0]) if file_format == "csv" and names else None
     start = hub.consumer_cursor(key).seq

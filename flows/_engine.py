@@ -36,6 +36,12 @@ def run_engine(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        loop_running = False
+    else:
+        loop_running = True
+    if not loop_running:
+        # Outside the except block: an error of `work` would otherwise come chained to "no
+        # running event loop", which reads like the cause.
         return asyncio.run(work())
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ctsync-engine") as pool:
         return pool.submit(lambda: asyncio.run(work())).result()

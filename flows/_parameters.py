@@ -293,5 +293,9 @@ ExportFormat = Annotated[
 ]
 ResetConsumer = Annotated[
     bool,
-    _shown("Start over", "Forget the consumer's cursor and write every change the hub holds."),
+    _shown(
+        "Start over",
+        "Forget the consumer's cursor and write everything the hub holds again, into a new file "
+        "(a file the consumer already wrote is refused).",
+    ),
 ]

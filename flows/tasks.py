@@ -63,8 +63,8 @@ def query_page(
         page = query_page(
             "my-store",
             "customers",
-            where="customerGroup(key = :group)",
-            variables={"group": "b2b"},
+            where="lastName = :name",
+            variables={"name": "Becker"},
             sort=["createdAt desc"],
             limit=10,
         )
@@ -150,7 +150,7 @@ def get_resource(
 
         from flows.tasks import get_resource
 
-        order = get_resource("my-store", "orders", id=order_id, expand=["customer"])
+        customer = get_resource("my-store", "customers", id=customer_id, expand=["customerGroup"])
         group = get_resource("my-store", "customer-groups", key="b2b", missing_ok=True)
     """
     ref = ResourceRef(endpoint, id=id, key=key)
@@ -204,25 +204,25 @@ def update_resource(
     """The resource after the update `actions`, sent at `version` (None: the version read just
     before). When someone else changed it meanwhile (409), `on_conflict` gets the resource as it
     now is and returns the actions to send instead, or none when nothing is left to do; without
-    it the ConcurrentModification is raised.
+    it the ConcurrentModification is raised; after `max_conflicts` re-reads, too.
 
     Example:
 
         from flows.tasks import update_resource
 
 
-        def still_needed(customer):
+        def still_needed(customer):  # a field of the customer's custom type
             custom = (customer.get("custom") or {}).get("fields") or {}
-            if custom.get("tier") == "gold":
+            if custom.get("loyaltyTier") == "gold":
                 return []  # someone set it meanwhile: nothing left to do
-            return [{"action": "setCustomField", "name": "tier", "value": "gold"}]
+            return [{"action": "setCustomField", "name": "loyaltyTier", "value": "gold"}]
 
 
         update_resource(
             "my-store",
             "customers",
-            [{"action": "setCustomField", "name": "tier", "value": "gold"}],
-            key="customer-42",
+            [{"action": "setCustomField", "name": "loyaltyTier", "value": "gold"}],
+            key="customer-00005",
             version=7,
             on_conflict=still_needed,
         )
@@ -261,7 +261,7 @@ def delete_resource(
 
         from flows.tasks import delete_resource
 
-        delete_resource("my-store", "customers", key="customer-42", data_erasure=True)
+        delete_resource("my-store", "customers", key="customer-00042", data_erasure=True)
     """
     ref = ResourceRef(endpoint, id=id, key=key)
 
@@ -283,8 +283,10 @@ def graphql_query(
     variables: dict[str, Any] | None = None,
     operation_name: str | None = None,
 ) -> dict[str, Any]:
-    """The `data` of a GraphQL query on the project's /graphql endpoint; errors commercetools
-    reports raise GraphQLFailed (its `.errors` lists them, its `.data` holds what resolved).
+    """The `data` of a GraphQL query on the project's /graphql endpoint. A query commercetools
+    refuses (400: bad syntax, an unknown field, a bad `where`) raises InvalidInput; errors in a
+    query it ran (a field it could not resolve, a scope missing) raise GraphQLFailed, whose
+    `.errors` lists them and `.data` holds what resolved.
 
     Example:
 

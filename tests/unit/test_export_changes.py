@@ -77,6 +77,9 @@ def test_changes_to_json_lines_then_only_what_came_after(tmp_path: Path) -> None
     other = export_changes(hub, tmp_path / "bi.jsonl", consumer="bi")
     assert other.exported == 31 and other.by_entity == {"customers": 30, "orders": 1}
     assert export_changes(hub, tmp_path / "bi2.jsonl", consumer="bi", reset=True).exported == 31
+    with pytest.raises(ValueError, match="already holds its earlier export: give a new path"):
+        export_changes(hub, tmp_path / "bi2.jsonl", consumer="bi", reset=True)
+    assert len(lines(tmp_path / "bi2.jsonl")) == 31  # untouched
 
 
 def test_one_consumer_name_for_both_feeds_keeps_two_cursors(tmp_path: Path) -> None:

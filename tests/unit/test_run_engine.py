@@ -35,3 +35,12 @@ async def test_inside_a_running_loop_the_coroutine_runs_on_a_helper_thread() -> 
         return threading.get_ident()
 
     assert run_engine(work) != outer
+
+
+def test_an_error_of_the_work_is_not_chained_to_the_missing_loop() -> None:
+    async def work() -> None:
+        raise LookupError("the real cause")
+
+    with pytest.raises(LookupError) as raised:
+        run_engine(work)
+    assert raised.value.__context__ is None  # no "During handling of ... no running event loop"

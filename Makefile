@@ -43,7 +43,7 @@ format: $(VENV)/.installed
 sandbox: install
 	$(PY) -m sandbox
 
-## bench: every benchmark against the sandbox into bench/RESULTS.md (~10 min; never in `make test`)
+## bench: every benchmark against the sandbox into bench/RESULTS.md (~28 min; never in `make test`)
 ## (BENCH_ARGS=--quick for a smoke run that writes to /tmp/bench-quick/ instead)
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -24,12 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ctsync.throttle import ThrottleWait, WindowLimiter
-
-WINDOW_LAG_SECONDS = 0.05
-"""Held on top of the window (and its margin): a call reaches commercetools a little after its
-lease is granted, and that lag varies from process to process (a worker busy parsing a page
-sends later), so two calls a window apart must not arrive closer than that."""
+from ctsync.throttle import WINDOW_LAG_SECONDS, ThrottleWait, WindowLimiter
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,13 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 
+WINDOW_LAG_SECONDS = 0.05
+"""Held on top of each call's window (and its margin), from when it was sent: a call reaches
+commercetools, which counts arrivals, a little after it leaves, and that lag varies from call
+to call (the network, the server's own queue): two calls a window apart when sent must not
+arrive closer than that. The same for a process's budget and a cluster's."""
+
+
 class WindowLimiter:
     """At most `limit` calls in any half-open window of `seconds`, counted when they are sent.
 
@@ -28,7 +35,8 @@ class WindowLimiter:
     (`sent`), or after its admission when nobody says: a call that waits between admission and
     the wire (a new connection, a TLS handshake, a thread waiting for the GIL) would otherwise
     let the next window's calls arrive within one window of it, and commercetools counts
-    arrivals. Each window is kept 0.5 % longer than asked, for the wire's own jitter.
+    arrivals. Each window is kept 0.5 % longer than asked, and `lag` (WINDOW_LAG_SECONDS) on
+    top, for the way from the wire to where the calls are counted.
     """
 
     MARGIN = 0.005
@@ -40,14 +48,15 @@ class WindowLimiter:
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep | None = None,
+        lag: float = WINDOW_LAG_SECONDS,
     ) -> None:
         self.limit = limit
         self.seconds = seconds
-        self._hold = seconds * (1 + self.MARGIN)
+        self._hold = seconds * (1 + self.MARGIN) + lag
         self._clock = clock
         self._sleep = sleep or asyncio.sleep
         self._held: list[list[float]] = []
-        """One cell per call in the window: [the time it counts from]."""
+        """One cell per call in the window: [the time it counts from, 1.0 once sent]."""
         self._lock = threading.Lock()
 
     def _try_admit(self) -> float:
@@ -63,7 +72,7 @@ class WindowLimiter:
                 self._held = [cell for cell in self._held if cell[0] + hold > now]
                 if len(self._held) >= self.limit:
                     return min(cell[0] for cell in self._held) + hold - now, None
-            cell = [now]
+            cell = [now, 0.0]
             self._held.append(cell)
             return 0.0, cell
 
@@ -74,7 +83,7 @@ class WindowLimiter:
 
     async def admit(self) -> tuple[float, Callable[[], None]]:
         """Wait until a call may start; return the seconds waited and what to call once the
-        call is on the wire (its window then counts from there; calling it again is harmless)."""
+        call is on the wire (its window then counts from there; later calls change nothing)."""
         waited = 0.0
         while True:
             wait, cell = self._admit_now()
@@ -85,7 +94,9 @@ class WindowLimiter:
 
     def _sent(self, cell: list[float]) -> None:
         with self._lock:
-            cell[0] = max(cell[0], self._clock())
+            if not cell[1]:  # the first word counts (the trace); the response's comes later
+                cell[0] = max(cell[0], self._clock())
+                cell[1] = 1.0
 
 
 class SharedSemaphore:

@@ -99,22 +99,7 @@ class Feed:
         limit: int = 1000,
     ) -> list[Change]:
         """Up to `limit` changes numbered above `after`, lowest first."""
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit}")
-        if after < 0:
-            raise ValueError(f"after must be a change number (0 or more), got {after}")
-        query = (
-            select(*_COLUMNS)
-            .where(records_table.c.seq > after, *self._readable())
-            .order_by(records_table.c.seq)
-            .limit(limit)
-        )
-        if entities is not None:
-            query = query.where(records_table.c.entity.in_(sorted(entities)))
-        if project_key is not None:
-            query = query.where(records_table.c.project_key == project_key)
-        with self._db.read() as conn:
-            rows = conn.execute(query).all()
+        rows = self._page(records_table.c.seq, after, entities, project_key, limit)
         return [_change(row) for row in rows]
 
     def insertions(
@@ -129,29 +114,45 @@ class Feed:
         the number of their insertion (lowest first), whatever changed them since: what is new
         to a consumer, which `changes` would show as an update once the record changed again.
         Each comes as an insert with its insertion's number and its current document."""
+        rows = self._page(
+            records_table.c.inserted_seq,
+            after,
+            entities,
+            project_key,
+            limit,
+            records_table.c.deleted_at.is_(None),
+        )
+        return [
+            dataclasses.replace(_change(row), seq=int(row.number), change="insert") for row in rows
+        ]
+
+    def _page(
+        self,
+        number: Any,
+        after: int,
+        entities: Collection[str] | None,
+        project_key: str | None,
+        limit: int,
+        *conditions: Any,
+    ) -> list[Any]:
+        """Up to `limit` rows whose `number` (a change number column) is above `after` and
+        final, lowest first, of those entities and project; each row also has it as `number`."""
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
         if after < 0:
             raise ValueError(f"after must be a change number (0 or more), got {after}")
-        inserted = records_table.c.inserted_seq
         query = (
-            select(*_COLUMNS, inserted)
-            .where(inserted > after, records_table.c.deleted_at.is_(None))
-            .order_by(inserted)
+            select(*_COLUMNS, number.label("number"))
+            .where(number > after, *self._readable(number), *conditions)
+            .order_by(number)
             .limit(limit)
         )
-        if self._db.dialect == "postgresql":
-            query = query.where(inserted < literal_column(READABLE_BELOW_PG))
         if entities is not None:
             query = query.where(records_table.c.entity.in_(sorted(entities)))
         if project_key is not None:
             query = query.where(records_table.c.project_key == project_key)
         with self._db.read() as conn:
-            rows = conn.execute(query).all()
-        return [
-            dataclasses.replace(_change(row), seq=int(row.inserted_seq), change="insert")
-            for row in rows
-        ]
+            return list(conn.execute(query).all())
 
     def last_seq(self) -> int:
         """The highest change number in the hub (0 when it has none)."""
@@ -164,12 +165,12 @@ class Feed:
             ).scalar()
         return int(found or 0)
 
-    def _readable(self) -> list[Any]:
+    def _readable(self, number: Any = records_table.c.seq) -> list[Any]:
         """On PostgreSQL, only numbers no running transaction can still add below
         (`sequence.py`); on SQLite every committed number is final."""
         if self._db.dialect != "postgresql":
             return []
-        return [records_table.c.seq < literal_column(READABLE_BELOW_PG)]
+        return [number < literal_column(READABLE_BELOW_PG)]
 
     def cursor(self, consumer: str) -> ConsumerCursor:
         """Where `consumer` stands (at 0 when it never read)."""

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PREFECT := $(VENV)/bin/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test install lint format sandbox bench screenshots register server deploy worker serve clean
+.PHONY: demo test check docs install lint format sandbox bench screenshots register server deploy worker serve clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version'
@@ -27,9 +27,17 @@ install: $(VENV)/.installed sandbox/node_modules/.package-lock.json
 demo: install
 	$(PY) -m deployments.demo
 
-## test: lint, then every test (unit, sandbox integration, Prefect flows)
+## test: lint, then every test (unit, sandbox integration, Prefect flows, docs examples, end to end)
 test: install lint
 	$(PY) -m pytest
+
+## check: lint and the tests that need neither the sandbox nor a Prefect server (about a minute)
+check: $(VENV)/.installed lint
+	$(PY) -m pytest -m "not sandbox and not prefect and not e2e and not browser"
+
+## docs: the docs site into site/ (mkdocs-material, API reference from the docstrings), strict
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -75,4 +83,4 @@ serve: $(VENV)/.installed
 	$(PY) -m deployments.serve
 
 clean:
-	rm -rf $(VENV) sandbox/node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) sandbox/node_modules .pytest_cache .ruff_cache site

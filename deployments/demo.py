@@ -27,13 +27,14 @@ from sandbox import Sandbox, node_tools
 
 HUB_URL = "sqlite:///data/demo-hub.db"
 PROJECT_KEY = "demo"
-# The README's first example of "Query the hub", printed at the end of every demo.
+# The first example of docs/hub.md (for its project, 'sandbox'), printed at the end of every demo.
 TOP_CUSTOMERS = """\
 SELECT c.email, c.first_name || ' ' || c.last_name AS name,
        COUNT(*) AS orders, ROUND(SUM(o.total_price_amount), 2) AS spent,
        o.total_price_currency AS currency
 FROM orders o
 JOIN customers c ON c.project_key = o.project_key AND c.id = o.customer_id
+WHERE o.project_key = :project
 GROUP BY c.project_key, c.id, c.email, c.first_name, c.last_name, o.total_price_currency
 ORDER BY orders DESC, spent DESC, c.email
 LIMIT 5"""
@@ -114,16 +115,16 @@ def main() -> int:
 
 
 def print_top_customers(hub: HubDatabase) -> None:
-    """The hub is a database other systems read: one of the README's queries, on its views."""
+    """The hub is a database other systems read: one of the docs' queries, on its views."""
     from sqlalchemy import text
 
     with hub.get_store().database.read() as conn:
-        rows = conn.execute(text(TOP_CUSTOMERS)).all()
+        rows = conn.execute(text(TOP_CUSTOMERS), {"project": PROJECT_KEY}).all()
     print(
         f"\nQuery the hub ({HUB_URL.removeprefix('sqlite:///')}): the five customers with the "
         "most orders\n"
     )
-    print(TOP_CUSTOMERS + ";\n")
+    print(TOP_CUSTOMERS.replace(":project", f"'{PROJECT_KEY}'") + ";\n")
     header = ("email", "name", "orders", "spent", "currency")
     cells = [header] + [
         (email, name or "", str(orders), f"{spent:,.2f}", currency or "")

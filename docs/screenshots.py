@@ -1,4 +1,4 @@
-"""Screenshots of the Prefect UI for the README, made against the sandbox: `make screenshots`.
+"""Screenshots of the Prefect UI for the docs, made against the sandbox: `make screenshots`.
 
     .venv/bin/python -m docs.screenshots            # or: .venv/bin/python docs/screenshots.py
     .venv/bin/python -m docs.screenshots --out /tmp/shots

@@ -7,7 +7,7 @@ line at debug level and each retry a warning, on the task run's logger; secrets 
 Errors are typed (`ctsync.errors`): NotFound, ConcurrentModification, InvalidInput,
 PermissionDenied, GraphQLFailed, ServiceUnavailable.
 
-The README's section "Your own flows" shows every example below; a test keeps them equal.
+docs/tasks.md shows every example below; a test keeps them equal.
 """
 
 from __future__ import annotations
@@ -150,7 +150,8 @@ def get_resource(
 
         from flows.tasks import get_resource
 
-        customer = get_resource("my-store", "customers", id=customer_id, expand=["customerGroup"])
+        customer = get_resource("my-store", "customers", key="customer-00001")
+        same = get_resource("my-store", "customers", id=customer["id"], expand=["customerGroup"])
         group = get_resource("my-store", "customer-groups", key="b2b", missing_ok=True)
     """
     ref = ResourceRef(endpoint, id=id, key=key)

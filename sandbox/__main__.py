@@ -32,6 +32,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     seed.add_argument("--seed", type=Path, help="seed JSON file (default: sandbox/data/seed.json)")
     seed.add_argument("--no-seed", action="store_true", help="start with an empty project")
     parser.add_argument("--project-key", default="sandbox")
+    parser.add_argument(
+        "--block",
+        default=BLOCK_NAME,
+        help=(
+            f"name of the credentials block the printed command saves (default: {BLOCK_NAME}; "
+            "a second sandbox for copy_project: my-target-store)"
+        ),
+    )
     parser.add_argument("--verbose", action="store_true", help="adapter log lines on stderr")
     parser.add_argument(
         "--npm-ci",
@@ -96,10 +104,10 @@ Use it from Python:
   headers = {{"Authorization": f"Bearer {{tok.json()['access_token']}}"}}
   print(httpx.get("{sb.api_url}/customers", headers=headers).json()["total"])
 
-Save it as the commercetools-credentials block `{BLOCK_NAME}` that the deployments use (this
-replaces a block of that name; rename it in the command to keep yours):
+Save it as the commercetools-credentials block `{args.block}` (this replaces a block of that
+name; --block NAME prints another name):
 
-  {save_block_command(sb)}
+  {save_block_command(sb, args.block)}
 
 Ctrl-C to stop.""",
         flush=True,

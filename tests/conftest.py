@@ -13,6 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prefect.settings import (
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    PREFECT_SERVER_ANALYTICS_ENABLED,
+    temporary_settings,
+)
+from prefect.testing.utilities import prefect_test_harness
 
 _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path[:1]:
@@ -22,6 +28,32 @@ if _ROOT not in sys.path[:1]:
 
 from sandbox import Sandbox  # noqa: E402
 from tests.postgres import fresh_database, postgres_bin, running_postgres  # noqa: E402
+
+# Tiers: `make check` runs what needs neither the sandbox nor a Prefect server. A test that takes
+# either through a fixture is marked here, so no test has to remember it.
+_NEEDS_PREFECT = {"prefect_server"}
+_NEEDS_SANDBOX = {"sandbox_server", "private_sandbox", "projects"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & _NEEDS_PREFECT:
+            item.add_marker(pytest.mark.prefect)
+        if fixtures & _NEEDS_SANDBOX:
+            item.add_marker(pytest.mark.sandbox)
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One Prefect test server for the session (started once, ~10 s), for the tests that run
+    flows or save blocks. Analytics off, or the harness's SQLite logs "database is locked" on
+    this machine; flow-run heartbeats off: Prefect 3.9 joins its heartbeat thread, which sleeps
+    in whole seconds, at the end of every flow run (up to a second each, hundreds of runs)."""
+    settings = {PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    with temporary_settings(settings):
+        with prefect_test_harness(server_startup_timeout=60):
+            yield
 
 
 @pytest.fixture(scope="session")

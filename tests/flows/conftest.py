@@ -1,22 +1,17 @@
-"""Flows run against one Prefect test server per session (started once, ~10 s)."""
+"""Flows run against one Prefect test server per session (`prefect_server`, tests/conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-from prefect.settings import PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
-from prefect.testing.utilities import prefect_test_harness
 
 from sandbox import Sandbox
 
 
 @pytest.fixture(scope="session", autouse=True)
-def prefect_server() -> Iterator[None]:
-    # Analytics off, or the harness's SQLite logs "database is locked" on this machine.
-    with temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}):
-        with prefect_test_harness(server_startup_timeout=60):
-            yield
+def _flows_on_the_test_server(prefect_server: None) -> None:
+    """Every flow test runs against the session's Prefect test server."""
 
 
 @pytest.fixture(scope="module")

@@ -200,25 +200,25 @@ def test_tasks_share_the_throttle_with_a_sync_in_the_same_process(blank, tmp_pat
     assert stats["tokens_issued"] == 1  # one token for the sync's clients and every task's
 
 
-def readme_example(name: str) -> str:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    after = readme.split(f"<!-- example: {name} -->\n```python\n", 1)[1]
+def docs_example(name: str) -> str:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "tasks.md").read_text()
+    after = page.split(f"<!-- example: {name} -->\n```python\n", 1)[1]
     return after.split("```", 1)[0]
 
 
-def test_the_readmes_example_flow_moves_each_matching_customer_once(blank, customers) -> None:
+def test_the_docs_example_flow_moves_each_matching_customer_once(blank, customers) -> None:
     credentials = credentials_for(blank)
-    credentials.save("readme-store", overwrite=True)  # the flow takes a saved block's name
+    credentials.save("docs-store", overwrite=True)  # the flow takes a saved block's name
     group = create_resource(credentials, "customer-groups", {"key": "vip", "groupName": "VIP"})
     namespace: dict[str, Any] = {}
-    exec(compile(readme_example("move_to_group"), "README.md", "exec"), namespace)
+    exec(compile(docs_example("move_to_group"), "docs/tasks.md", "exec"), namespace)
     move_to_group = namespace["move_to_group"]
 
-    assert move_to_group('lastName = "Becker"', "vip", credentials="readme-store") == 45
+    assert move_to_group('lastName = "Becker"', "vip", credentials="docs-store") == 45
     grouped = {
         c["id"]
         for c in source(blank, "customers").values()
         if (c.get("customerGroup") or {}).get("id") == group["id"]
     }
     assert grouped == {c["id"] for c in customers if c["lastName"] == "Becker"}
-    assert move_to_group('lastName = "Becker"', "vip", credentials="readme-store") == 0
+    assert move_to_group('lastName = "Becker"', "vip", credentials="docs-store") == 0

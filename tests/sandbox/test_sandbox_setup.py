@@ -153,8 +153,16 @@ def test_make_install_without_node_or_wheel_says_what_to_install(tmp_path: Path)
     assert "install Node.js >= 20 with npm" in proc.stderr
 
 
-def test_make_sandbox_prints_a_command_that_saves_its_block(tmp_path: Path) -> None:
-    """The printed command, run as a person pastes it, saves a block that loads back equal."""
+def test_the_printed_command_saves_my_store_unless_another_block_is_named() -> None:
+    from sandbox.__main__ import _parse
+
+    assert _parse([]).block == "my-store"  # the name prefect.yaml's deployments use
+    assert _parse(["--block", "my-target-store"]).block == "my-target-store"
+
+
+def test_a_second_sandbox_prints_a_command_that_saves_its_own_block(tmp_path: Path) -> None:
+    """The printed command, run as a person pastes it, saves a block under the name given
+    (a second project for copy_project, beside my-store) that loads back equal."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [
         sys.executable,
@@ -165,17 +173,19 @@ def test_make_sandbox_prints_a_command_that_saves_its_block(tmp_path: Path) -> N
         "--no-seed",
         "--project-key",
         "blocky",
+        "--block",
+        "my-target-store",
     ]
     with serving(command, env, cwd=ROOT) as (proc, lines):
         api_url = next(ln.split()[-1] for ln in lines if ln.strip().startswith("API URL"))
         saves = [ln.strip() for ln in lines if ".save(" in ln]
         assert len(saves) == 1, "".join(lines)
-        assert "`my-store`" in "".join(lines)  # the name prefect.yaml's deployments use
+        assert "`my-target-store`" in "".join(lines)
         argv = shlex.split(saves[0])
         assert Path(ROOT, argv[0]).resolve() == Path(sys.executable).resolve()
         assert argv[1] == "-c"
         check = (
-            "\nc = CommercetoolsCredentials.load('my-store')"
+            "\nc = CommercetoolsCredentials.load('my-target-store')"
             "\nprint(c.api_url, c.client_id, c.client_secret.get_secret_value(), c.scope)"
         )
         # Prefect of its own: no server of the caller's, a home (and database) of the test's.

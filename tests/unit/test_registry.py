@@ -1,4 +1,4 @@
-"""The registry covers every collection commercetools and the sandbox serve, and the README's
+"""The registry covers every collection commercetools and the sandbox serve, and docs/entities.md's
 entity table says what the registry does."""
 
 from __future__ import annotations
@@ -125,8 +125,8 @@ def test_only_self_deleting_resources_carry_a_retention() -> None:
     }
 
 
-def _readme_rows() -> dict[str, list[str]]:
-    text = (ROOT / "README.md").read_text()
+def _docs_rows() -> dict[str, list[str]]:
+    text = (ROOT / "docs" / "entities.md").read_text()
     table = text[text.index("| entity | endpoint |") :].split("\n\n", 1)[0]
     rows = {}
     for line in table.splitlines()[2:]:
@@ -136,10 +136,10 @@ def _readme_rows() -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("name", list(ENTITIES))
-def test_the_readme_table_says_what_the_registry_does(name: str) -> None:
+def test_the_docs_entity_table_says_what_the_registry_does(name: str) -> None:
     every = {300: "5 min", 900: "15 min", 3600: "hourly", 86_400: "daily"}
     entity = ENTITIES[name]
-    row = _readme_rows()[name]
+    row = _docs_rows()[name]
     keys = (entity.natural_key,) if isinstance(entity.natural_key, str) else entity.natural_key
     assert row[1] == ("`/{key}`" if entity.singleton else f"`/{entity.endpoint}`")
     assert row[2] == " + ".join(f"`{key}`" for key in keys)
@@ -147,5 +147,5 @@ def test_the_readme_table_says_what_the_registry_does(name: str) -> None:
     assert row[4] == f"`{entity.scope}`"
 
 
-def test_the_readme_table_has_a_row_per_entity_and_no_more() -> None:
-    assert list(_readme_rows()) == list(ENTITIES)
+def test_the_docs_entity_table_has_a_row_per_entity_and_no_more() -> None:
+    assert list(_docs_rows()) == list(ENTITIES)

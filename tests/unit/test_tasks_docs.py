@@ -1,4 +1,4 @@
-"""The README's section "Your own flows" shows each public task's docstring example as it is."""
+"""docs/tasks.md shows each public task's docstring example as it is."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import pytest
 
 import flows.tasks
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-SECTION = README[README.index("## Your own flows") : README.index("## When things go wrong")]
+SECTION = (Path(__file__).resolve().parents[2] / "docs" / "tasks.md").read_text()
 
 
 def example_of(name: str) -> str:
@@ -23,15 +22,15 @@ def example_of(name: str) -> str:
 
 
 @pytest.mark.parametrize("name", flows.tasks.__all__)
-def test_each_tasks_example_is_in_the_readme_and_is_python(name: str) -> None:
+def test_each_tasks_example_is_in_the_docs_and_is_python(name: str) -> None:
     example = example_of(name)
     ast.parse(example)
     assert f"from flows.tasks import {name}" in example
     assert f"**`{name}`**" in SECTION
-    assert f"```python\n{example}\n```" in SECTION, f"README's example of {name} differs"
+    assert f"```python\n{example}\n```" in SECTION, f"docs/tasks.md's example of {name} differs"
 
 
-def test_the_readmes_example_flow_and_trigger_are_what_ships() -> None:
+def test_the_docs_example_flow_and_trigger_are_what_ships() -> None:
     blocks = re.findall(r"```python\n(.*?)```", SECTION, re.S)
     assert len(blocks) == len(flows.tasks.__all__) + 1
     ast.parse(blocks[0])
@@ -40,5 +39,5 @@ def test_the_readmes_example_flow_and_trigger_are_what_ships() -> None:
     assert shown is not None
     for line in shown.group(1).splitlines():
         if line.strip().startswith(("concurrency_limit", "description")):
-            continue  # written inline in the README
+            continue  # written inline in the docs
         assert line.rstrip() in prefect_yaml, line

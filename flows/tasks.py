@@ -6,10 +6,9 @@ push and task running beside it. Retries and correlation ids are the engine's; e
 line at debug level and each retry a warning, on the task run's logger; secrets never appear.
 Errors are typed (`ctsync.errors`): NotFound, ConcurrentModification, InvalidInput,
 PermissionDenied, GraphQLFailed, ServiceUnavailable.
-
-docs/tasks.md shows every example below; a test keeps them equal.
 """
 
+# docs/tasks.md shows every example below; tests/unit/test_tasks_docs.py keeps them equal.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence

@@ -1,0 +1,62 @@
+"""Blocks passed to a flow or task by name (a saved block) or as an instance."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from prefect.blocks.core import Block
+from pydantic import ValidationError
+
+from blocks.credentials import CommercetoolsCredentials
+from blocks.hub import HubDatabase
+from ctsync.config import validation_message
+
+B = TypeVar("B", bound=Block)
+
+
+def _load(block_type: type[B], value: B | str, parameter: str, fix: str) -> B:
+    slug = block_type.get_block_type_slug()
+    if isinstance(value, block_type):
+        return value
+    if isinstance(value, str) and value.strip():
+        name = value.strip()
+        try:
+            return block_type.load(name)  # type: ignore[return-value]
+        except RuntimeError as error:
+            # Saved (from the UI, say) with values the block refuses: say which and how to mend.
+            if not isinstance(error.__cause__, ValidationError):
+                raise
+            raise ValueError(
+                f"{parameter} block {name!r} cannot be used: "
+                f"{validation_message(error.__cause__).rstrip('.')}. Edit it in the Prefect UI "
+                f"(Blocks > {name} > Edit) or save it again from Python."
+            ) from None
+        except ValueError as error:
+            raise ValueError(
+                f"{parameter} {value!r}: no {slug} block of that name could be loaded "
+                f"({error}); {fix}"
+            ) from None
+    raise TypeError(
+        f"{parameter} must be the name of a saved {slug} block or a {block_type.__name__} "
+        f"instance, not {type(value).__name__}"
+    )
+
+
+def resolve_credentials(credentials: CommercetoolsCredentials | str) -> CommercetoolsCredentials:
+    """The credentials block given, or the saved one of that name."""
+    return _load(
+        CommercetoolsCredentials,
+        credentials,
+        "credentials",
+        "save one in the Prefect UI (Blocks > Add) or with "
+        "CommercetoolsCredentials(...).save(name)",
+    )
+
+
+def resolve_hub(hub: HubDatabase | str | None) -> HubDatabase:
+    """The hub block given, the saved one of that name, or (None) the default SQLite hub."""
+    if hub is None:
+        return HubDatabase()
+    return _load(
+        HubDatabase, hub, "hub", "save one or pass None for the default SQLite hub ./data/hub.db"
+    )

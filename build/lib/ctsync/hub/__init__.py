@@ -1,0 +1,52 @@
+"""The hub: a SQL mirror of commercetools resources that other systems read.
+
+One module per job: `schema` (the tables), `database` (URL, engine, errors opening it),
+`upgrade` and `migrations` (the schema kept current in place), `records` (pages written with
+their checkpoint, records read back), `sequence` and `feed` (the change feed and its
+consumers), `views` (typed views for other systems), `state` (watermarks, resume cursors,
+runs), `locks` (one run per entity), `outbox` (drafts queued for pushes) and `dead_letters`;
+`store.HubStore` is the one object callers hold.
+"""
+
+from ctsync.hub.database import DEFAULT_URL, Database, HubUnavailable, mask_url, parse_url
+from ctsync.hub.dead_letters import DeadLetter, RejectedRecord
+from ctsync.hub.feed import Change, ConsumerCursor
+from ctsync.hub.locks import LockHolder, SyncLocked
+from ctsync.hub.outbox import OutboxItem
+from ctsync.hub.records import HubRecord, StoredRecord, UpsertCounts
+from ctsync.hub.state import (
+    UNSET,
+    PartitionCheckpoint,
+    SyncState,
+    Unset,
+    Watermark,
+    committed_counts,
+)
+from ctsync.hub.store import HubStore
+from ctsync.hub.upgrade import HubTooNew
+
+__all__ = [
+    "DEFAULT_URL",
+    "UNSET",
+    "Change",
+    "ConsumerCursor",
+    "Database",
+    "DeadLetter",
+    "HubRecord",
+    "HubStore",
+    "HubTooNew",
+    "HubUnavailable",
+    "LockHolder",
+    "OutboxItem",
+    "PartitionCheckpoint",
+    "RejectedRecord",
+    "StoredRecord",
+    "SyncLocked",
+    "SyncState",
+    "Unset",
+    "UpsertCounts",
+    "Watermark",
+    "committed_counts",
+    "mask_url",
+    "parse_url",
+]

@@ -1,0 +1,257 @@
+"""Push syncs: drafts from a file, Python or the hub outbox into commercetools, one flow per
+entity.
+
+The flows only orchestrate: reading, validation, matching and the update actions live in
+`ctsync.push`. Each run leaves what the pulls leave (DESIGN.md): a state message with the counts,
+a table artifact `ct-<project>-push-<entity>`, a markdown summary with the first failures, a plan
+table on a dry run, and a `commercetools.push.completed` / `.failed` event.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
+from prefect.runtime import flow_run
+from prefect.states import Completed, State
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+
+from blocks import CommercetoolsCredentials, HubDatabase
+from blocks.resolve import resolve_credentials, resolve_hub
+from ctsync.counts import MAX_PLAN_ROWS, PushCounts
+from ctsync.draft_files import DraftRow
+from ctsync.options import PushOptions
+from ctsync.push import (
+    PUSH_ENTITIES,
+    DraftSource,
+    PushEntity,
+    ReferenceCache,
+    batches,
+    describe_source,
+    get_push_entity,
+    guard,
+    push_batch,
+    read_drafts,
+    record_outcome,
+)
+from ctsync.report import PushReport, RunFailed
+from flows._engine import run_with_client
+from flows._heap import frozen_heap
+from flows._naming import (
+    artifact_key,
+    correlation_prefix_for_run,
+    current_flow_run_id,
+    timestamped,
+)
+from flows._outcome import publish
+from flows._parameters import (
+    AllowDestructive,
+    BatchSize,
+    CreateMissing,
+    Credentials,
+    Hub,
+    MaxDestructiveShare,
+    PushDryRun,
+    PushSource,
+    Replace,
+)
+
+
+@task(name="push-batch", cache_policy=NO_CACHE, task_run_name="{stage}-{entity}-batch-{index}")
+def push_batch_task(
+    credentials: CommercetoolsCredentials,
+    stage: str,
+    entity: str,
+    index: int,
+    rows: list[DraftRow[Any]],
+    cache: ReferenceCache,
+    options: PushOptions,
+    correlation_prefix: str | None,
+) -> PushCounts:
+    """One batch: references, current resources, then creates and updates at once (`stage`
+    "plan" for a dry run or the plan before a push: nothing is written)."""
+    return run_with_client(
+        credentials,
+        correlation_prefix,
+        lambda client: push_batch(client, PUSH_ENTITIES[entity], rows, cache, options),
+    )
+
+
+def push_all(
+    block: CommercetoolsCredentials,
+    entity: PushEntity[Any],
+    rows: list[DraftRow[Any]],
+    options: PushOptions,
+    counts: PushCounts,
+) -> str | None:
+    """Every batch, level after level, each level's batches at once; adds their counts to
+    `counts` and returns the first error of a batch that could not run, if any."""
+    cache = ReferenceCache()
+    prefix = correlation_prefix_for_run()
+    stage = "plan" if options.dry_run else "push"
+    error: str | None = None
+    index = 0
+    for level in batches(rows, entity, options.batch_size):
+        futures = []
+        for batch in level:
+            futures.append(
+                push_batch_task.submit(
+                    block, stage, entity.name, index, quote(batch), quote(cache), options, prefix
+                )
+            )
+            index += 1
+        wait(futures)
+        for batch, future in zip(level, futures, strict=True):
+            outcome = future.result(raise_on_failure=False)
+            if isinstance(outcome, PushCounts):
+                counts.add(outcome)
+                continue
+            reason = f"{type(outcome).__name__}: {outcome}"
+            counts.failed_lines += [(row.line, reason) for row in batch]
+            if error is None:
+                error = reason
+    return error
+
+
+def refused_before_writing(
+    block: CommercetoolsCredentials,
+    entity: PushEntity[Any],
+    rows: list[DraftRow[Any]],
+    options: PushOptions,
+    counts: PushCounts,
+) -> str | None:
+    """Plan every batch before writing anything (a dry run of the push) and say why the push
+    must stop, if it must: a batch that could not be planned, or too many destructive drafts.
+    A dry run, a push allowed to destroy and an empty push need no such plan."""
+    if options.dry_run or options.allow_destructive or not rows:
+        return None
+    planned = PushCounts()
+    stopped = push_all(block, entity, rows, options.model_copy(update={"dry_run": True}), planned)
+    stopped = stopped or guard.refusal(planned, len(rows), options)
+    if stopped is not None:
+        counts.read += len(rows)
+        counts.destructive = planned.destructive
+        counts.destructive_actions.update(planned.destructive_actions)
+        counts.destructive_examples += planned.destructive_examples
+    return stopped
+
+
+def _publish(report: PushReport, plan: list[dict[str, Any]]) -> None:
+    extra = []
+    if report.dry_run:
+        nothing = {"line": "", "record": "", "operation": "none", "removes or unsets": ""}
+        extra.append(
+            {
+                "key": artifact_key(report.project_key, f"{report.artifact_name}-plan"),
+                "table": plan or [{**nothing, "actions": ""}],
+                "description": f"Planned creates and updates of {report.entity} (dry run: none "
+                "written)",
+            }
+        )
+    description = f"push of {report.entity} into {report.project_key} from {report.source}"
+    publish(report, description, extra)
+
+
+@frozen_heap()  # full collections walk only this run's objects (flows/_heap.py)
+def run_push(
+    entity_name: str,
+    credentials: CommercetoolsCredentials | str,
+    source: DraftSource,
+    hub: HubDatabase | str | None,
+    options: PushOptions,
+) -> State[PushReport]:
+    """The body of every push flow (they differ only in the entity)."""
+    started = time.perf_counter()
+    entity = get_push_entity(entity_name)
+    block = resolve_credentials(credentials)
+    project_key = block.project_key
+    store = resolve_hub(hub).get_store()
+    drafts = read_drafts(entity, source, store, project_key)
+    counts = drafts.counts
+    error = refused_before_writing(block, entity, drafts.rows, options, counts)
+    if error is None:
+        error = push_all(block, entity, drafts.rows, options, counts)
+        if not options.dry_run:
+            run_id = current_flow_run_id() or str(uuid.uuid4())
+            record_outcome(store, project_key, entity, drafts, counts, run_id)
+    report = PushReport.from_counts(
+        counts,
+        duration=time.perf_counter() - started,
+        error=error,
+        project_key=project_key,
+        entity=entity.name,
+        dry_run=options.dry_run,
+        source=describe_source(source),
+        flow_run_id=current_flow_run_id(),
+    )
+    _publish(report, guard.plan_rows(counts, MAX_PLAN_ROWS))
+    if error is not None:
+        raise RunFailed(report.summary(), report)
+    return Completed(message=report.summary(), data=report)
+
+
+def _run_name() -> str:
+    entity = flow_run.flow_name.removeprefix("push-")
+    dry = "-dry-run" if flow_run.parameters.get("dry_run") else ""
+    return timestamped("push", f"{entity}{dry}")
+
+
+_TASK_RUNNER = ThreadPoolTaskRunner(max_workers=16)
+
+
+def _entity_flow(name: str) -> Any:
+    def push(
+        credentials: Credentials,
+        source: PushSource = None,
+        dry_run: PushDryRun = False,
+        batch_size: BatchSize = 100,
+        create_missing: CreateMissing = True,
+        hub: Hub = None,
+        replace: Replace = False,
+        allow_destructive: AllowDestructive = False,
+        max_destructive_share: MaxDestructiveShare = 0.1,
+    ) -> PushReport:
+        options = PushOptions(
+            batch_size=batch_size,
+            dry_run=dry_run,
+            create_missing=create_missing,
+            replace=replace,
+            allow_destructive=allow_destructive,
+            max_destructive_share=max_destructive_share,
+        )
+        return run_push(name, credentials, source, hub, options)
+
+    push.__name__ = push.__qualname__ = "push_" + name.replace("-", "_")
+    push.__doc__ = (
+        f"Bring commercetools {name} in line with drafts from a .jsonl/.csv file, a list, or "
+        "(source=None) the hub outbox's pending drafts: "
+        "create what is missing, update with minimal actions, leave equal records alone. "
+        "Bad rows go to the hub's dead letters; `dry_run` writes nothing and shows the plan."
+    )
+    return flow(name=f"push-{name}", flow_run_name=_run_name, task_runner=_TASK_RUNNER)(push)
+
+
+PUSH_FLOWS = {name: _entity_flow(name) for name in PUSH_ENTITIES}
+push_cart_discounts = PUSH_FLOWS["cart-discounts"]
+push_categories = PUSH_FLOWS["categories"]
+push_channels = PUSH_FLOWS["channels"]
+push_custom_objects = PUSH_FLOWS["custom-objects"]
+push_customer_groups = PUSH_FLOWS["customer-groups"]
+push_customers = PUSH_FLOWS["customers"]
+push_discount_codes = PUSH_FLOWS["discount-codes"]
+push_inventory = PUSH_FLOWS["inventory"]
+push_product_types = PUSH_FLOWS["product-types"]
+push_products = PUSH_FLOWS["products"]
+push_shipping_methods = PUSH_FLOWS["shipping-methods"]
+push_shopping_lists = PUSH_FLOWS["shopping-lists"]
+push_standalone_prices = PUSH_FLOWS["standalone-prices"]
+push_states = PUSH_FLOWS["states"]
+push_stores = PUSH_FLOWS["stores"]
+push_tax_categories = PUSH_FLOWS["tax-categories"]
+push_types = PUSH_FLOWS["types"]
+push_zones = PUSH_FLOWS["zones"]

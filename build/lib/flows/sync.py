@@ -1,0 +1,350 @@
+"""Pull syncs: commercetools into the hub, one flow per entity and `sync_all` for everything.
+
+The flows only orchestrate: planning, reading, validation and writing live in `ctsync.pull`, one
+entity's sync in `flows/_entity_sync.py`. Each run leaves what DESIGN.md promises a user in the
+Prefect UI: a run named after what it read, logs that narrate it, a state message with the
+counts, a metric/value table `ct-<project>-<entity>`, a progress bar while a full read pages, a
+markdown summary with the first failures, and a `commercetools.sync.completed` / `.failed` event.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, wait
+from prefect.runtime import flow_run
+from prefect.states import Completed, State
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import allow_failure
+
+from blocks import CommercetoolsCredentials, HubDatabase
+from blocks.resolve import resolve_credentials, resolve_hub
+from ctsync.entities import ENTITIES, Entity, dependency_levels, get_entity
+from ctsync.options import DEFAULT_PAGE_BYTES, Mode, PullOptions
+from ctsync.pull import expected_mode
+from ctsync.report import RunFailed, SyncAllReport, SyncReport, plural
+from flows import _parameters as param
+from flows._entity_sync import EntitySync, run_locked
+from flows._heap import frozen_heap
+from flows._naming import (
+    artifact_key,
+    rename_flow_run,
+    run_name_mode,
+    timestamped,
+)
+from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
+from flows._workers import THREADS, PartitionCluster, Workers, running_cluster
+
+
+@frozen_heap()  # full collections walk only this run's objects (flows/_heap.py)
+def run_sync(
+    entity_name: str,
+    credentials: CommercetoolsCredentials | str,
+    hub: HubDatabase | str | None,
+    options: PullOptions,
+    workers: str = THREADS,
+) -> State[SyncReport]:
+    """The body of every sync flow (they differ only in the entity)."""
+    started = time.perf_counter()
+    entity = get_entity(entity_name)
+    block = resolve_credentials(credentials)
+    hub_block = resolve_hub(hub)
+    tag_flow_run(TAG, project_tag(block.project_key), entity_tag(entity.name))
+    with partition_cluster(Workers.parse(workers), block, hub_block, options) as cluster:
+        sync = EntitySync(entity, block, hub_block, options, started, cluster=cluster)
+        return run_locked(sync)
+
+
+@contextmanager
+def partition_cluster(
+    workers: Workers, block: CommercetoolsCredentials, hub: HubDatabase, options: PullOptions
+) -> Iterator[PartitionCluster | None]:
+    """The run's Dask cluster while it runs, or None when partitions stay on threads."""
+    if workers.in_process:
+        yield None
+        return
+    get_run_logger().info("Partitions of full reads run on %s", workers.describe())
+    with PartitionCluster(workers, block, hub, partitions=options.partitions) as cluster:
+        yield cluster
+
+
+def _run_name() -> str:
+    """`<entity>-<mode>-<UTC time>`, the mode the run will read (a first delta is a full read);
+    should its plan read otherwise after all, the run is renamed (EntitySync)."""
+    parameters = flow_run.parameters
+    entity = parameters.get("entity") or flow_run.flow_name.removeprefix("sync-")
+    mode = parameters.get("mode", "delta")
+    if entity in ENTITIES:
+        mode = _expected_mode(ENTITIES[entity], parameters)
+    return timestamped(entity, mode)
+
+
+def _expected_mode(entity: Entity, parameters: dict[str, Any]) -> str:
+    """The mode the plan will choose, from the hub's state; the asked-for mode when the
+    parameters or the hub cannot tell (the run itself then says why)."""
+    asked = run_name_mode(entity, parameters.get("mode", "delta"))
+    try:
+        block = resolve_credentials(parameters["credentials"])
+        options = PullOptions(
+            mode=parameters.get("mode", "delta"),
+            since=parameters.get("since"),
+            reset=parameters.get("reset", False),
+        )
+        store = resolve_hub(parameters.get("hub")).get_store()
+        return expected_mode(entity, options, store.get_state(block.project_key, entity.name))
+    except Exception:  # a name must never fail a run
+        return asked
+
+
+# Partitions run as concurrent tasks; the default pool holds only the CPU count + 4 threads.
+_TASK_RUNNER = ThreadPoolTaskRunner(max_workers=80)
+
+
+@flow(name="sync-entity", flow_run_name=_run_name, task_runner=_TASK_RUNNER)
+def sync_entity(
+    entity: param.EntityName,
+    credentials: param.Credentials,
+    hub: param.Hub = None,
+    mode: param.SyncMode = "delta",
+    since: param.Since = None,
+    reset: param.Reset = False,
+    page_size: param.PageSize = 500,
+    partitions: param.Partitions = None,
+    settle: param.Settle = 120.0,
+    where: param.Where = None,
+    dry_run: param.DryRun = False,
+    workers: param.Workers = THREADS,
+    page_bytes: param.PageBytes = DEFAULT_PAGE_BYTES,
+) -> SyncReport:
+    """Pull one entity of commercetools into the hub; `entity` is a name from the registry."""
+    options = PullOptions(
+        mode=mode,
+        since=since,
+        reset=reset,
+        page_size=page_size,
+        partitions=partitions,
+        settle=settle,
+        where=where,
+        dry_run=dry_run,
+        page_bytes=page_bytes,
+    )
+    return run_sync(entity, credentials, hub, options, workers)
+
+
+def _entity_flow(entity: Entity) -> Any:
+    # The parameters again, not **kwargs: Prefect builds the Run form from this signature.
+    def sync(
+        credentials: param.Credentials,
+        hub: param.Hub = None,
+        mode: param.SyncMode = "delta",
+        since: param.Since = None,
+        reset: param.Reset = False,
+        page_size: param.PageSize = 500,
+        partitions: param.Partitions = None,
+        settle: param.Settle = 120.0,
+        where: param.Where = None,
+        dry_run: param.DryRun = False,
+        workers: param.Workers = THREADS,
+        page_bytes: param.PageBytes = DEFAULT_PAGE_BYTES,
+    ) -> SyncReport:
+        return sync_entity.fn(
+            entity.name,
+            credentials,
+            hub,
+            mode,
+            since,
+            reset,
+            page_size,
+            partitions,
+            settle,
+            where,
+            dry_run,
+            workers,
+            page_bytes,
+        )
+
+    python_name = "sync_" + entity.name.replace("-", "_")
+    sync.__name__ = sync.__qualname__ = python_name
+    sync.__doc__ = (
+        f"Pull commercetools {entity.name} into the hub: a delta since the watermark by default, "
+        "a full keyset read (in parallel id ranges) on the first run or with mode='full'."
+    )
+    return flow(name=f"sync-{entity.name}", flow_run_name=_run_name, task_runner=_TASK_RUNNER)(sync)
+
+
+ENTITY_FLOWS = {name: _entity_flow(entity) for name, entity in ENTITIES.items()}
+sync_associate_roles = ENTITY_FLOWS["associate-roles"]
+sync_attribute_groups = ENTITY_FLOWS["attribute-groups"]
+sync_business_units = ENTITY_FLOWS["business-units"]
+sync_cart_discounts = ENTITY_FLOWS["cart-discounts"]
+sync_carts = ENTITY_FLOWS["carts"]
+sync_categories = ENTITY_FLOWS["categories"]
+sync_channels = ENTITY_FLOWS["channels"]
+sync_custom_objects = ENTITY_FLOWS["custom-objects"]
+sync_customer_groups = ENTITY_FLOWS["customer-groups"]
+sync_customers = ENTITY_FLOWS["customers"]
+sync_discount_codes = ENTITY_FLOWS["discount-codes"]
+sync_discount_groups = ENTITY_FLOWS["discount-groups"]
+sync_extensions = ENTITY_FLOWS["extensions"]
+sync_inventory = ENTITY_FLOWS["inventory"]
+sync_orders = ENTITY_FLOWS["orders"]
+sync_payments = ENTITY_FLOWS["payments"]
+sync_product_discounts = ENTITY_FLOWS["product-discounts"]
+sync_product_selections = ENTITY_FLOWS["product-selections"]
+sync_product_types = ENTITY_FLOWS["product-types"]
+sync_products = ENTITY_FLOWS["products"]
+sync_project = ENTITY_FLOWS["project"]
+sync_quote_requests = ENTITY_FLOWS["quote-requests"]
+sync_quotes = ENTITY_FLOWS["quotes"]
+sync_recurrence_policies = ENTITY_FLOWS["recurrence-policies"]
+sync_recurring_orders = ENTITY_FLOWS["recurring-orders"]
+sync_reviews = ENTITY_FLOWS["reviews"]
+sync_shipping_methods = ENTITY_FLOWS["shipping-methods"]
+sync_shopping_lists = ENTITY_FLOWS["shopping-lists"]
+sync_staged_quotes = ENTITY_FLOWS["staged-quotes"]
+sync_standalone_prices = ENTITY_FLOWS["standalone-prices"]
+sync_states = ENTITY_FLOWS["states"]
+sync_stores = ENTITY_FLOWS["stores"]
+sync_subscriptions = ENTITY_FLOWS["subscriptions"]
+sync_tax_categories = ENTITY_FLOWS["tax-categories"]
+sync_types = ENTITY_FLOWS["types"]
+sync_zones = ENTITY_FLOWS["zones"]
+
+
+@task(name="sync-entity", cache_policy=NO_CACHE, task_run_name="sync-{entity}")
+def _sync_entity_task(
+    entity: str,
+    block: CommercetoolsCredentials,
+    hub: HubDatabase,
+    options: PullOptions,
+    cluster_id: str | None,
+) -> State[SyncReport]:
+    """One entity's whole sync inside sync_all: the same plan, reads, lock, artifacts and event
+    as its own flow, as one task run (a failed sync fails the task, its report in the error)."""
+    started = time.perf_counter()
+    sync = EntitySync(
+        get_entity(entity),
+        block,
+        hub,
+        options,
+        started,
+        own_flow_run=False,
+        cluster=running_cluster(cluster_id),
+    )
+    return run_locked(sync)
+
+
+def _all_run_name() -> str:
+    return timestamped("all", flow_run.parameters.get("mode", "delta"))
+
+
+def in_dependency_order(
+    names: list[str],
+    block: CommercetoolsCredentials,
+    hub: HubDatabase,
+    options: PullOptions,
+    cluster: PartitionCluster | None,
+) -> dict[str, PrefectFuture[SyncReport]]:
+    """Each entity's sync, started as soon as the entities it depends on have ended."""
+    futures: dict[str, PrefectFuture[SyncReport]] = {}
+    for level in dependency_levels(names):
+        for name in level:
+            upstream = [
+                allow_failure(futures[d]) for d in ENTITIES[name].depends_on if d in futures
+            ]
+            futures[name] = _sync_entity_task.submit(
+                name, block, hub, options, cluster and cluster.id, wait_for=upstream
+            )
+    wait(list(futures.values()))
+    return futures
+
+
+def _report_of(outcome: Any, project_key: str, entity: str, mode: Mode) -> SyncReport:
+    """An entity task's report, failed or not."""
+    if isinstance(outcome, SyncReport):
+        return outcome
+    if isinstance(outcome, RunFailed) and isinstance(outcome.report, SyncReport):
+        return outcome.report
+    return SyncReport.not_started(project_key, entity, mode, f"{type(outcome).__name__}: {outcome}")
+
+
+@flow(
+    name="sync-all", flow_run_name=_all_run_name, task_runner=ThreadPoolTaskRunner(max_workers=24)
+)
+def sync_all(
+    credentials: param.Credentials,
+    hub: param.Hub = None,
+    mode: param.SyncMode = "delta",
+    entities: param.EntityNames = None,
+    reset: param.Reset = False,
+    page_size: param.PageSize = 500,
+    partitions: param.Partitions = None,
+    settle: param.Settle = 120.0,
+    dry_run: param.DryRun = False,
+    workers: param.Workers = THREADS,
+    page_bytes: param.PageBytes = DEFAULT_PAGE_BYTES,
+) -> SyncAllReport:
+    """Pull every entity (or those named) in dependency order, independent ones at once.
+
+    One entity failing (a missing scope, say) fails its own run; the others go on, and this run
+    ends Failed naming the entities that failed.
+    """
+    started = time.perf_counter()
+    block = resolve_credentials(credentials)
+    project_key = block.project_key
+    tag_flow_run(TAG, project_tag(project_key))
+    options = PullOptions(
+        mode=mode,
+        reset=reset,
+        page_size=page_size,
+        partitions=partitions,
+        settle=settle,
+        dry_run=dry_run,
+        page_bytes=page_bytes,
+    )
+    names = _checked_entity_names(entities)
+    logger = get_run_logger()
+    levels = dependency_levels(names)
+    logger.info(
+        "Plan: %s of %s in %s, each started once those it depends on have ended: %s",
+        mode,
+        plural(len(names), "entity", "entities"),
+        plural(len(levels), "dependency level"),
+        " | ".join(", ".join(level) for level in levels),
+    )
+    hub_block = resolve_hub(hub)
+    with (
+        partition_cluster(Workers.parse(workers), block, hub_block, options) as cluster,
+        frozen_heap(),
+    ):
+        futures = in_dependency_order(names, block, hub_block, options, cluster)
+    reports = [
+        _report_of(future.result(raise_on_failure=False), project_key, name, mode)
+        for name, future in futures.items()
+    ]
+    result = SyncAllReport(
+        project_key=project_key, reports=reports, duration_seconds=time.perf_counter() - started
+    )
+    rename_flow_run("all", result.mode)  # a first sync_all reads everything
+    create_table_artifact(
+        key=artifact_key(project_key, "all"),
+        table=result.table_rows(),
+        description=f"sync_all of {project_key}: one row per entity, failed and changed first",
+    )
+    if result.failed:
+        raise RunFailed(result.summary(), result)
+    logger.info("Done: %s", result.summary())
+    return Completed(message=result.summary(), data=result)
+
+
+def _checked_entity_names(entities: list[str] | None) -> list[str]:
+    """The entities asked for, each a registry name (refused before anything runs)."""
+    for name in entities or ():
+        get_entity(name)
+    return list(entities or ENTITIES)

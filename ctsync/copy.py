@@ -36,7 +36,7 @@ def key_index(store: HubStore, project_key: str) -> KeyOf:
     for entity in ENTITIES.values():
         if entity.singleton:
             continue
-        for record in store.iter_records(project_key, entity.name):
+        for record in store.exact.iter_records(project_key, entity.name):
             key = record.document.get("key")
             keys[(entity.type_id, record.id)] = key if isinstance(key, str) else None
 
@@ -97,7 +97,7 @@ def plan_entity_copy(
     (source_key, source_keys), (target_key, target_keys) = source, target
     plan = EntityCopy(push.name)
     wanted: set[str] = set()
-    for record in store.iter_records(source_key, push.name):
+    for record in store.exact.iter_records(source_key, push.name):
         try:
             identity, draft = draft_of(push, record.document, source_keys)
         except NotCopyable as reason:
@@ -116,7 +116,7 @@ def plan_entity_copy(
 def _missing(
     store: HubStore, push: PushEntity[Any], target_key: str, key_of: KeyOf, wanted: set[str]
 ) -> Iterable[StoredRecord]:
-    for record in store.iter_records(target_key, push.name):
+    for record in store.exact.iter_records(target_key, push.name):
         try:
             identity = identity_of(push, record.document, key_of)
         except NotCopyable:
@@ -126,7 +126,7 @@ def _missing(
 
 
 def copy_watermark(store: HubStore, source_key: str, target_key: str, entity: str) -> str | None:
-    state = store.get_state(source_key, entity, direction=copy_direction(target_key))
+    state = store.exact.get_state(source_key, entity, direction=copy_direction(target_key))
     return state.watermark.last_modified_at if state and state.watermark else None
 
 

@@ -180,7 +180,7 @@ class EntitySync:
             counts.deleted += finish_pull(run)
             finishing = progress.finish()
         message = None if error is None else f"{type(error).__name__}: {error}"
-        state = store.get_state(plan.project_key, self.entity.name)
+        state = store.exact.get_state(plan.project_key, self.entity.name)
         watermark = describe_watermark(
             plan, state.watermark if state else None, stopped=error is not None
         )
@@ -247,7 +247,7 @@ class EntitySync:
         checkpointed = plan.moves_watermark and not plan.options.dry_run
 
         def committed() -> dict[str, int]:
-            state = store.get_state(plan.project_key, name)
+            state = store.exact.get_state(plan.project_key, name)
             return committed_counts(state.cursor if state else None)
 
         before = committed() if checkpointed else {}

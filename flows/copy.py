@@ -138,7 +138,7 @@ def copy_project(
     if reset and not dry_run:
         for name in names:
             direction = copy_direction(target_block.project_key)
-            store.reset_state(source_block.project_key, name, direction=direction)
+            store.exact.reset_state(source_block.project_key, name, direction=direction)
     copy = _Copy(source_block, target_block, store, "full" if reset else mode, dry_run)
     options = PushOptions(dry_run=dry_run, replace=True, allow_destructive=allow_destructive)
     report = CopyReport(

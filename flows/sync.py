@@ -97,7 +97,7 @@ def _expected_mode(entity: Entity, parameters: dict[str, Any]) -> str:
             reset=parameters.get("reset", False),
         )
         store = resolve_hub(parameters.get("hub")).get_store()
-        return expected_mode(entity, options, store.get_state(block.project_key, entity.name))
+        return expected_mode(entity, options, store.exact.get_state(block.project_key, entity.name))
     except Exception:  # a name must never fail a run
         return asked
 

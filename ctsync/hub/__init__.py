@@ -4,8 +4,9 @@ One module per job: `schema` (the tables), `database` (URL, engine, errors openi
 `upgrade` and `migrations` (the schema kept current in place), `records` (pages written with
 their checkpoint, records read back), `sequence` and `feed` (the change feed and its
 consumers), `views` (typed views for other systems), `state` (watermarks, resume cursors,
-runs), `locks` (one run per entity), `outbox` (drafts queued for pushes) and `dead_letters`;
-`store.HubStore` is the one object callers hold.
+runs), `locks` (one run per entity), `outbox` (drafts queued for pushes), `dead_letters` and
+`projects` (what a caller's name for a project means); `store.HubStore` is the one object
+callers hold.
 """
 
 from ctsync.hub.database import DEFAULT_URL, Database, HubUnavailable, mask_url, parse_url
@@ -13,6 +14,7 @@ from ctsync.hub.dead_letters import DeadLetter, RejectedRecord
 from ctsync.hub.feed import Change, ConsumerCursor
 from ctsync.hub.locks import LockHolder, SyncLocked
 from ctsync.hub.outbox import OutboxItem
+from ctsync.hub.projects import ProjectLookup, ProjectRequired, UnknownProject
 from ctsync.hub.records import HubRecord, StoredRecord, UpsertCounts
 from ctsync.hub.state import (
     UNSET,
@@ -39,10 +41,13 @@ __all__ = [
     "LockHolder",
     "OutboxItem",
     "PartitionCheckpoint",
+    "ProjectLookup",
+    "ProjectRequired",
     "RejectedRecord",
     "StoredRecord",
     "SyncLocked",
     "SyncState",
+    "UnknownProject",
     "Unset",
     "UpsertCounts",
     "Watermark",

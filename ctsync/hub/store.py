@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -11,6 +12,7 @@ from ctsync.hub.dead_letters import DeadLetter, DeadLetters, RejectedRecord
 from ctsync.hub.feed import Change, ConsumerCursor, Feed
 from ctsync.hub.locks import DEFAULT_STALE_AFTER, LockHolder, Locks
 from ctsync.hub.outbox import Outbox, OutboxItem
+from ctsync.hub.projects import ProjectLookup, Projects
 from ctsync.hub.records import HubRecord, Records, StoredRecord, UpsertCounts
 from ctsync.hub.state import (
     UNSET,
@@ -29,10 +31,16 @@ class HubStore:
     Records (`records.py`), sync state and runs (`state.py`), locks (`locks.py`), the outbox
     (`outbox.py`), dead letters (`dead_letters.py`) and the change feed (`feed.py`); the
     methods here only hand over.
+
+    The methods people call with a project (`get_state`, `count_records`, `changes`, ...) take
+    a project key the hub holds or a credentials block's name (`projects.py`: `project_lookup`
+    finds the block) and refuse any other name; `exact` takes keys as given, for the engine.
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, project_lookup: ProjectLookup | None = None) -> None:
         self.database = database
+        self.projects = Projects(database, project_lookup)
+        self._exact = False
         self._records = Records(database)
         self._states = SyncStates(database)
         self._runs = Runs(database)
@@ -43,10 +51,15 @@ class HubStore:
 
     @classmethod
     def connect(
-        cls, url: str = DEFAULT_URL, *, password: str | None = None, echo: bool = False
+        cls,
+        url: str = DEFAULT_URL,
+        *,
+        password: str | None = None,
+        echo: bool = False,
+        project_lookup: ProjectLookup | None = None,
     ) -> HubStore:
         """Open the hub at `url` (see `open_database`); `password` replaces the URL's password."""
-        return cls(open_database(url, password=password, echo=echo))
+        return cls(open_database(url, password=password, echo=echo), project_lookup=project_lookup)
 
     def __repr__(self) -> str:
         return f"HubStore(url={self.url!r})"
@@ -59,6 +72,21 @@ class HubStore:
     def close(self) -> None:
         """Close the pooled connections."""
         self.database.close()
+
+    @property
+    def exact(self) -> HubStore:
+        """This hub taking project keys exactly as given, unchecked, and reading the records
+        of every project when none is named: for a sync, whose project may not be in the hub
+        yet (a first run), and for code that already holds a resolved key."""
+        view = copy.copy(self)
+        view._exact = True
+        return view
+
+    def _key(self, name: str) -> str:
+        return name if self._exact else self.projects.resolve(name)
+
+    def _read_key(self, name: str | None) -> str | None:
+        return name if self._exact else self.projects.only(name)
 
     # -- records -------------------------------------------------------------------------------
 
@@ -113,7 +141,11 @@ class HubStore:
     ) -> int:
         """Records of the entity (live only by default), with `lower <= id < upper` if given."""
         return self._records.count(
-            project_key, entity, include_deleted=include_deleted, lower=lower, upper=upper
+            self._key(project_key),
+            entity,
+            include_deleted=include_deleted,
+            lower=lower,
+            upper=upper,
         )
 
     def live_ids(
@@ -130,7 +162,7 @@ class HubStore:
 
     def get_record(self, project_key: str, entity: str, record_id: str) -> StoredRecord | None:
         """The stored record, deleted or not, or None."""
-        return self._records.get(project_key, entity, record_id)
+        return self._records.get(self._key(project_key), entity, record_id)
 
     def iter_records(
         self,
@@ -142,7 +174,7 @@ class HubStore:
     ) -> Iterator[StoredRecord]:
         """Records in id order, streamed `batch_size` rows at a time (never all in memory)."""
         return self._records.iterate(
-            project_key, entity, include_deleted=include_deleted, batch_size=batch_size
+            self._key(project_key), entity, include_deleted=include_deleted, batch_size=batch_size
         )
 
     # -- dead letters --------------------------------------------------------------------------
@@ -162,7 +194,7 @@ class HubStore:
         self, project_key: str, entity: str | None = None, run_id: str | None = None
     ) -> list[DeadLetter]:
         """Dead letters of the project, optionally of one entity and/or one run, oldest first."""
-        return self._dead_letters.read(project_key, entity, run_id)
+        return self._dead_letters.read(self._key(project_key), entity, run_id)
 
     # -- sync state and runs -------------------------------------------------------------------
 
@@ -181,13 +213,14 @@ class HubStore:
         )
 
     def get_state(self, project_key: str, entity: str, direction: str = "pull") -> SyncState | None:
-        return self._states.get(project_key, entity, direction)
+        """Where the sync of one entity stands (watermark, resume cursor), or None."""
+        return self._states.get(self._key(project_key), entity, direction)
 
     def reset_state(
         self, project_key: str, entity: str | None = None, direction: str = "pull"
     ) -> int:
         """Forget watermark and cursor of one entity (or all); the records stay."""
-        return self._states.reset(project_key, entity, direction)
+        return self._states.reset(self._key(project_key), entity, direction)
 
     def start_run(
         self,
@@ -264,17 +297,17 @@ class HubStore:
         self, project_key: str, entity: str, drafts: Sequence[tuple[str | None, Any]]
     ) -> list[int]:
         """Queue (record key, draft) pairs for the next push of `entity`; their ids, in order."""
-        return self._outbox.enqueue(project_key, entity, drafts)
+        return self._outbox.enqueue(self._key(project_key), entity, drafts)
 
     def pending(
         self, project_key: str, entity: str, *, limit: int | None = None
     ) -> list[OutboxItem]:
         """Unprocessed drafts of `entity` (failed ones included, to retry), oldest first."""
-        return self._outbox.pending(project_key, entity, limit=limit)
+        return self._outbox.pending(self._key(project_key), entity, limit=limit)
 
     def outbox(self, project_key: str, entity: str | None = None) -> list[OutboxItem]:
         """Every outbox row of the project (or of one entity), processed or not, oldest first."""
-        return self._outbox.items(project_key, entity)
+        return self._outbox.items(self._key(project_key), entity)
 
     def mark_outbox(self, processed: Sequence[int], failed: Sequence[tuple[int, str]]) -> None:
         """Processed rows are done; failed rows keep their reason and stay pending."""
@@ -291,8 +324,10 @@ class HubStore:
         limit: int = 1000,
     ) -> list[Change]:
         """Up to `limit` changes (inserts, updates, deletion marks) numbered above `after`,
-        in order; pass the last one's `seq` as `after` for the next page (`feed.py`)."""
-        return self._feed.changes(after, entities=entities, project_key=project_key, limit=limit)
+        in order; pass the last one's `seq` as `after` for the next page (`feed.py`). Of one
+        project: the one named, or the hub's only one (ProjectRequired when it has several)."""
+        key = self._read_key(project_key)
+        return self._feed.changes(after, entities=entities, project_key=key, limit=limit)
 
     def insertions(
         self,
@@ -303,8 +338,10 @@ class HubStore:
         limit: int = 1000,
     ) -> list[Change]:
         """Live records inserted after change number `after`, by their insertion's number,
-        however often they changed since (`feed.py`): what is new to a consumer."""
-        return self._feed.insertions(after, entities=entities, project_key=project_key, limit=limit)
+        however often they changed since (`feed.py`): what is new to a consumer. Of one
+        project, as `changes`."""
+        key = self._read_key(project_key)
+        return self._feed.insertions(after, entities=entities, project_key=key, limit=limit)
 
     def last_change(self) -> int:
         """The highest change number in the hub (0 when it has none)."""

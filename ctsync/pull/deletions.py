@@ -203,7 +203,7 @@ class _Search:
     async def _hub_count(self, id_range: IdRange) -> int:
         plan = self.plan
         return await asyncio.to_thread(
-            self.hub.count_records,
+            self.hub.exact.count_records,
             plan.project_key,
             plan.entity.name,
             lower=id_range.lower,

@@ -204,7 +204,7 @@ class PullRun:
         plan = self.plan
         if not plan.moves_watermark or plan.options.dry_run:
             return  # no stored cursor: a filtered read starts over, its upserts are idempotent
-        state = self.hub.get_state(plan.project_key, plan.entity.name)
+        state = self.hub.exact.get_state(plan.project_key, plan.entity.name)
         cursor = state.cursor if state else None
         if not cursor or cursor.get("run_token") != plan.run_token:
             return

@@ -176,9 +176,11 @@ async def plan_pull(
     """Decide the run from the hub's state and commercetools' clock (and count, for a full)."""
     project_key = client.project_key
     if options.reset and not options.dry_run:
-        await asyncio.to_thread(hub.reset_state, project_key, entity.name)
+        await asyncio.to_thread(hub.exact.reset_state, project_key, entity.name)
     state = (
-        None if options.reset else await asyncio.to_thread(hub.get_state, project_key, entity.name)
+        None
+        if options.reset
+        else await asyncio.to_thread(hub.exact.get_state, project_key, entity.name)
     )
     watermark = state.watermark if state else None
     wants_delta = expected_mode(entity, options, state) == "delta"

@@ -65,7 +65,7 @@ def _validated(
 def _read_outbox(entity: PushEntity[Any], hub: HubStore, project_key: str) -> Drafts:
     """Pending outbox drafts numbered by their outbox id; for a record queued more than once
     the newest draft wins and the older rows are superseded (done with it)."""
-    items = hub.pending(project_key, entity.name)
+    items = hub.exact.pending(project_key, entity.name)
     rows, counts = _validated(entity, ((item.id, item.draft) for item in items))
     newest: dict[str, DraftRow[Any]] = {}
     for row in rows:

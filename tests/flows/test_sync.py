@@ -214,8 +214,9 @@ def test_dry_run_reads_and_reports_but_writes_nothing(blank, tmp_path) -> None:
     report = sync_customers(credentials_for(blank), hub=hub, mode="full", dry_run=True)
     assert report.dry_run and report.fetched == 700 and report.inserted == 700
     store = hub.get_store()
-    assert store.count_records(blank.project_key, "customers") == 0
-    assert store.get_state(blank.project_key, "customers") is None
+    assert store.projects.held() == []  # no record, state or run of any project
+    assert store.exact.count_records(blank.project_key, "customers") == 0
+    assert store.exact.get_state(blank.project_key, "customers") is None
 
 
 def test_reset_forgets_the_watermark(blank, tmp_path) -> None:

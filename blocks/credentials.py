@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from prefect.blocks.abstract import CredentialsBlock
 from pydantic import (
@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from blocks._form import Shown
+from blocks._loading import NamedLoad
 from ctsync.auth import TokenProvider
 from ctsync.client import CommercetoolsClient
 from ctsync.config import (
@@ -74,7 +75,7 @@ def use_budget(settings: ConnectionSettings, budget: CallBudget | None) -> CallB
         return previous
 
 
-class CommercetoolsCredentials(CredentialsBlock):
+class CommercetoolsCredentials(NamedLoad, CredentialsBlock):
     """Connection to one commercetools project: API client credentials and throttling limits.
 
     Create an API client in the Merchant Center (Settings > Developer settings), copy its
@@ -97,6 +98,9 @@ class CommercetoolsCredentials(CredentialsBlock):
 
     _block_type_name = "commercetools Credentials"
     _block_type_slug = "commercetools-credentials"
+    _save_example: ClassVar[str] = (
+        "CommercetoolsCredentials(api_url=..., client_id=..., client_secret=..., scope=...)"
+    )
     _logo_url = "https://docs.commercetools.com/favicon.ico"
     _documentation_url = "https://docs.commercetools.com/api/authorization"
     _description = (

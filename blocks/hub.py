@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from prefect.blocks.core import Block
 from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from blocks._form import Shown
+from blocks._loading import BlockNotFound, NamedLoad
+from blocks.credentials import CommercetoolsCredentials
 from ctsync.hub import DEFAULT_URL, HubStore, mask_url, parse_url
 
 _stores_lock = threading.Lock()
@@ -23,11 +25,23 @@ def _store_for(url: str, password: str | None, echo: bool) -> HubStore:
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            store = _stores[key] = HubStore.connect(url, password=password, echo=echo)
+            store = _stores[key] = HubStore.connect(
+                url, password=password, echo=echo, project_lookup=credentials_project
+            )
         return store
 
 
-class HubDatabase(Block):
+def credentials_project(name: str) -> str | None:
+    """The project key of the saved commercetools credentials block `name`, or None when no
+    block has that name: how the hub's readers take a block name for its project."""
+    try:
+        block = CommercetoolsCredentials.load(name, _sync=True)  # type: ignore[call-arg]
+    except BlockNotFound:
+        return None
+    return block.project_key
+
+
+class HubDatabase(NamedLoad, Block):
     """The hub database: a SQL mirror of commercetools resources that other systems read.
 
     SQLite (a file, the default) suits one worker machine; PostgreSQL suits a shared hub. Save
@@ -39,7 +53,7 @@ class HubDatabase(Block):
         from blocks import HubDatabase
 
         hub = HubDatabase.load("hub").get_store()
-        print(hub.count_records("mystore", "customers"))
+        print(hub.count_records("my-store", "customers"))  # a credentials block or project key
         ```
     """
 
@@ -48,6 +62,7 @@ class HubDatabase(Block):
 
     _block_type_name = "commercetools Hub Database"
     _block_type_slug = "commercetools-hub-database"
+    _save_example: ClassVar[str] = 'HubDatabase(url="sqlite:///data/hub.db")'
     _logo_url = "https://docs.commercetools.com/favicon.ico"
     _documentation_url = "https://docs.sqlalchemy.org/en/20/core/engines.html#database-urls"
     _description = (
@@ -90,7 +105,9 @@ class HubDatabase(Block):
     def get_store(self) -> HubStore:
         """The hub for this database, shared by every task of this process (one engine per URL).
 
-        Raises HubUnavailable when the database cannot be reached or created.
+        Its readers take a project key or the name of a commercetools credentials block (looked
+        up once, when the hub holds no project of that key). Raises HubUnavailable when the
+        database cannot be reached or created.
         """
         password = self.password.get_secret_value() if self.password is not None else None
         return _store_for(self.url, password, self.echo)

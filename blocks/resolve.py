@@ -7,6 +7,7 @@ from typing import TypeVar
 from prefect.blocks.core import Block
 from pydantic import ValidationError
 
+from blocks._loading import BlockNotFound
 from blocks.credentials import CommercetoolsCredentials
 from blocks.hub import HubDatabase
 from ctsync.config import validation_message
@@ -14,7 +15,7 @@ from ctsync.config import validation_message
 B = TypeVar("B", bound=Block)
 
 
-def _load(block_type: type[B], value: B | str, parameter: str, fix: str) -> B:
+def _load(block_type: type[B], value: B | str, parameter: str, fix: str = "") -> B:
     slug = block_type.get_block_type_slug()
     if isinstance(value, block_type):
         return value
@@ -31,10 +32,11 @@ def _load(block_type: type[B], value: B | str, parameter: str, fix: str) -> B:
                 f"{validation_message(error.__cause__).rstrip('.')}. Edit it in the Prefect UI "
                 f"(Blocks > {name} > Edit) or save it again from Python."
             ) from None
+        except BlockNotFound as error:
+            raise ValueError(f"{parameter} {name!r}: {error}{fix}") from None
         except ValueError as error:
             raise ValueError(
-                f"{parameter} {value!r}: no {slug} block of that name could be loaded "
-                f"({error}); {fix}"
+                f"{parameter} {name!r}: no {slug} block of that name could be loaded ({error})"
             ) from None
     raise TypeError(
         f"{parameter} must be the name of a saved {slug} block or a {block_type.__name__} "
@@ -44,19 +46,11 @@ def _load(block_type: type[B], value: B | str, parameter: str, fix: str) -> B:
 
 def resolve_credentials(credentials: CommercetoolsCredentials | str) -> CommercetoolsCredentials:
     """The credentials block given, or the saved one of that name."""
-    return _load(
-        CommercetoolsCredentials,
-        credentials,
-        "credentials",
-        "save one in the Prefect UI (Blocks > Add) or with "
-        "CommercetoolsCredentials(...).save(name)",
-    )
+    return _load(CommercetoolsCredentials, credentials, "credentials")
 
 
 def resolve_hub(hub: HubDatabase | str | None) -> HubDatabase:
     """The hub block given, the saved one of that name, or (None) the default SQLite hub."""
     if hub is None:
         return HubDatabase()
-    return _load(
-        HubDatabase, hub, "hub", "save one or pass None for the default SQLite hub ./data/hub.db"
-    )
+    return _load(HubDatabase, hub, "hub", " Or leave hub empty for the SQLite file data/hub.db.")

@@ -104,21 +104,21 @@ class Projects:
             )
 
     def _look_up(self, name: str) -> str:
-        failure = ""
-        if self._lookup is not None:
+        if self._lookup is None:
+            where = (
+                "this HubStore knows only project keys (HubDatabase(...).get_store() also "
+                "takes credentials block names)"
+            )
+        else:
             try:
                 key = self._lookup(name)
             except Exception as error:  # the lookup's own failure is part of the answer
-                key, failure = None, f" (looking for a credentials block failed: {error})"
+                key, where = None, f"looking it up as a credentials block failed ({error})"
+            else:
+                where = "no commercetools credentials block has that name"
             if key is not None:
                 return key
         held = self.held()
-        where = (
-            "no commercetools credentials block has that name" + failure
-            if self._lookup is not None
-            else "this HubStore knows only project keys (HubDatabase(...).get_store() also "
-            "takes credentials block names)"
-        )
         raise UnknownProject(
             f"Project {name!r}: the hub holds no project of that key and {where}. The hub "
             f"holds {', '.join(map(repr, held)) if held else 'no project yet'}. Name "

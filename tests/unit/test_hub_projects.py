@@ -178,7 +178,9 @@ def test_a_lookup_that_fails_is_part_of_the_refusal(hub_url: str) -> None:
 
     store = HubStore.connect(hub_url, project_lookup=unreachable)
     try:
-        with pytest.raises(UnknownProject, match="looking for a credentials block failed: Prefect"):
+        with pytest.raises(
+            UnknownProject, match=r"looking it up as a credentials block failed \(Prefect API"
+        ):
             store.count_records("my-store", "customers")
     finally:
         store.close()

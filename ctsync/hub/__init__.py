@@ -11,7 +11,7 @@ callers hold.
 
 from ctsync.hub.database import DEFAULT_URL, Database, HubUnavailable, mask_url, parse_url
 from ctsync.hub.dead_letters import DeadLetter, RejectedRecord
-from ctsync.hub.feed import Change, ConsumerCursor
+from ctsync.hub.feed import Change, ConsumerCursor, ConsumerSetup, FileTaken
 from ctsync.hub.locks import LockHolder, SyncLocked
 from ctsync.hub.outbox import OutboxItem
 from ctsync.hub.projects import ProjectLookup, ProjectRequired, UnknownProject
@@ -32,8 +32,10 @@ __all__ = [
     "UNSET",
     "Change",
     "ConsumerCursor",
+    "ConsumerSetup",
     "Database",
     "DeadLetter",
+    "FileTaken",
     "HubRecord",
     "HubStore",
     "HubTooNew",

@@ -18,6 +18,7 @@ from typing import Any, Final, Literal
 
 from sqlalchemy import case, literal_column, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from ctsync.hub.database import Database
 from ctsync.hub.schema import feed_consumers_table, now, records_table
@@ -60,6 +61,21 @@ class Change:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsumerSetup:
+    """What a consumer was set up with by its first export (or its last start over)."""
+
+    path: str
+    """The file it writes, absolute and resolved."""
+    format: str
+    entities: tuple[str, ...] | None
+    """None: every entity."""
+    project_key: str | None
+    """None: the hub held no project yet, and the first project it holds is taken."""
+    columns: tuple[str, ...] | None = None
+    """CSV: the header it wrote, kept when the typed view gains columns."""
+
+
+@dataclass(frozen=True, slots=True)
 class ConsumerCursor:
     """Where a consumer of the feed stands: the last change number it has taken."""
 
@@ -67,6 +83,13 @@ class ConsumerCursor:
     seq: int
     exported: int
     updated_at: datetime | None
+    """None: the consumer never ran."""
+    setup: ConsumerSetup | None = None
+    """None: never set up, or set up before the hub recorded setups (0005)."""
+
+
+class FileTaken(ValueError):
+    """Another consumer's setup holds the file."""
 
 
 _COLUMNS = (
@@ -180,7 +203,36 @@ class Feed:
             ).first()
         if row is None:
             return ConsumerCursor(consumer, 0, 0, None)
-        return ConsumerCursor(consumer, int(row.seq), int(row.exported), row.updated_at)
+        return _cursor(row)
+
+    def consumer_of_file(self, path: str) -> str | None:
+        """The consumer whose setup writes `path`, if any."""
+        table = feed_consumers_table
+        with self._db.read() as conn:
+            return conn.execute(select(table.c.consumer).where(table.c.path == path)).scalar()
+
+    def set_up(self, consumer: str, setup: ConsumerSetup) -> None:
+        """Record `consumer`'s setup (a new consumer starts at 0); FileTaken when another
+        consumer's setup holds the file."""
+        table = feed_consumers_table
+        values = {
+            "path": setup.path,
+            "format": setup.format,
+            "entities": list(setup.entities) if setup.entities is not None else None,
+            "project_key": setup.project_key,
+            "columns": list(setup.columns) if setup.columns is not None else None,
+        }
+        statement = self._db.insert(table).values(
+            consumer=consumer, seq=0, exported=0, updated_at=now(), **values
+        )
+        statement = statement.on_conflict_do_update(index_elements=[table.c.consumer], set_=values)
+        try:
+            with self._db.begin() as conn:
+                conn.execute(statement)
+        except IntegrityError:
+            raise FileTaken(
+                f"{setup.path} is the file of consumer {self.consumer_of_file(setup.path)!r}"
+            ) from None
 
     def advance(self, consumer: str, seq: int, exported: int) -> ConsumerCursor:
         """Move `consumer` to `seq` (never back) and count `exported` more changes taken."""
@@ -203,17 +255,35 @@ class Feed:
             },
         )
         conn.execute(statement)
-        row = conn.execute(select(table).where(table.c.consumer == consumer)).one()
-        return ConsumerCursor(consumer, int(row.seq), int(row.exported), row.updated_at)
+        return _cursor(conn.execute(select(table).where(table.c.consumer == consumer)).one())
 
     def reset(self, consumer: str, seq: int = 0) -> None:
-        """Set `consumer` back (or forward) to `seq`: it reads again what comes after."""
+        """Set `consumer` back (or forward) to `seq`: it reads again what comes after. Its
+        setup stays."""
         table = feed_consumers_table
+        statement = self._db.insert(table).values(
+            consumer=consumer, seq=seq, exported=0, updated_at=now()
+        )
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.consumer],
+            set_={"seq": excluded.seq, "exported": 0, "updated_at": excluded.updated_at},
+        )
         with self._db.begin() as conn:
-            conn.execute(table.delete().where(table.c.consumer == consumer))
-            conn.execute(
-                table.insert().values(consumer=consumer, seq=seq, exported=0, updated_at=now())
-            )
+            conn.execute(statement)
+
+
+def _cursor(row: Any) -> ConsumerCursor:
+    setup = None
+    if row.format is not None:
+        setup = ConsumerSetup(
+            path=row.path,
+            format=row.format,
+            entities=tuple(row.entities) if row.entities is not None else None,
+            project_key=row.project_key,
+            columns=tuple(row.columns) if row.columns is not None else None,
+        )
+    return ConsumerCursor(row.consumer, int(row.seq), int(row.exported), row.updated_at, setup)
 
 
 def _greater(stored: Any, new: Any) -> Any:

@@ -95,6 +95,13 @@ feed_consumers_table = Table(
     Column("seq", BigInteger, nullable=False),
     Column("exported", BigInteger, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # What the consumer was set up with (`feed.ConsumerSetup`); NULL until its first export.
+    Column("path", Text),
+    Column("format", String),
+    Column("entities", _json()),
+    Column("project_key", String),
+    Column("columns", _json()),
+    Index("ix_feed_consumers_path", "path", unique=True),
 )
 
 sync_state_table = Table(

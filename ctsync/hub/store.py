@@ -9,7 +9,7 @@ from typing import Any
 
 from ctsync.hub.database import DEFAULT_URL, Database, open_database
 from ctsync.hub.dead_letters import DeadLetter, DeadLetters, RejectedRecord
-from ctsync.hub.feed import Change, ConsumerCursor, Feed
+from ctsync.hub.feed import Change, ConsumerCursor, ConsumerSetup, Feed
 from ctsync.hub.locks import DEFAULT_STALE_AFTER, LockHolder, Locks
 from ctsync.hub.outbox import Outbox, OutboxItem
 from ctsync.hub.projects import ProjectLookup, Projects
@@ -358,3 +358,12 @@ class HubStore:
     def reset_consumer(self, consumer: str, seq: int = 0) -> None:
         """Set a consumer to `seq`: it takes again everything after it."""
         self._feed.reset(consumer, seq)
+
+    def set_up_consumer(self, consumer: str, setup: ConsumerSetup) -> None:
+        """Record what a consumer writes (its file, format, entities, project); FileTaken when
+        another consumer's setup holds that file."""
+        self._feed.set_up(consumer, setup)
+
+    def consumer_of_file(self, path: str) -> str | None:
+        """The consumer whose setup writes the file at `path` (absolute), if any."""
+        return self._feed.consumer_of_file(path)

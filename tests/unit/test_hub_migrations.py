@@ -196,3 +196,43 @@ def test_one_command_upgrades_a_hub(tmp_path: Path) -> None:
     )
     assert f"revision {HEAD} (head {HEAD})" in done.stdout
     assert raw_rows(url, "alembic_version", "version_num") == [(HEAD,)]
+
+
+def test_consumers_from_before_0005_keep_their_cursor_and_record_a_setup_later(
+    hub_url: str,
+) -> None:
+    from alembic import command
+
+    from ctsync.hub import ConsumerSetup, FileTaken
+    from ctsync.hub.upgrade import _config
+
+    engine = create_engine(hub_url)
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0004")
+        conn.execute(
+            text(
+                "INSERT INTO feed_consumers (consumer, seq, exported, updated_at) "
+                "VALUES ('erp', 7, 7, '2026-11-30 10:00:00')"
+            )
+        )
+    engine.dispose()
+
+    hub = HubStore.connect(hub_url)  # upgrades to the head
+    try:
+        assert revision(hub.database) == HEAD
+        before = hub.consumer_cursor("erp")
+        assert (before.seq, before.exported, before.setup) == (7, 7, None)
+        setup = ConsumerSetup("/data/erp.jsonl", "jsonl", ("orders",), "shop")
+        hub.set_up_consumer("erp", setup)
+        hub.reset_consumer("erp", 3)  # a reset keeps the setup
+        after = hub.consumer_cursor("erp")
+        assert (after.seq, after.exported, after.setup) == (3, 0, setup)
+        csv = ConsumerSetup("/data/c.csv", "csv", ("customers",), None, ("seq", "change", "id"))
+        hub.set_up_consumer("crm", csv)
+        assert hub.consumer_cursor("crm").setup == csv and hub.consumer_cursor("crm").seq == 0
+        assert hub.consumer_of_file("/data/erp.jsonl") == "erp"
+        with pytest.raises(FileTaken, match=r"/data/erp\.jsonl is the file of consumer 'erp'"):
+            hub.set_up_consumer("bi", ConsumerSetup("/data/erp.jsonl", "jsonl", None, "shop"))
+        assert hub.consumer_cursor("bi").updated_at is None  # nothing recorded
+    finally:
+        hub.close()

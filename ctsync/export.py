@@ -4,31 +4,32 @@ Each batch is appended to the file and made durable (fsync) before the consumer'
 in the hub, so a killed export loses nothing. The file is the truth after a crash: a line cut
 short by the kill is cut away, and a cursor behind the file's last line is moved up to it, so the
 rerun appends exactly what comes after: every change once, in order.
+
+A consumer reads one project and writes one file, both fixed by its first run (`export_guard`):
+an export never appends to a file it did not start, nor goes on with other settings.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import BinaryIO, Final, Literal
 
 import orjson
 
 from ctsync.entities import ENTITIES
-from ctsync.hub import Change, HubStore, SyncLocked
+from ctsync.export_csv import CsvView, view_header
+from ctsync.export_guard import ExportRefused, not_a_change, set_up
+from ctsync.hub import Change, ConsumerSetup, HubStore, SyncLocked
 
 ExportFormat = Literal["jsonl", "csv"]
 Only = Literal["changes", "insertions"]
 FORMATS: Final = ("jsonl", "csv")
-_CHANGE_COLUMNS: Final = ("seq", "change")
+__all__ = ["ExportLocked", "ExportRefused", "ExportReport", "cursor_name", "export_changes"]
 _TAIL_CHUNK: Final = 1 << 16
 """Bytes read at a time from the end of an export's file when it is checked after a kill."""
 # One export per consumer at a time, held with the hub's run locks.
@@ -54,6 +55,10 @@ class ExportReport:
     """Lines a killed export had written whose cursor it never moved (taken from the file)."""
     cut: int = 0
     """Bytes of a line cut short by a kill, cut away."""
+    project: str | None = None
+    """The project whose changes it read (None: the hub held none yet)."""
+    restarted: bool = False
+    """The consumer's file was gone (moved away): a new one was started from the cursor on."""
 
     def summary(self) -> str:
         kinds = (
@@ -62,11 +67,17 @@ class ExportReport:
             )
             or "none"
         )
+        project = f"project {self.project}" if self.project else "no project (the hub is empty)"
         text = (
-            f"{self.exported} change{'s' if self.exported != 1 else ''} to {self.path} "
-            f"({self.format}) for consumer {self.consumer!r}: {kinds}; "
+            f"{self.exported} change{'s' if self.exported != 1 else ''} of {project} to "
+            f"{self.path} ({self.format}) for consumer {self.consumer!r}: {kinds}; "
             f"cursor {self.after} -> {self.through}"
         )
+        if self.restarted:
+            text += (
+                "; the file was missing (moved away?), so a new one was started there, going on "
+                "from the cursor"
+            )
         if self.recovered:
             text += f"; {self.recovered} lines of an interrupted export taken from the file"
         return text
@@ -84,8 +95,13 @@ def export_changes(
     reset: bool = False,
     only: Only = "changes",
 ) -> ExportReport:
-    """Append every change after `consumer`'s cursor to `path`, up to the newest change at the
-    start, and move the cursor with each durable batch.
+    """Append every change of one project after `consumer`'s cursor to `path`, up to the
+    newest change at the start, and move the cursor with each durable batch.
+
+    `project_key` is a project key or the name of its credentials block; None reads the hub's
+    only project (ProjectRequired when it holds several). The consumer writes only into the file
+    its first run started, with the settings it started with (`export_guard.py`): anything else
+    is refused (ExportRefused) before a byte is written; `reset` starts it over into a new file.
 
     `only="insertions"` takes the records inserted after the cursor instead, by the number of
     their insertion, even when they changed again since (`HubStore.insertions`): what is new,
@@ -101,18 +117,16 @@ def export_changes(
     key = cursor_name(consumer, only)
     try:
         with hub.locked(_LOCK_SCOPE, key, holder, direction=_LOCK_DIRECTION):
-            return _export(
-                hub,
-                Path(path),
-                consumer,
-                key,
-                names,
-                project_key,
-                file_format,
-                batch_size,
-                reset,
-                hub.insertions if only == "insertions" else hub.changes,
+            wanted = ConsumerSetup(
+                path=str(Path(path).resolve()),
+                format=file_format,
+                entities=tuple(names) if names else None,
+                project_key=hub.projects.only(project_key),
+                columns=view_header(hub, names[0]) if file_format == "csv" and names else None,
             )
+            setup, restarted = set_up(hub, key, wanted, reset)
+            feed = hub.exact.insertions if only == "insertions" else hub.exact.changes
+            return _export(hub, setup, consumer, key, batch_size, feed, restarted)
     except SyncLocked as locked:
         raise ExportLocked(
             f"consumer {consumer!r} is being exported by {locked.holder.describe()}; this run "
@@ -133,58 +147,67 @@ class ExportLocked(RuntimeError):
 
 def _export(
     hub: HubStore,
-    target: Path,
+    setup: ConsumerSetup,
     consumer: str,
     key: str,
-    names: list[str] | None,
-    project_key: str | None,
-    file_format: str,
     batch_size: int,
-    reset: bool,
     feed: Callable[..., list[Change]],
+    restarted: bool,
 ) -> ExportReport:
-    if reset:
-        if target.exists() and target.stat().st_size > 0:
-            # The file is trusted over the cursor (a rerun after a kill goes on after its last
-            # line), so starting over into it would write nothing.
-            raise ValueError(
-                f"reset starts consumer {consumer!r} over, but {target} already holds its "
-                "earlier export: give a new path, or move that file away first"
-            )
-        hub.reset_consumer(key)
-    view = _CsvView(hub, names[0]) if file_format == "csv" and names else None
+    target = Path(setup.path)
     start = hub.consumer_cursor(key).seq
-    recovered, cut, last_in_file = _recover(target, file_format, start)
+    recovered, cut, last_in_file = _recover(target, setup.format, start)
     if last_in_file > start:
         start = hub.advance_consumer(key, last_in_file, recovered).seq
-    report = ExportReport(consumer, str(target), file_format, start, start, recovered=recovered)
-    report.cut = cut
-    newest = hub.last_change()  # a run ends: changes committed while it runs wait for the next
-    cursor = start
+    report = ExportReport(consumer, setup.path, setup.format, start, start, recovered=recovered)
+    report.cut, report.project, report.restarted = cut, setup.project_key, restarted
+    # A run ends: changes committed while it runs wait for the next. A hub without a project
+    # has nothing to read.
+    newest = hub.last_change() if setup.project_key is not None else 0
+    view = None
+    if setup.format == "csv" and setup.entities and setup.columns:
+        view = CsvView(hub, setup.entities[0], setup.columns)
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("ab") as out:
         if view is not None and out.tell() == 0:
-            out.write(view.header())
-        while cursor < newest:
-            batch = [
-                change
-                for change in feed(
-                    cursor, entities=names, project_key=project_key, limit=batch_size
-                )
-                if change.seq <= newest
-            ]
-            if not batch:
-                break
-            out.write(view.lines(batch) if view is not None else _json_lines(batch))
-            out.flush()
-            os.fsync(out.fileno())
-            cursor = batch[-1].seq
-            hub.advance_consumer(key, cursor, len(batch))
-            report.exported += len(batch)
-            report.by_entity.update(change.entity for change in batch)
-            report.by_change.update(change.change for change in batch)
-    report.through = cursor
+            out.write(view.header())  # every CSV starts with its header, a new one too
+        report.through = _append(out, hub, key, setup, feed, view, report, newest, batch_size)
     return report
+
+
+def _append(
+    out: BinaryIO,
+    hub: HubStore,
+    key: str,
+    setup: ConsumerSetup,
+    feed: Callable[..., list[Change]],
+    view: CsvView | None,
+    report: ExportReport,
+    newest: int,
+    batch_size: int,
+) -> int:
+    """Write the changes after the report's cursor up to `newest`, each batch durable before
+    the cursor moves; the last change written (the cursor)."""
+    cursor = report.after
+    while cursor < newest:
+        batch = [
+            change
+            for change in feed(
+                cursor, entities=setup.entities, project_key=setup.project_key, limit=batch_size
+            )
+            if change.seq <= newest
+        ]
+        if not batch:
+            break
+        out.write(view.lines(batch) if view is not None else _json_lines(batch))
+        out.flush()
+        os.fsync(out.fileno())
+        cursor = batch[-1].seq
+        hub.advance_consumer(key, cursor, len(batch))
+        report.exported += len(batch)
+        report.by_entity.update(change.entity for change in batch)
+        report.by_change.update(change.change for change in batch)
+    return cursor
 
 
 def _check(
@@ -232,9 +255,12 @@ def _recover(target: Path, file_format: str, cursor: int) -> tuple[int, int, int
             whole = tail[: tail.rfind(b"\n") + 1].splitlines()
             if start > 0:
                 whole = whole[1:]  # the first line may begin before the chunk
-            seqs = [
-                seq for seq in (_seq_of(line, file_format) for line in whole) if seq is not None
-            ]
+            try:
+                seqs = [
+                    seq for seq in (_seq_of(line, file_format) for line in whole) if seq is not None
+                ]
+            except ValueError:
+                raise not_a_change(target) from None
             if start == 0 or any(seq <= cursor for seq in seqs):
                 break
         end = start + tail.rfind(b"\n") + 1
@@ -247,64 +273,14 @@ def _recover(target: Path, file_format: str, cursor: int) -> tuple[int, int, int
 
 def _seq_of(line: bytes, file_format: str) -> int | None:
     if file_format == "jsonl":
-        return int(orjson.loads(line)["seq"]) if line.strip() else None
+        if not line.strip():
+            return None
+        try:
+            seq = orjson.loads(line)["seq"]
+        except (orjson.JSONDecodeError, TypeError, KeyError):
+            raise ValueError("not a change") from None
+        if type(seq) is not int:
+            raise ValueError("not a change")
+        return seq
     first = line.split(b",", 1)[0]
     return int(first) if first.isdigit() else None  # the header's "seq" is no change
-
-
-class _CsvView:
-    """One entity's typed view, read for the ids of a batch, as CSV rows."""
-
-    def __init__(self, hub: HubStore, entity: str) -> None:
-        from sqlalchemy import text
-
-        self._hub = hub
-        self._view = entity.replace("-", "_")  # the entity's view (`ctsync.hub.views`)
-        with hub.database.read() as conn:
-            result = conn.execute(text(f"SELECT * FROM {self._view} WHERE 1 = 0"))
-            self._columns = [c for c in result.keys() if c not in ("project_key", "id")]
-
-    def header(self) -> bytes:
-        return _csv_row([*_CHANGE_COLUMNS, "project_key", "id", *self._columns])
-
-    def lines(self, batch: list[Change]) -> bytes:
-        from sqlalchemy import bindparam, text
-
-        query = text(f"SELECT * FROM {self._view} WHERE id IN :ids").bindparams(
-            bindparam("ids", expanding=True)
-        )
-        with self._hub.database.read() as conn:
-            rows = {
-                (row["project_key"], row["id"]): row
-                for row in conn.execute(query, {"ids": [c.id for c in batch]}).mappings()
-            }
-        out = []
-        for change in batch:
-            row = rows.get((change.project_key, change.id)) if change.change != "delete" else None
-            values = [row.get(column) if row else None for column in self._columns]
-            out.append(
-                _csv_row([change.seq, change.change, change.project_key, change.id, *values])
-            )
-        return b"".join(out)
-
-
-def _csv_row(values: list[Any]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([_csv_value(v) for v in values])
-    return buffer.getvalue().encode()
-
-
-def _csv_value(value: Any) -> Any:
-    """A CSV cell; a line break inside a text is written as the two characters \\n, so that
-    every change is one line (what lets a killed export find where it stopped)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return value

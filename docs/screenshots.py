@@ -284,8 +284,16 @@ def _copy_pages(page: Any, server: PrefectServer, source: Sandbox, shots: Shots)
 def _export_pages(page: Any, server: PrefectServer, tmp: Path, shots: Shots) -> None:
     """export_changes of the hub the runs above filled: its Run form and its table."""
     _run_form(page, server, shots, "export-changes/export-changes", "Consumer")
+    # copy_project above left two projects in the hub: the export reads one.
     exported = _completed(
-        run_flow(server, "export_changes", path=str(tmp / "erp.jsonl"), consumer="erp", hub=HUB)
+        run_flow(
+            server,
+            "export_changes",
+            path=str(tmp / "erp.jsonl"),
+            consumer="erp",
+            hub=HUB,
+            project=CREDENTIALS,
+        )
     )
     _table_page(page, server, shots, exported, "ct-hub-export-erp", "12-export-table")
 

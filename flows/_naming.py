@@ -54,3 +54,13 @@ def rename_flow_run(entity: str, mode: str) -> None:
     stamp = name.rsplit("-", 2)[-2:]
     with get_client(sync_client=True) as client:
         client.update_flow_run(run_id, name="-".join([entity, mode, *stamp]))
+
+
+def rename_flow_run_prefix(named: str, wanted: str) -> None:
+    """Rename the running flow run `<named>-<time>` to `<wanted>-<time>`: what a run reads may
+    be known only once it started (the project a hub resolves, say). A chosen name stays."""
+    run_id, name = flow_run.id, flow_run.name
+    if not run_id or not name or named == wanted or not name.startswith(f"{named}-"):
+        return
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(run_id, name=f"{wanted}-{name[len(named) + 1 :]}")

@@ -275,6 +275,15 @@ ExportConsumer = Annotated[
         "writes what changed after it.",
     ),
 ]
+Project = Annotated[
+    str | None,
+    _optional({"type": "string"}),
+    _shown(
+        "Project",
+        "A project key, or the name of a commercetools credentials block whose project to "
+        "read, e.g. my-store. Empty: the hub's only project.",
+    ),
+]
 ExportEntities = Annotated[
     list[str] | None,
     _optional({"type": "array", "items": {"type": "string", "enum": list(ENTITIES)}}),

@@ -56,9 +56,9 @@ def set_up(
             why = "it was there before" if new else _not_export(target, wanted)
             if why is not None:
                 raise ExportRefused(
-                    f"{target} already exists and was not written by consumer {consumer!r}'s "
-                    f"export ({why}): an export appends only to a file it started, so nothing "
-                    f"was written. {_FIXES}"
+                    f"{target} already exists and was not written by the export of consumer "
+                    f"{consumer!r} ({why}): an export appends only to a file it started, so "
+                    f"nothing was written. {_FIXES}"
                 )
         return _record(hub, consumer, wanted), restarted
     setup = _same_settings(consumer, cursor.setup, wanted)

@@ -84,7 +84,10 @@ def test_a_file_that_was_there_before_is_refused_and_left_as_it_was(
                 hub, drafts, consumer="crm", entities=["customers"], file_format=file_format
             )
         message = str(refused.value)
-        assert f"{drafts} already exists and was not written by consumer 'crm'" in message
+        assert (
+            f"{drafts} already exists and was not written by the export of consumer 'crm'"
+            in message
+        )
         assert "Give the export a new path, or move that file away." in message
         assert drafts.read_bytes() == DRAFTS  # byte for byte
         cursor = hub.consumer_cursor("crm")
@@ -313,7 +316,7 @@ def test_a_consumer_from_before_setups_adopts_only_a_file_that_holds_its_export(
         export_changes(
             hub, tmp_path / "bi.csv", consumer="bi", entities=["customers"], file_format="csv"
         )
-    assert "was not written by consumer 'bi'" in str(refused.value)
+    assert "was not written by the export of consumer 'bi'" in str(refused.value)
     assert "its first line is not the header this export writes" in str(refused.value)
     assert (tmp_path / "bi.csv").read_bytes() == DRAFTS and hub.consumer_cursor("bi").setup is None
 

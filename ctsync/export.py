@@ -89,7 +89,7 @@ def export_changes(
     *,
     consumer: str,
     entities: Collection[str] | None = None,
-    project_key: str | None = None,
+    project: str | None = None,
     file_format: ExportFormat = "jsonl",
     batch_size: int = 1000,
     reset: bool = False,
@@ -98,7 +98,7 @@ def export_changes(
     """Append every change of one project after `consumer`'s cursor to `path`, up to the
     newest change at the start, and move the cursor with each durable batch.
 
-    `project_key` is a project key or the name of its credentials block; None reads the hub's
+    `project` is a project key or the name of its credentials block; None reads the hub's
     only project (ProjectRequired when it holds several). The consumer writes only into the file
     its first run started, with the settings it started with (`export_guard.py`): anything else
     is refused (ExportRefused) before a byte is written; `reset` starts it over into a new file.
@@ -121,7 +121,7 @@ def export_changes(
                 path=str(Path(path).resolve()),
                 format=file_format,
                 entities=tuple(names) if names else None,
-                project_key=hub.projects.only(project_key),
+                project_key=hub.projects.only(project),
                 columns=view_header(hub, names[0]) if file_format == "csv" and names else None,
             )
             setup, restarted = set_up(hub, key, wanted, reset)
@@ -193,7 +193,7 @@ def _append(
         batch = [
             change
             for change in feed(
-                cursor, entities=setup.entities, project_key=setup.project_key, limit=batch_size
+                cursor, entities=setup.entities, project=setup.project_key, limit=batch_size
             )
             if change.seq <= newest
         ]

@@ -68,7 +68,7 @@ def export_changes(
         path,
         consumer=consumer,
         entities=entities,
-        project_key=key,
+        project=key,
         file_format=format,
         reset=reset,
     )
@@ -111,7 +111,7 @@ def export_new_orders(
         path,
         consumer=consumer,
         entities=["orders"],
-        project_key=key,
+        project=key,
         reset=reset,
         only="insertions",
     )

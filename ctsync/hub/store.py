@@ -320,13 +320,14 @@ class HubStore:
         after: int = 0,
         *,
         entities: Collection[str] | None = None,
-        project_key: str | None = None,
+        project: str | None = None,
         limit: int = 1000,
     ) -> list[Change]:
         """Up to `limit` changes (inserts, updates, deletion marks) numbered above `after`,
         in order; pass the last one's `seq` as `after` for the next page (`feed.py`). Of one
-        project: the one named, or the hub's only one (ProjectRequired when it has several)."""
-        key = self._read_key(project_key)
+        project: `project` (a key or a credentials block's name), or the hub's only one
+        (ProjectRequired when it has several)."""
+        key = self._read_key(project)
         return self._feed.changes(after, entities=entities, project_key=key, limit=limit)
 
     def insertions(
@@ -334,13 +335,13 @@ class HubStore:
         after: int = 0,
         *,
         entities: Collection[str] | None = None,
-        project_key: str | None = None,
+        project: str | None = None,
         limit: int = 1000,
     ) -> list[Change]:
         """Live records inserted after change number `after`, by their insertion's number,
         however often they changed since (`feed.py`): what is new to a consumer. Of one
         project, as `changes`."""
-        key = self._read_key(project_key)
+        key = self._read_key(project)
         return self._feed.insertions(after, entities=entities, project_key=key, limit=limit)
 
     def last_change(self) -> int:

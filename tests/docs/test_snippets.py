@@ -67,7 +67,7 @@ class Environment:
 
             url = HUB_URL if dialect == "sqlite" else self.request.getfixturevalue("postgres_url")
             hub = HubDatabase(url=url)
-            if not hub.get_store().count_records("sandbox", "customers"):
+            if not hub.get_store().exact.count_records("sandbox", "customers"):  # not yet synced
                 sync_all("my-store", hub=hub, settle=0)
             self.hubs[dialect] = hub
         return self.hubs[dialect]

@@ -60,7 +60,7 @@ def test_state_by_the_name_of_a_saved_credentials_block_or_by_its_key(tmp_path: 
     assert state is not None and state.project_key == "sandbox" and state.watermark == mark
     assert store.get_state("sandbox", "customers") == state
     assert store.count_records(block, "customers") == 2
-    assert [c.id for c in store.changes(0, project_key=other)] == ["c3"]
+    assert [c.id for c in store.changes(0, project=other)] == ["c3"]
     assert store.reset_state(block, "customers") == 1
     assert store.get_state("sandbox", "customers") is None
     assert store.reset_state("sandbox") == 1  # orders: by key as well

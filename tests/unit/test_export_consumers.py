@@ -143,7 +143,7 @@ def test_what_a_consumer_was_set_up_with_is_recorded(hub: HubStore, tmp_path: Pa
         ({"path": "other.jsonl"}, "file was {tmp}/erp.jsonl, now {tmp}/other.jsonl"),
         ({"file_format": "csv"}, "format was jsonl, now csv"),
         ({"entities": ["orders"]}, "entities was customers, now orders"),
-        ({"project_key": "target"}, "project was sandbox, now target"),
+        ({"project": "target"}, "project was sandbox, now target"),
     ],
 )
 def test_a_consumer_run_with_other_settings_is_refused_saying_what_differs(
@@ -154,7 +154,7 @@ def test_a_consumer_run_with_other_settings_is_refused_saying_what_differs(
     settings: dict[str, Any] = {
         "path": "erp.jsonl",
         "entities": ["customers"],
-        "project_key": "sandbox",
+        "project": "sandbox",
         "file_format": "jsonl",
     }
     first = export_changes(hub, tmp_path / settings["path"], consumer="erp", **_rest(settings))
@@ -181,7 +181,7 @@ def test_a_consumer_run_with_other_settings_is_refused_saying_what_differs(
     again = export_changes(
         hub, tmp_path / settings["path"], consumer="erp", reset=True, **_rest(settings)
     )
-    assert again.exported == {"project_key": 2, "entities": 1}.get(next(iter(change)), 30)
+    assert again.exported == {"project": 2, "entities": 1}.get(next(iter(change)), 30)
     setup = hub.consumer_cursor("erp").setup
     assert setup is not None and setup.path == str(tmp_path / settings["path"])
     assert export_changes(hub, tmp_path / settings["path"], consumer="erp", **_rest(settings))
@@ -191,7 +191,7 @@ def test_a_consumer_run_with_other_settings_is_refused_saying_what_differs(
             tmp_path / "erp.jsonl",
             consumer="erp",
             entities=["customers"],
-            project_key="sandbox",
+            project="sandbox",
         )
 
 
@@ -336,7 +336,7 @@ def test_a_hub_of_two_projects_is_exported_one_project_at_a_time(
         assert not target.exists()
         assert hub.consumer_cursor(f"mixed-{only}").updated_at is None
 
-    jsonl = export_changes(hub, tmp_path / "crm.jsonl", consumer="crm", project_key="sandbox")
+    jsonl = export_changes(hub, tmp_path / "crm.jsonl", consumer="crm", project="sandbox")
     assert jsonl.exported == 33 and jsonl.project == "sandbox"
     assert {line["project_key"] for line in lines(tmp_path / "crm.jsonl")} == {"sandbox"}
     as_csv = export_changes(
@@ -344,7 +344,7 @@ def test_a_hub_of_two_projects_is_exported_one_project_at_a_time(
         tmp_path / "crm.csv",
         consumer="crm-csv",
         entities=["customers"],
-        project_key="target",
+        project="target",
         file_format="csv",
     )
     assert as_csv.exported == 20 and {r["project_key"] for r in rows(tmp_path / "crm.csv")} == {
@@ -355,7 +355,7 @@ def test_a_hub_of_two_projects_is_exported_one_project_at_a_time(
         tmp_path / "orders.jsonl",
         consumer="erp",
         entities=["orders"],
-        project_key="target",
+        project="target",
         only="insertions",
     )
     assert sorted(line["id"] for line in lines(tmp_path / "orders.jsonl")) == [
@@ -380,4 +380,4 @@ def test_an_empty_hub_exports_nothing_then_the_project_it_first_holds(tmp_path: 
     seed(hub, "target", 1)
     with pytest.raises(ProjectRequired):
         export_changes(hub, target, **options)
-    assert export_changes(hub, target, project_key="sandbox", **options).exported == 0
+    assert export_changes(hub, target, project="sandbox", **options).exported == 0

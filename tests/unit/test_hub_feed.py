@@ -116,22 +116,22 @@ def test_insertions_are_whats_new_however_often_it_changed_since(hub: HubStore) 
     with pytest.raises(ValueError, match="after must be a change number"):
         hub.insertions(-1)
     hub.upsert_page("other", "orders", [record("x1")], run_id="r5")
-    assert [c.id for c in hub.insertions(cursor, project_key="other")] == ["x1"]
-    assert [c.id for c in hub.insertions(cursor, project_key=PROJECT)] == ["o3", "o4", "c1"]
+    assert [c.id for c in hub.insertions(cursor, project="other")] == ["x1"]
+    assert [c.id for c in hub.insertions(cursor, project=PROJECT)] == ["o3", "o4", "c1"]
 
 
 def test_filters_and_limits(hub: HubStore) -> None:
     hub.upsert_page(PROJECT, "customers", [record(f"c{i}") for i in range(7)], run_id="r")
     hub.upsert_page(PROJECT, "orders", [record(f"o{i}") for i in range(4)], run_id="r")
     hub.upsert_page("other", "orders", [record("x")], run_id="r")
-    assert len(hub.changes(0, project_key=PROJECT, limit=3)) == 3
-    orders = read_all(hub, entities=["orders"], project_key=PROJECT, limit=2)
+    assert len(hub.changes(0, project=PROJECT, limit=3)) == 3
+    orders = read_all(hub, entities=["orders"], project=PROJECT, limit=2)
     assert {(c.project_key, c.entity) for c in orders} == {(PROJECT, "orders")}
     assert len(orders) == 4
     assert len(read_all(hub.exact, entities=["orders"], limit=2)) == 5  # every project's
-    assert [c.id for c in read_all(hub, entities=["orders"], project_key="other")] == ["x"]
+    assert [c.id for c in read_all(hub, entities=["orders"], project="other")] == ["x"]
     with pytest.raises(ValueError, match="limit must be at least 1"):
-        hub.changes(0, project_key=PROJECT, limit=0)
+        hub.changes(0, project=PROJECT, limit=0)
 
 
 def test_the_sql_view_is_the_feed(hub: HubStore) -> None:

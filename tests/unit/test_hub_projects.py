@@ -72,17 +72,17 @@ def test_a_reader_of_a_hub_of_two_projects_names_one(hub: HubStore) -> None:
         assert "2 projects (sandbox, target)" in message and "Name the one to read" in message
         assert "credentials block" in message
 
-    changes = hub.changes(0, project_key="sandbox")
+    changes = hub.changes(0, project="sandbox")
     assert {c.project_key for c in changes} == {"sandbox"} and len(changes) == 4
-    assert [c.id for c in hub.changes(0, project_key="target")] == ["target-c0", "target-c1"]
-    new = hub.insertions(0, project_key="target", entities=["customers"])
+    assert [c.id for c in hub.changes(0, project="target")] == ["target-c0", "target-c1"]
+    new = hub.insertions(0, project="target", entities=["customers"])
     assert [(c.project_key, c.id) for c in new] == [
         ("target", "target-c0"),
         ("target", "target-c1"),
     ]
     # A credentials block's name reads its project.
-    assert hub.changes(0, project_key="my-target-store") == hub.changes(0, project_key="target")
-    assert hub.insertions(0, project_key="my-store") == hub.insertions(0, project_key="sandbox")
+    assert hub.changes(0, project="my-target-store") == hub.changes(0, project="target")
+    assert hub.insertions(0, project="my-store") == hub.insertions(0, project="sandbox")
 
 
 def test_a_hub_of_one_project_is_read_without_naming_it_and_an_empty_one_reads_nothing(
@@ -142,8 +142,8 @@ def test_an_unknown_name_is_refused_listing_the_projects_and_the_fix(
         lambda: hub.pending("my-shop", "customers"),
         lambda: hub.outbox("my-shop"),
         lambda: hub.enqueue("my-shop", "customers", [("k", {})]),
-        lambda: hub.changes(0, project_key="my-shop"),
-        lambda: hub.insertions(0, project_key="my-shop"),
+        lambda: hub.changes(0, project="my-shop"),
+        lambda: hub.insertions(0, project="my-shop"),
     ]
     for call in calls:
         with pytest.raises(UnknownProject) as refused:

@@ -13,6 +13,7 @@ from blocks._form import Shown
 from blocks._loading import BlockNotFound, NamedLoad
 from blocks.credentials import CommercetoolsCredentials
 from ctsync.hub import DEFAULT_URL, HubStore, mask_url, parse_url
+from ctsync.hub.database import same_database
 
 _stores_lock = threading.Lock()
 _stores: dict[tuple[str, str, bool], HubStore] = {}
@@ -21,7 +22,7 @@ _stores: dict[tuple[str, str, bool], HubStore] = {}
 def _store_for(url: str, password: str | None, echo: bool) -> HubStore:
     """One store (one engine, one connection pool) per database for every task of this process."""
     secret = hashlib.sha256(password.encode()).hexdigest() if password is not None else ""
-    key = (url, secret, echo)
+    key = (same_database(url), secret, echo)
     with _stores_lock:
         store = _stores.get(key)
         if store is None:

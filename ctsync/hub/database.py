@@ -164,7 +164,7 @@ def open_database(url: str, *, password: str | None = None, echo: bool = False) 
 def connect_database(url: str, *, password: str | None = None, echo: bool = False) -> Database:
     """The hub at `url` as `open_database` connects to it, without touching its schema (for
     asking which revision it is at); `password` replaces the URL's."""
-    parsed = parse_url(url)
+    parsed = _absolute_file(parse_url(url))
     if password is not None and parsed.get_backend_name() != "sqlite":
         parsed = parsed.set(password=password)  # SQLite has no passwords: ignored there
     return Database(_create_engine(parsed, echo))
@@ -224,6 +224,19 @@ def _unavailable(url: URL, error: DBAPIError, password: str | None) -> HubUnavai
         f"Hub database {shown!r} cannot be reached or opened: {reason}. Check the URL, that the "
         "server runs and accepts this user, or that the SQLite path is writable"
     )
+
+
+def same_database(url: str) -> str:
+    """The URL with a relative SQLite path made absolute from the current directory: the key
+    under which a process shares one store per database (a relative path would otherwise
+    follow the directory a later connection is opened in)."""
+    return _absolute_file(parse_url(url)).render_as_string(hide_password=False)
+
+
+def _absolute_file(url: URL) -> URL:
+    if url.get_backend_name() != "sqlite" or _is_memory(url) or url.database is None:
+        return url
+    return url.set(database=os.path.abspath(url.database))
 
 
 def _is_memory(url: URL) -> bool:

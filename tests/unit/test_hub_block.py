@@ -122,3 +122,30 @@ def _customer(record_id: str) -> dict[str, object]:
         "createdAt": "2026-01-02T03:04:05.678Z",
         "lastModifiedAt": "2026-01-02T03:04:05.678Z",
     }
+
+
+def test_a_relative_sqlite_hub_stays_the_file_of_the_directory_it_was_opened_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ctsync.entities import ENTITIES
+
+    first_dir, second_dir = tmp_path / "a", tmp_path / "b"
+    first_dir.mkdir(), second_dir.mkdir()
+    monkeypatch.chdir(first_dir)
+    first = HubDatabase().get_store()  # sqlite:///data/hub.db
+    monkeypatch.chdir(second_dir)
+    second = HubDatabase().get_store()
+    assert first is not second
+    customer = {
+        "id": "c1",
+        "version": 1,
+        "createdAt": "2026-01-01T00:00:00.000Z",
+        "lastModifiedAt": "2026-01-01T00:00:00.000Z",
+        "email": "ada@example.com",
+    }
+    first.upsert_page("p", "customers", [ENTITIES["customers"].record(customer)], run_id="r")
+    assert (
+        HubStore.connect(f"sqlite:///{first_dir}/data/hub.db").exact.count_records("p", "customers")
+        == 1
+    )
+    assert second.exact.count_records("p", "customers") == 0

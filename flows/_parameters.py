@@ -179,7 +179,7 @@ Replace = Annotated[
         "Off: a draft changes only the fields it names; null or an empty cell unsets.",
     ),
 ]
-AllowDestructive = Annotated[
+PushAllowDestructive = Annotated[
     bool,
     _shown(
         "Allow destructive changes",
@@ -239,7 +239,7 @@ DeleteMissing = Annotated[
         "Delete target resources the source no longer has. Off: they are only listed.",
     ),
 ]
-AllowDestructive = Annotated[
+CopyAllowDestructive = Annotated[
     bool,
     _shown("Allow destructive", "Write even when many records would lose data or be deleted."),
 ]

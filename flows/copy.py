@@ -105,7 +105,7 @@ def copy_project(
     mode: param.CopyMode = "delta",
     dry_run: param.CopyDryRun = False,
     delete_missing: param.DeleteMissing = False,
-    allow_destructive: param.AllowDestructive = False,
+    allow_destructive: param.CopyAllowDestructive = False,
     settle: param.Settle = 120.0,
     reset: param.ResetCopy = False,
 ) -> CopyReport:

@@ -50,12 +50,12 @@ from flows._naming import (
 )
 from flows._outcome import publish
 from flows._parameters import (
-    AllowDestructive,
     BatchSize,
     CreateMissing,
     Credentials,
     Hub,
     MaxDestructiveShare,
+    PushAllowDestructive,
     PushDryRun,
     PushSource,
     Replace,
@@ -213,7 +213,7 @@ def _entity_flow(name: str) -> Any:
         create_missing: CreateMissing = True,
         hub: Hub = None,
         replace: Replace = False,
-        allow_destructive: AllowDestructive = False,
+        allow_destructive: PushAllowDestructive = False,
         max_destructive_share: MaxDestructiveShare = 0.1,
     ) -> PushReport:
         options = PushOptions(

@@ -190,15 +190,47 @@ def read_csv(path: Path, known: Collection[str] | None = None) -> Iterator[tuple
                 )
             yield line, unflatten(zip(columns, cells, strict=False))
     except csv.Error as error:
-        if "field larger than field limit" in str(error):
-            reason = f"a cell is larger than {MAX_CELL_BYTES // 1024} KiB: the export is broken"
-        elif "unexpected end of data" in str(error):
-            reason = "the file ends inside a quoted cell: it looks truncated; export it again"
-        else:
-            reason = f"not valid CSV ({error})"
+        line, reason = _csv_problem(text, reader.line_num, error)
         raise DraftFileError(
-            f"source {str(path)!r}: line {reader.line_num}: {reason}. Nothing was pushed."
+            f"source {str(path)!r}: line {line}: {reason}. Nothing was pushed."
         ) from None
+
+
+def _csv_problem(text: str, line: int, error: csv.Error) -> tuple[int, str]:
+    """Where a CSV error is, in the words a person fixes it by: a quote that never closes is
+    found where it opened, not at the end of the file that the reader reached looking for it."""
+    if "field larger than field limit" in str(error):
+        return line, f"a cell is larger than {MAX_CELL_BYTES // 1024} KiB: the export is broken"
+    opened = _unclosed_quote(text)
+    if opened is not None:
+        return opened, (
+            "a quoted value opened here is never closed (a missing closing quote, or a file cut "
+            'off inside the value; a quote inside a value is written twice: "")'
+        )
+    return line, f"not valid CSV ({error})"
+
+
+def _unclosed_quote(text: str) -> int | None:
+    """The line of the first quoted value whose closing quote is missing: the file ends inside
+    it, or a later quote closes it and text follows that quote (`"Ann,x` ... `"b"`). None: every
+    quoted value closes. Lines are counted as the csv reader counts them (\n, \r\n or \r)."""
+    line, opened, state = 1, 0, "start"  # a cell's start, a plain cell, quoted, a quote in it
+    previous = ""
+    for char in text:
+        if char == "\r" or (char == "\n" and previous != "\r"):
+            line += 1
+        previous = char
+        if state == "quoted":
+            state = "quote" if char == '"' else "quoted"
+        elif state == "quote":
+            if char not in '",\r\n':
+                return opened  # text after what closed it: that quote opened another value
+            state = "quoted" if char == '"' else "start"  # "" is a quote inside the value
+        elif state == "start" and char == '"':
+            state, opened = "quoted", line
+        else:
+            state = "start" if char in ",\r\n" else "plain"
+    return opened if state == "quoted" else None
 
 
 def unflatten(cells: Iterable[tuple[str, str]]) -> dict[str, Any]:

@@ -42,7 +42,33 @@ def test_bad_line_inside_jsonl_is_only_that_row(tmp_path: Path) -> None:
 def test_truncated_csv_inside_a_quoted_cell_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "customers.csv"
     path.write_text('key,email,firstName\nk1,a@example.com,"Ann\nk2,b@exam')
-    with pytest.raises(DraftFileError, match="ends inside a quoted cell"):
+    with pytest.raises(DraftFileError, match="line 2: a quoted value opened here is never closed"):
+        rows(path)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_quote_that_never_closes_is_named_at_the_line_it_opened(
+    tmp_path: Path, newline: str
+) -> None:
+    lines = [
+        "key,email,firstName",
+        'k1,a@example.com,"Ann ""the first"", of line 2"',
+        'k2,b@example.com,"Bob,\nwho spans two lines"',  # lines 3 and 4, closed
+        'k3,c@example.com,"Cid',  # line 5: never closed
+        *(f"k{i},x{i}@example.com,X{i}" for i in range(4, 40)),
+    ]
+    path = tmp_path / "customers.csv"
+    path.write_bytes(("\n".join(lines) + "\n").replace("\n", newline).encode())
+    with pytest.raises(DraftFileError) as caught:
+        rows(path)
+    assert ": line 5: a quoted value opened here is never closed" in str(caught.value)
+    assert "Nothing was pushed" in str(caught.value)
+
+
+def test_a_quote_closed_only_by_a_later_value_is_named_where_it_opened(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text('key,firstName\nk1,"Ann\nk2,Bob\nk3,"Cid"\n')
+    with pytest.raises(DraftFileError, match="line 2: a quoted value opened here is never closed"):
         rows(path)
 
 

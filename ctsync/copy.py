@@ -6,23 +6,28 @@ more of commercetools than a delta of each. A source record becomes a draft thro
 reference to a resource without key) is skipped with the reason. A delta copies the records the
 source changed since the last copy to that target; the copy watermark is kept per (source,
 target, entity) in `sync_state`, direction `copy:<target>`. What the target holds that the
-source no longer has is found by comparing both projects' identities in the hub.
+source no longer has is found by comparing both projects' identities in the hub. What a run
+did is its `CopyReport`, a `CopyRow` per entity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ctsync.entities import ENTITIES
 from ctsync.hub import HubStore, StoredRecord, Watermark
 from ctsync.push.entities import PushEntity
 from ctsync.push.keys import KeyOf, NotCopyable
+from ctsync.report import Status, plural, unread_sentence
+from ctsync.timestamps import short
 
 MAX_SKIPS_KEPT = 20
+_COPY_COLUMNS = {"unchanged": "same"}
+"""Counts whose column in the copy table has a shorter title, so every column fits."""
 
 
 def copy_direction(target_project: str) -> str:
@@ -142,3 +147,105 @@ def save_copy_watermark(
         watermark=Watermark(plan.changed_until, ""),
         direction=copy_direction(target_key),
     )
+
+
+class CopyRow(BaseModel):
+    """What a copy did to one entity of the target."""
+
+    entity: str
+    status: Status = "completed"
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    missing: int = 0
+    """Target records the source no longer has, left in place (`delete_missing` off)."""
+    skipped: int = 0
+    failed: int = 0
+    skip_reasons: list[str] = Field(default_factory=list)
+    missing_examples: list[str] = Field(default_factory=list)
+    failures: list[str] = Field(default_factory=list)
+    """The first records that failed, with their reasons."""
+    watermark: str = ""
+    """The copy watermark after the run: the latest source change copied (empty: none yet)."""
+    error: str | None = None
+    """Why the entity as a whole stopped (a guard, a batch that could not run)."""
+
+
+class CopyReport(BaseModel):
+    """One row per entity of a `copy_project` run."""
+
+    COUNTS: ClassVar[tuple[str, ...]] = (
+        "created",
+        "updated",
+        "unchanged",
+        "deleted",
+        "missing",
+        "skipped",
+        "failed",
+    )
+
+    source_project: str
+    target_project: str
+    mode: Literal["delta", "full"]
+    dry_run: bool = False
+    rows: list[CopyRow] = Field(default_factory=list)
+    duration_seconds: float = 0.0
+    flow_run_id: str | None = None
+    unread_after: str = ""
+    """The earliest upper bound of the deltas that pulled both projects into the hub: what
+    changed after it is copied by the next run (empty: nothing was left out)."""
+
+    @property
+    def failed(self) -> list[CopyRow]:
+        return [row for row in self.rows if row.status == "failed" or row.failed]
+
+    def total(self, name: str) -> int:
+        return sum(getattr(row, name) for row in self.rows)
+
+    def summary(self) -> str:
+        what = f"{self.source_project} -> {self.target_project} {self.mode} copy"
+        if self.dry_run:
+            what += " (dry run)"
+        totals = ", ".join(f"{name} {self.total(name)}" for name in self.COUNTS)
+        done = f"{totals} in {self.duration_seconds:.1f} s"
+        if self.failed:
+            names = ", ".join(row.entity for row in self.failed)
+            return (
+                f"{what}: {plural(len(self.failed), 'entity', 'entities')} failed ({names}); {done}"
+            )
+        done += unread_sentence(self.unread_after)
+        return f"{what} of {plural(len(self.rows), 'entity', 'entities')}: {done}"
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        """A row per entity in columns that all fit the UI at 1440 px (short words: `ok`,
+        `same` for unchanged, the watermark to the minute), the ones a person looks for first
+        on the first page: failed, then those that changed, then the rest."""
+
+        def rank(row: CopyRow) -> int:
+            if row.status == "failed" or row.failed:
+                return 0
+            return 1 if any(getattr(row, n) for n in self.COUNTS if n != "unchanged") else 2
+
+        return [
+            {"entity": row.entity, "status": "failed" if rank(row) == 0 else "ok"}
+            | {_COPY_COLUMNS.get(name, name): getattr(row, name) for name in self.COUNTS}
+            | {"until (UTC)": short(row.watermark) if row.watermark else "none"}
+            for row in sorted(self.rows, key=rank)
+        ]
+
+    def markdown(self) -> str:
+        lines = [f"# {self.summary()}", ""]
+        for row in self.rows:
+            if row.error:
+                lines.append(f"- **{row.entity}** failed: {row.error}")
+            lines += [f"- failed {failure}" for failure in row.failures]
+            lines += [f"- skipped {reason}" for reason in row.skip_reasons]
+            lines += [f"- {row.entity} only in the target: {m}" for m in row.missing_examples]
+        return "\n".join(lines)
+
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"rows"}) | {
+            "totals": {name: self.total(name) for name in self.COUNTS},
+            "entities": {row.entity: row.model_dump(exclude={"entity"}) for row in self.rows},
+        }

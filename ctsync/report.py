@@ -14,9 +14,12 @@ from pydantic import BaseModel, Field
 
 from ctsync.counts import RunCounts
 from ctsync.entities import get_entity
+from ctsync.timestamps import clock
 
 Status = Literal["completed", "failed"]
 FIRST_FAILURES_SHOWN = 10
+TABLE_PAGE_ROWS = 10
+"""Rows of a table artifact the Prefect UI shows on its first page (its default page size)."""
 
 
 class RunReport(BaseModel):
@@ -25,8 +28,6 @@ class RunReport(BaseModel):
     kind: ClassVar[Literal["sync", "push"]]
     SUMMARY_COUNTS: ClassVar[tuple[str, ...]]
     """The counts of the one-line summary, in order."""
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]]
-    """(title, attribute) of each column of the table row."""
     PROCESSED: ClassVar[str]
     """The count records/s is measured on."""
 
@@ -89,20 +90,22 @@ class RunReport(BaseModel):
         speed = f"{self.duration_seconds:.1f} s, {self.records_per_second:.0f} records/s"
         if self.error:
             return f"{head} failed: {self.error} (before it stopped: {counts} in {speed})"
-        return f"{head}: {counts} in {speed}"
+        return f"{head}: {counts} in {speed}{self.left_to_next_run()}"
 
-    def table_row(self) -> dict[str, Any]:
-        """One row of a table with a row per entity (sync_all's)."""
-        return {title: _cell(getattr(self, name)) for title, name in self.COLUMNS}
+    def left_to_next_run(self) -> str:
+        """What the run left for the next one to read, as the end of its summary."""
+        return ""
 
     def metric_rows(self) -> list[dict[str, Any]]:
         """The run's own table: one (metric, value) row per figure, so nothing is cut off.
 
-        The UI shows ten rows a page: the error (if any), what ran and the counts come first.
+        The UI shows ten rows a page (TABLE_PAGE_ROWS): status, the error (if any) and every
+        count come first, then what ran, then how it ran.
         """
-        rows: list[tuple[str, Any]] = [("error", self.error)] if self.error else []
-        rows += self.leading_metrics()
+        rows: list[tuple[str, Any]] = [("status", self.status)]
+        rows += [("error", self.error)] if self.error else []
         rows += [(name, getattr(self, name)) for name in self.SUMMARY_COUNTS]
+        rows += self.leading_metrics()
         rows += [
             ("duration (s)", self.duration_seconds),
             ("retries", self.retries),
@@ -110,16 +113,15 @@ class RunReport(BaseModel):
             *self.trailing_metrics(),
             ("throttle wait (s)", self.throttle_wait_seconds),
             ("records/s", self.records_per_second),
-            ("status", self.status),
         ]
         return [{"metric": name, "value": _cell(value)} for name, value in rows]
 
     def leading_metrics(self) -> list[tuple[str, Any]]:
-        """Rows between status and the counts: what ran."""
+        """Rows right after the counts: what ran."""
         return []
 
     def trailing_metrics(self) -> list[tuple[str, Any]]:
-        """Rows after the counts: how it ran."""
+        """Rows after the duration: how it ran."""
         return []
 
     def details(self) -> list[str]:
@@ -148,6 +150,13 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
 
 
+def unread_sentence(unread_after: str) -> str:
+    """The end of a summary that says what a run left to the next one, if anything."""
+    if not unread_after:
+        return ""
+    return f"; changes after {clock(unread_after)} are read by the next run"
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
@@ -160,15 +169,13 @@ class SyncReport(RunReport):
     kind: ClassVar[Literal["sync", "push"]] = "sync"
     SUMMARY_COUNTS = ("fetched", "inserted", "updated", "unchanged", "deleted", "failed")
     PROCESSED = "fetched"
-    # sync_all's table has a row per entity: only what fits the UI's width (unchanged is what
-    # is left of fetched; each entity's own table has it).
-    COLUMNS = (
+    # sync_all's table has a row per entity: what ran and every count, which is what fits the
+    # UI's width at 1440 px (retries and durations are in each entity's own table).
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("entity", "entity"),
-        ("mode", "mode"),
         ("status", "status"),
-        *((name, name) for name in SUMMARY_COUNTS if name != "unchanged"),
-        ("retries", "retries"),
-        ("seconds", "duration_seconds"),
+        ("mode", "mode"),
+        *((name, name) for name in SUMMARY_COUNTS),
     )
 
     mode: Literal["delta", "full"]
@@ -189,6 +196,9 @@ class SyncReport(RunReport):
     window: str = ""
     watermark: str = ""
     """What became of the watermark: moved from, to; or kept, and why."""
+    unread_after: str = ""
+    """A delta's upper bound when it stayed `settle` seconds behind commercetools' clock: what
+    changed after it is read by the next run (empty: the run left nothing out)."""
 
     @classmethod
     def not_started(
@@ -218,6 +228,13 @@ class SyncReport(RunReport):
     @property
     def headline(self) -> str:
         return f"{self.entity} {self.mode}"
+
+    def left_to_next_run(self) -> str:
+        return unread_sentence(self.unread_after)
+
+    def table_row(self) -> dict[str, Any]:
+        """The entity's row of sync_all's table."""
+        return {title: _cell(getattr(self, name)) for title, name in self.COLUMNS}
 
     @property
     def mode_shown(self) -> str:
@@ -266,18 +283,6 @@ class PushReport(RunReport):
     kind: ClassVar[Literal["sync", "push"]] = "push"
     SUMMARY_COUNTS = ("read", "created", "updated", "unchanged", "skipped", "failed")
     PROCESSED = "read"
-    COLUMNS = (
-        ("entity", "entity"),
-        ("status", "status"),
-        ("dry run", "dry_run"),
-        *((name, name) for name in SUMMARY_COUNTS),
-        ("actions", "actions"),
-        ("conflict retries", "conflict_retries"),
-        ("API calls", "api_calls"),
-        ("retries", "retries"),
-        ("duration (s)", "duration_seconds"),
-        ("records/s", "records_per_second"),
-    )
 
     source: str
     read: int = 0
@@ -338,7 +343,7 @@ class PushReport(RunReport):
 class SyncAllReport(BaseModel):
     """One report per entity of a `sync_all` run."""
 
-    TOTALS: ClassVar[tuple[str, ...]] = ("fetched", "inserted", "updated", "deleted", "failed")
+    TOTALS: ClassVar[tuple[str, ...]] = SyncReport.SUMMARY_COUNTS
 
     project_key: str
     reports: list[SyncReport]
@@ -347,6 +352,12 @@ class SyncAllReport(BaseModel):
     @property
     def failed(self) -> list[SyncReport]:
         return [r for r in self.reports if r.status == "failed"]
+
+    @property
+    def unread_after(self) -> str:
+        """The earliest upper bound of the entities' deltas: what changed after it may be left
+        to the next run (empty: no entity left anything out)."""
+        return min((r.unread_after for r in self.reports if r.unread_after), default="")
 
     @property
     def mode(self) -> str:
@@ -365,7 +376,7 @@ class SyncAllReport(BaseModel):
         if self.failed:
             names = ", ".join(f"{r.entity} ({r.error})" for r in self.failed)
             return f"{len(self.failed)} of {entities} failed: {names}; all of them: {done}"
-        return f"{entities} synced ({self.mode}): {done}"
+        return f"{entities} synced ({self.mode}): {done}{unread_sentence(self.unread_after)}"
 
     def table_rows(self) -> list[dict[str, Any]]:
         """A row per entity, the ones a person looks for on the table's first page: failed,
@@ -379,100 +390,9 @@ class SyncAllReport(BaseModel):
         return [r.table_row() for r in sorted(self.reports, key=rank)]
 
 
-class CopyRow(BaseModel):
-    """What a copy did to one entity of the target."""
-
-    entity: str
-    status: Status = "completed"
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    missing: int = 0
-    """Target records the source no longer has, left in place (`delete_missing` off)."""
-    skipped: int = 0
-    failed: int = 0
-    skip_reasons: list[str] = Field(default_factory=list)
-    missing_examples: list[str] = Field(default_factory=list)
-    failures: list[str] = Field(default_factory=list)
-    """The first records that failed, with their reasons."""
-    watermark: str = ""
-    """The copy watermark after the run: the latest source change copied (empty: none yet)."""
-    error: str | None = None
-    """Why the entity as a whole stopped (a guard, a batch that could not run)."""
-
-
-class CopyReport(BaseModel):
-    """One row per entity of a `copy_project` run."""
-
-    COUNTS: ClassVar[tuple[str, ...]] = (
-        "created",
-        "updated",
-        "unchanged",
-        "deleted",
-        "missing",
-        "skipped",
-        "failed",
-    )
-
-    source_project: str
-    target_project: str
-    mode: Literal["delta", "full"]
-    dry_run: bool = False
-    rows: list[CopyRow] = Field(default_factory=list)
-    duration_seconds: float = 0.0
-    flow_run_id: str | None = None
-
-    @property
-    def failed(self) -> list[CopyRow]:
-        return [row for row in self.rows if row.status == "failed" or row.failed]
-
-    def total(self, name: str) -> int:
-        return sum(getattr(row, name) for row in self.rows)
-
-    def summary(self) -> str:
-        what = f"{self.source_project} -> {self.target_project} {self.mode} copy"
-        if self.dry_run:
-            what += " (dry run)"
-        totals = ", ".join(f"{name} {self.total(name)}" for name in self.COUNTS)
-        done = f"{totals} in {self.duration_seconds:.1f} s"
-        if self.failed:
-            names = ", ".join(row.entity for row in self.failed)
-            return (
-                f"{what}: {plural(len(self.failed), 'entity', 'entities')} failed ({names}); {done}"
-            )
-        return f"{what} of {plural(len(self.rows), 'entity', 'entities')}: {done}"
-
-    def table_rows(self) -> list[dict[str, Any]]:
-        return [
-            {"entity": row.entity, "status": row.status}
-            | {name: getattr(row, name) for name in self.COUNTS}
-            | {"watermark": row.watermark or "none"}
-            for row in self.rows
-        ]
-
-    def markdown(self) -> str:
-        lines = [f"# {self.summary()}", ""]
-        for row in self.rows:
-            if row.error:
-                lines.append(f"- **{row.entity}** failed: {row.error}")
-            lines += [f"- failed {failure}" for failure in row.failures]
-            lines += [f"- skipped {reason}" for reason in row.skip_reasons]
-            lines += [f"- {row.entity} only in the target: {m}" for m in row.missing_examples]
-        return "\n".join(lines)
-
-    def payload(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"rows"}) | {
-            "totals": {name: self.total(name) for name in self.COUNTS},
-            "entities": {row.entity: row.model_dump(exclude={"entity"}) for row in self.rows},
-        }
-
-
 class RunFailed(Exception):
     """A run could not complete; `report` says what it did before it failed."""
 
-    def __init__(
-        self, message: str, report: RunReport | SyncAllReport | CopyReport | None = None
-    ) -> None:
+    def __init__(self, message: str, report: BaseModel | None = None) -> None:
         super().__init__(message)
         self.report = report

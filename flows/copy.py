@@ -22,6 +22,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
 from ctsync.copy import (
+    CopyReport,
+    CopyRow,
     EntityCopy,
     copy_direction,
     copy_watermark,
@@ -35,7 +37,7 @@ from ctsync.hub import HubStore
 from ctsync.options import PullOptions, PushOptions
 from ctsync.push import PUSH_ENTITIES, PushEntity, guard, read_drafts, record_outcome
 from ctsync.push.guard import DESTRUCTIVE_FLOOR
-from ctsync.report import CopyReport, CopyRow, RunFailed
+from ctsync.report import RunFailed, SyncReport
 from flows import _parameters as param
 from flows._engine import run_with_client
 from flows._naming import (
@@ -84,16 +86,20 @@ def _with_dependencies(names: list[str]) -> list[str]:
 
 def _pull(
     block: CommercetoolsCredentials, hub: HubDatabase, names: list[str], settle: float
-) -> None:
-    """A delta of each entity into the hub, as sync_all runs them; fails the copy if one fails."""
+) -> str:
+    """A delta of each entity into the hub, as sync_all runs them; fails the copy if one fails.
+    Returns the earliest upper bound of the deltas: what changed after it was not read."""
     futures = in_dependency_order(names, block, hub, PullOptions(settle=settle), None)
+    outcomes = {name: future.result(raise_on_failure=False) for name, future in futures.items()}
     failed = [
-        f"{name}: {future.result(raise_on_failure=False)}"
-        for name, future in futures.items()
-        if future.state.is_failed()
+        f"{name}: {outcome}"
+        for name, outcome in outcomes.items()
+        if futures[name].state.is_failed()
     ]
     if failed:
         raise RuntimeError(f"pulling {block.project_key} into the hub failed: {'; '.join(failed)}")
+    bounds = [o.unread_after for o in outcomes.values() if isinstance(o, SyncReport)]
+    return min(filter(None, bounds), default="")
 
 
 @flow(name="copy-project", flow_run_name=_run_name, task_runner=ThreadPoolTaskRunner(24))
@@ -132,8 +138,7 @@ def copy_project(
         ", ".join(names),
     )
     pulled = _with_dependencies(names)
-    _pull(source_block, hub_block, pulled, settle)
-    _pull(target_block, hub_block, pulled, settle)
+    unread = [_pull(block, hub_block, pulled, settle) for block in (source_block, target_block)]
     store = hub_block.get_store()
     if reset and not dry_run:
         for name in names:
@@ -146,6 +151,7 @@ def copy_project(
         target_project=target_block.project_key,
         mode=mode,
         dry_run=dry_run,
+        unread_after=min(filter(None, unread), default=""),
     )
     for name in names:
         row = copy.entity(PUSH_ENTITIES[name], options, delete_missing)

@@ -80,6 +80,14 @@ class PullPlan:
         since = self.delta.last_modified_at or "the beginning"
         return f"{since} .. {self.delta.until}"
 
+    @property
+    def unread_after(self) -> str:
+        """A delta's upper bound when it stays `settle` seconds behind commercetools' clock:
+        what changed after it is the next run's (empty: nothing is left out)."""
+        if self.delta is None or not self.options.settle:
+            return ""
+        return self.delta.until
+
     def describe(self) -> str:
         """The plan in one log line: mode and why, what it reads, the watermark's fate."""
         parts = [f"{self.entity.name} {self.mode} ({self.mode_reason})"]
@@ -130,6 +138,7 @@ class PullPlan:
             partitions=max(1, len(self.ranges)),
             watermark=watermark,
             window=self.window,
+            unread_after=self.unread_after,
             flow_run_id=flow_run_id,
         )
 

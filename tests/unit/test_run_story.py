@@ -3,8 +3,9 @@ the metric/value table, in words that match what ran."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -13,11 +14,14 @@ import respx
 
 from ctsync.client import CommercetoolsClient
 from ctsync.config import ConnectionSettings, ThrottleSettings
+from ctsync.copy import CopyReport, CopyRow
+from ctsync.counts import PullCounts
 from ctsync.entities import get_entity
 from ctsync.hub import HubStore, Watermark
 from ctsync.options import PullOptions
 from ctsync.pull import plan_pull
-from ctsync.report import SyncAllReport, SyncReport, plural
+from ctsync.report import TABLE_PAGE_ROWS, PushReport, SyncAllReport, SyncReport, plural
+from ctsync.timestamps import clock, short
 
 from .conftest import API_URL, SECRET, TOKEN_URL, token_body
 
@@ -161,7 +165,8 @@ def test_sync_all_says_what_its_entities_read_and_puts_failures_and_changes_firs
     ok = SyncAllReport(project_key="shop", reports=[project, quiet, changed], duration_seconds=2)
     assert ok.mode == "delta"  # the project is read whole every time: it does not count
     assert ok.summary() == (
-        "3 entities synced (delta): fetched 3, inserted 1, updated 2, deleted 0, failed 0 in 2.0 s"
+        "3 entities synced (delta): fetched 3, inserted 1, updated 2, unchanged 0, deleted 0, "
+        "failed 0 in 2.0 s"
     )
     mixed = SyncAllReport(project_key="shop", reports=[project, report(), changed])
     assert mixed.mode == "mixed"
@@ -173,3 +178,105 @@ def test_sync_all_says_what_its_entities_read_and_puts_failures_and_changes_firs
         "customers",
         "types",
     ]
+
+
+def test_sync_all_counts_add_up_with_unchanged_in_summary_and_table() -> None:
+    # fetched 1606 = inserted 1080 + unchanged 526: the summary and every row say so.
+    first = report(entity="customers", fetched=1080, inserted=1080)
+    again = report(entity="orders", mode="delta", fetched=526, inserted=0, unchanged=526)
+    result = SyncAllReport(project_key="shop", reports=[first, again], duration_seconds=1)
+    assert "fetched 1606, inserted 1080, updated 0, unchanged 526, deleted 0, failed 0" in (
+        result.summary()
+    )
+    rows = {row["entity"]: row for row in result.table_rows()}
+    assert rows["orders"] == {
+        "entity": "orders",
+        "status": "completed",
+        "mode": "delta",
+        "fetched": 526,
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 526,
+        "deleted": 0,
+        "failed": 0,
+    }
+    for row in rows.values():
+        assert row["fetched"] == row["inserted"] + row["updated"] + row["unchanged"]
+
+
+COUNTS = ["fetched", "inserted", "updated", "unchanged", "deleted", "failed"]
+
+
+@pytest.mark.parametrize(
+    ("error", "first_page"),
+    [
+        (None, ["status", *COUNTS, "mode", "window", "watermark"]),
+        ("ServiceUnavailable: 503 down", ["status", "error", *COUNTS, "mode", "window"]),
+    ],
+)
+def test_status_and_every_count_are_on_the_sync_tables_first_page(
+    error: str | None, first_page: list[str]
+) -> None:
+    pull = report(status="failed" if error else "completed", error=error)
+    assert len(first_page) == TABLE_PAGE_ROWS
+    assert [row["metric"] for row in pull.metric_rows()[:TABLE_PAGE_ROWS]] == first_page
+
+
+def test_status_and_every_count_are_on_the_push_tables_first_page() -> None:
+    push = PushReport(project_key="shop", entity="customers", source="a.csv", status="completed")
+    counts = ["read", "created", "updated", "unchanged", "skipped", "failed"]
+    first_page = [row["metric"] for row in push.metric_rows()[:TABLE_PAGE_ROWS]]
+    assert first_page == ["status", *counts, "source", "dry run", "duration (s)"]
+
+
+def test_the_copy_table_is_compact_and_shows_failed_and_changed_entities_first() -> None:
+    rows = [
+        CopyRow(entity="zones", unchanged=2, watermark="2026-11-29T10:41:07.123Z"),
+        CopyRow(entity="states", created=1, watermark="2026-11-30T09:00:00.000Z"),
+        CopyRow(entity="types"),
+        CopyRow(entity="products", status="failed", error="guard: 40 drafts remove prices"),
+        CopyRow(entity="customers", created=5, failed=1),
+    ]
+    table = CopyReport(source_project="a", target_project="b", mode="delta", rows=rows)
+    shown = table.table_rows()
+    assert [row["entity"] for row in shown] == ["products", "customers", "states", "zones", "types"]
+    assert [row["status"] for row in shown] == ["failed", "failed", "ok", "ok", "ok"]
+    assert shown[3] == {
+        "entity": "zones",
+        "status": "ok",
+        "created": 0,
+        "updated": 0,
+        "same": 2,
+        "deleted": 0,
+        "missing": 0,
+        "skipped": 0,
+        "failed": 0,
+        "until (UTC)": "11-29 10:41",
+    }
+    assert shown[4]["until (UTC)"] == "none"
+
+
+async def test_a_delta_says_which_changes_it_left_to_the_next_run(api, store) -> None:
+    store.save_state("shop", "customers", watermark=Watermark("2026-11-01T00:00:00.000Z", "id-1"))
+    planned = await plan(store, settle=60)
+    done = planned.report(PullCounts(), duration=1.0)
+    assert done.unread_after == "2026-11-29T11:59:00.000Z"
+    assert re.search(
+        r": fetched 0, .* records/s; changes after (2026-11-29 )?11:59:00 UTC are read by the "
+        r"next run$",
+        done.summary(),
+    ), done.summary()
+    assert done.summary() in done.markdown()
+    # No settle, nothing left out; a full read reads everything: neither says anything.
+    assert (await plan(store, settle=0)).report(PullCounts(), duration=1.0).unread_after == ""
+    full = (await plan(store, mode="full", settle=60)).report(PullCounts(), duration=1.0)
+    assert full.unread_after == "" and "next run" not in full.summary()
+    everything = SyncAllReport(project_key="shop", reports=[full, done, report()])
+    assert everything.summary().endswith("are read by the next run")
+
+
+def test_a_moment_in_a_sentence_is_its_utc_time_and_its_date_when_not_today() -> None:
+    moment = "2026-11-29T10:41:07.500+01:00"
+    assert clock(moment, today=date(2026, 11, 29)) == "09:41:07 UTC"
+    assert clock(moment, today=date(2026, 11, 30)) == "2026-11-29 09:41:07 UTC"
+    assert short("2026-11-29T23:59:59.999Z") == "11-29 23:59"

@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
 
-from ctsync.report import RunReport
+from ctsync.counts import MAX_FAILURES_KEPT
+from ctsync.report import RunReport, plural
 from flows._naming import artifact_key
 
 T = TypeVar("T")
@@ -27,6 +29,20 @@ def in_background(call: Callable[..., T], /, *args: Any, **kwargs: Any) -> Futur
     """Run an artifact call in a worker thread, in the caller's Prefect run context."""
     context = contextvars.copy_context()
     return _ARTIFACT_THREADS.submit(context.run, call, *args, **kwargs)
+
+
+def log_failures(failures: Sequence[str], failed: int, *, dry_run: bool, what: str = "") -> None:
+    """Each failure kept (its line or key and why, at most MAX_FAILURES_KEPT) as a warning on
+    the run's logger, then one line with the count of the rest: a person reading the run's logs
+    sees why rows failed without opening the artifacts or the hub's dead letters."""
+    logger = get_run_logger()
+    shown = failures[:MAX_FAILURES_KEPT]
+    for failure in shown:
+        logger.warning("Failed %s%s", f"{what} " if what else "", failure)
+    if failed > len(shown):
+        rest = plural(failed - len(shown), "more failed row")
+        kept = "" if dry_run else " (the hub's dead letters keep every one)"
+        logger.warning("... and %s%s%s", rest, f" of {what}" if what else "", kept)
 
 
 def publish(

@@ -46,6 +46,7 @@ from flows._naming import (
     current_flow_run_id,
     timestamped,
 )
+from flows._outcome import log_failures
 from flows._tags import TAG, project_tag, tag_flow_run
 from flows.push import push_all, refused_before_writing
 from flows.sync import in_dependency_order
@@ -207,6 +208,7 @@ class _Copy:
         self.plan += [{"entity": push.name, **step} for step in steps]
         row.created, row.updated, row.unchanged = counts.created, counts.updated, counts.unchanged
         row.failed, row.failures, row.error = counts.failed, counts.failures[:10], error
+        log_failures(counts.failures, counts.failed, dry_run=self.dry_run, what=push.name)
         self._missing(push, plan, row, delete, options)
         if row.error:
             row.status = "failed"

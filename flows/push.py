@@ -48,7 +48,7 @@ from flows._naming import (
     current_flow_run_id,
     timestamped,
 )
-from flows._outcome import publish
+from flows._outcome import log_failures, publish
 from flows._parameters import (
     BatchSize,
     CreateMissing,
@@ -189,6 +189,7 @@ def run_push(
         source=describe_source(source),
         flow_run_id=current_flow_run_id(),
     )
+    log_failures(counts.failures, counts.failed, dry_run=options.dry_run)
     _publish(report, guard.plan_rows(counts, MAX_PLAN_ROWS))
     if error is not None:
         raise RunFailed(report.summary(), report)

@@ -63,8 +63,11 @@ Hub = Annotated[
         "in the working directory of the run.",
     ),
 ]
+# The modes as text with an enum schema, not a Literal: the Run form offers the same choice, and
+# a mistyped mode from Python reaches the run, which names the value and the choices.
 SyncMode = Annotated[
-    Literal["delta", "full"],
+    str,
+    WithJsonSchema({"type": "string", "enum": ["delta", "full"]}),
     _shown(
         "Mode",
         "delta: what changed since the watermark (a full read when there is none yet). "
@@ -218,7 +221,8 @@ CopyEntityNames = Annotated[
     ),
 ]
 CopyMode = Annotated[
-    Literal["delta", "full"],
+    str,
+    WithJsonSchema({"type": "string", "enum": ["delta", "full"]}),
     _shown(
         "Mode",
         "delta: copy what the source changed since the last copy to this target (everything "

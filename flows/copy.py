@@ -47,7 +47,7 @@ from flows._naming import (
     timestamped,
 )
 from flows._outcome import log_failures
-from flows._tags import TAG, project_tag, tag_flow_run
+from flows._tags import resolve_tagged
 from flows.push import push_all, refused_before_writing
 from flows.sync import in_dependency_order
 
@@ -55,8 +55,10 @@ COPYABLE = param.COPYABLE
 
 
 def _run_name() -> str:
+    """`copy-<mode>-<UTC time>`; a mode that is neither delta nor full is left out (the run
+    fails saying so)."""
     mode = flow_run.parameters.get("mode", "delta")
-    return timestamped("copy", mode)
+    return timestamped("copy", *([mode] if mode in ("delta", "full") else []))
 
 
 def _same_project(a: CommercetoolsCredentials, b: CommercetoolsCredentials) -> bool:
@@ -72,6 +74,43 @@ def _copied_entities(entities: list[str] | None) -> list[str]:
             raise ValueError(f"entities: {name!r} cannot be copied; copy one of {known}")
     chosen = entities or COPYABLE
     return [name for level in dependency_levels(chosen) for name in level]
+
+
+def _checked(
+    source: CommercetoolsCredentials | str,
+    target: CommercetoolsCredentials | str,
+    entities: list[str] | None,
+    mode: str,
+) -> tuple[CommercetoolsCredentials, CommercetoolsCredentials, list[str]]:
+    """The source and target blocks and the entities to copy, the run tagged with the target
+    project before anything can fail; a copy into the source itself, a mode that is neither
+    delta nor full and an entity no push knows are refused."""
+    target_block = resolve_tagged(target)
+    source_block = resolve_credentials(source)
+    if _same_project(source_block, target_block):
+        raise ValueError(
+            f"source and target are both project {source_block.project_key} at the same API "
+            "URL: a project cannot be copied into itself; name another target block"
+        )
+    if mode not in ("delta", "full"):
+        raise ValueError(
+            f"mode is {mode!r}: use 'delta' (what the source changed since the last copy) or "
+            "'full' (compare every record)"
+        )
+    return source_block, target_block, _copied_entities(entities)
+
+
+def _forget_watermarks(
+    store: HubStore,
+    source: CommercetoolsCredentials,
+    target: CommercetoolsCredentials,
+    names: list[str],
+) -> None:
+    """`reset`: the copy watermarks of these entities into this target are forgotten."""
+    for name in names:
+        store.exact.reset_state(
+            source.project_key, name, direction=copy_direction(target.project_key)
+        )
 
 
 def _with_dependencies(names: list[str]) -> list[str]:
@@ -121,30 +160,16 @@ def copy_project(
     delete) what only the target has. A delta copies what the source changed since the last
     copy to that target (and pulled with the usual `settle`); a full copy compares everything."""
     started = time.perf_counter()
-    source_block, target_block = resolve_credentials(source), resolve_credentials(target)
-    if _same_project(source_block, target_block):
-        raise ValueError(
-            f"source and target are both project {source_block.project_key} at the same API "
-            "URL: a project cannot be copied into itself; name another target block"
-        )
-    names = _copied_entities(entities)
-    tag_flow_run(TAG, project_tag(target_block.project_key))
+    source_block, target_block, names = _checked(source, target, entities, mode)
     hub_block = resolve_hub(hub)
     logger = get_run_logger()
-    logger.info(
-        "Plan: %s copy of %s into %s: %s",
-        mode,
-        source_block.project_key,
-        target_block.project_key,
-        ", ".join(names),
-    )
+    into = f"{source_block.project_key} into {target_block.project_key}"
+    logger.info("Plan: %s copy of %s: %s", mode, into, ", ".join(names))
     pulled = _with_dependencies(names)
     unread = [_pull(block, hub_block, pulled, settle) for block in (source_block, target_block)]
     store = hub_block.get_store()
     if reset and not dry_run:
-        for name in names:
-            direction = copy_direction(target_block.project_key)
-            store.exact.reset_state(source_block.project_key, name, direction=direction)
+        _forget_watermarks(store, source_block, target_block, names)
     copy = _Copy(source_block, target_block, store, "full" if reset else mode, dry_run)
     options = PushOptions(dry_run=dry_run, replace=True, allow_destructive=allow_destructive)
     report = CopyReport(

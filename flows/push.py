@@ -22,7 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from blocks.resolve import resolve_credentials, resolve_hub
+from blocks.resolve import resolve_hub
 from ctsync.counts import MAX_PLAN_ROWS, PushCounts
 from ctsync.draft_files import DraftRow
 from ctsync.options import PushOptions
@@ -60,6 +60,7 @@ from flows._parameters import (
     PushSource,
     Replace,
 )
+from flows._tags import resolve_tagged
 
 
 @task(name="push-batch", cache_policy=NO_CACHE, task_run_name="{stage}-{entity}-batch-{index}")
@@ -160,15 +161,15 @@ def _publish(report: PushReport, plan: list[dict[str, Any]]) -> None:
 @frozen_heap()  # full collections walk only this run's objects (flows/_heap.py)
 def run_push(
     entity_name: str,
-    credentials: CommercetoolsCredentials | str,
+    block: CommercetoolsCredentials,
     source: DraftSource,
     hub: HubDatabase | str | None,
     options: PushOptions,
 ) -> State[PushReport]:
-    """The body of every push flow (they differ only in the entity)."""
+    """The body of every push flow (they differ only in the entity), once the run is tagged
+    and its options are checked."""
     started = time.perf_counter()
     entity = get_push_entity(entity_name)
-    block = resolve_credentials(credentials)
     project_key = block.project_key
     store = resolve_hub(hub).get_store()
     drafts = read_drafts(entity, source, store, project_key)
@@ -217,6 +218,7 @@ def _entity_flow(name: str) -> Any:
         allow_destructive: PushAllowDestructive = False,
         max_destructive_share: MaxDestructiveShare = 0.1,
     ) -> PushReport:
+        block = resolve_tagged(credentials, name)
         options = PushOptions(
             batch_size=batch_size,
             dry_run=dry_run,
@@ -225,7 +227,7 @@ def _entity_flow(name: str) -> Any:
             allow_destructive=allow_destructive,
             max_destructive_share=max_destructive_share,
         )
-        return run_push(name, credentials, source, hub, options)
+        return run_push(name, block, source, hub, options)
 
     push.__name__ = push.__qualname__ = "push_" + name.replace("-", "_")
     push.__doc__ = (

@@ -38,24 +38,23 @@ from flows._naming import (
     run_name_mode,
     timestamped,
 )
-from flows._tags import TAG, entity_tag, project_tag, tag_flow_run
+from flows._tags import resolve_tagged
 from flows._workers import THREADS, PartitionCluster, Workers, running_cluster
 
 
 @frozen_heap()  # full collections walk only this run's objects (flows/_heap.py)
 def run_sync(
     entity_name: str,
-    credentials: CommercetoolsCredentials | str,
+    block: CommercetoolsCredentials,
     hub: HubDatabase | str | None,
     options: PullOptions,
     workers: str = THREADS,
 ) -> State[SyncReport]:
-    """The body of every sync flow (they differ only in the entity)."""
+    """The body of every sync flow (they differ only in the entity), once the run is tagged
+    and its options are checked."""
     started = time.perf_counter()
     entity = get_entity(entity_name)
-    block = resolve_credentials(credentials)
     hub_block = resolve_hub(hub)
-    tag_flow_run(TAG, project_tag(block.project_key), entity_tag(entity.name))
     with partition_cluster(Workers.parse(workers), block, hub_block, options) as cluster:
         sync = EntitySync(entity, block, hub_block, options, started, cluster=cluster)
         return run_locked(sync)
@@ -76,30 +75,49 @@ def partition_cluster(
 
 def _run_name() -> str:
     """`<entity>-<mode>-<UTC time>`, the mode the run will read (a first delta is a full read);
-    should its plan read otherwise after all, the run is renamed (EntitySync)."""
+    should its plan read otherwise after all, the run is renamed (EntitySync). A mode that is
+    neither delta nor full is left out: the run fails saying so."""
     parameters = flow_run.parameters
     entity = parameters.get("entity") or flow_run.flow_name.removeprefix("sync-")
-    mode = parameters.get("mode", "delta")
-    if entity in ENTITIES:
-        mode = _expected_mode(ENTITIES[entity], parameters)
-    return timestamped(entity, mode)
+    if entity not in ENTITIES:
+        return timestamped(entity, *_known_mode(parameters.get("mode", "delta")))
+    return timestamped(entity, *_expected_modes([ENTITIES[entity]], parameters))
 
 
-def _expected_mode(entity: Entity, parameters: dict[str, Any]) -> str:
-    """The mode the plan will choose, from the hub's state; the asked-for mode when the
-    parameters or the hub cannot tell (the run itself then says why)."""
-    asked = run_name_mode(entity, parameters.get("mode", "delta"))
+def _all_run_name() -> str:
+    """`all-<mode>-<UTC time>`, the mode sync_all's entities will read, singletons left aside
+    as SyncAllReport.mode does: full, delta or mixed."""
+    parameters = flow_run.parameters
+    names = [name for name in parameters.get("entities") or ENTITIES if name in ENTITIES]
+    entities = [ENTITIES[name] for name in names if not ENTITIES[name].singleton]
+    if not _known_mode(parameters.get("mode", "delta")):
+        return timestamped("all")
+    modes = _expected_modes(entities, parameters)
+    return timestamped("all", modes[0] if len(modes) == 1 else "mixed" if modes else "full")
+
+
+def _known_mode(mode: Any) -> list[str]:
+    return [mode] if mode in ("delta", "full") else []
+
+
+def _expected_modes(entities: list[Entity], parameters: dict[str, Any]) -> list[str]:
+    """The modes the entities' plans will choose, from the hub's state; the asked-for mode when
+    the parameters or the hub cannot tell (the run itself then says why); none for a mode that
+    is neither delta nor full."""
+    asked = parameters.get("mode", "delta")
+    if not _known_mode(asked):
+        return []
     try:
         block = resolve_credentials(parameters["credentials"])
         options = PullOptions(
-            mode=parameters.get("mode", "delta"),
-            since=parameters.get("since"),
-            reset=parameters.get("reset", False),
+            mode=asked, since=parameters.get("since"), reset=parameters.get("reset", False)
         )
         store = resolve_hub(parameters.get("hub")).get_store()
-        return expected_mode(entity, options, store.exact.get_state(block.project_key, entity.name))
+        states = {e.name: store.exact.get_state(block.project_key, e.name) for e in entities}
+        modes = {expected_mode(e, options, states[e.name]) for e in entities}
     except Exception:  # a name must never fail a run
-        return asked
+        modes = {run_name_mode(e, asked) for e in entities}
+    return sorted(modes)
 
 
 # Partitions run as concurrent tasks; the default pool holds only the CPU count + 4 threads.
@@ -123,6 +141,7 @@ def sync_entity(
     page_bytes: param.PageBytes = DEFAULT_PAGE_BYTES,
 ) -> SyncReport:
     """Pull one entity of commercetools into the hub; `entity` is a name from the registry."""
+    block = resolve_tagged(credentials, entity if entity in ENTITIES else None)
     options = PullOptions(
         mode=mode,
         since=since,
@@ -134,7 +153,7 @@ def sync_entity(
         dry_run=dry_run,
         page_bytes=page_bytes,
     )
-    return run_sync(entity, credentials, hub, options, workers)
+    return run_sync(entity, block, hub, options, workers)
 
 
 def _entity_flow(entity: Entity) -> Any:
@@ -240,10 +259,6 @@ def _sync_entity_task(
     return run_locked(sync)
 
 
-def _all_run_name() -> str:
-    return timestamped("all", flow_run.parameters.get("mode", "delta"))
-
-
 def in_dependency_order(
     names: list[str],
     block: CommercetoolsCredentials,
@@ -296,9 +311,8 @@ def sync_all(
     ends Failed naming the entities that failed.
     """
     started = time.perf_counter()
-    block = resolve_credentials(credentials)
+    block = resolve_tagged(credentials)
     project_key = block.project_key
-    tag_flow_run(TAG, project_tag(project_key))
     options = PullOptions(
         mode=mode,
         reset=reset,
@@ -309,15 +323,7 @@ def sync_all(
         page_bytes=page_bytes,
     )
     names = _checked_entity_names(entities)
-    logger = get_run_logger()
-    levels = dependency_levels(names)
-    logger.info(
-        "Plan: %s of %s in %s, each started once those it depends on have ended: %s",
-        mode,
-        plural(len(names), "entity", "entities"),
-        plural(len(levels), "dependency level"),
-        " | ".join(", ".join(level) for level in levels),
-    )
+    _log_plan(mode, names)
     hub_block = resolve_hub(hub)
     with (
         partition_cluster(Workers.parse(workers), block, hub_block, options) as cluster,
@@ -331,16 +337,33 @@ def sync_all(
     result = SyncAllReport(
         project_key=project_key, reports=reports, duration_seconds=time.perf_counter() - started
     )
-    rename_flow_run("all", result.mode)  # a first sync_all reads everything
-    create_table_artifact(
-        key=artifact_key(project_key, "all"),
-        table=result.table_rows(),
-        description=f"sync_all of {project_key}: one row per entity, failed and changed first",
-    )
+    _publish_all(result)
     if result.failed:
         raise RunFailed(result.summary(), result)
-    logger.info("Done: %s", result.summary())
+    get_run_logger().info("Done: %s", result.summary())
     return Completed(message=result.summary(), data=result)
+
+
+def _log_plan(mode: str, names: list[str]) -> None:
+    levels = dependency_levels(names)
+    get_run_logger().info(
+        "Plan: %s of %s in %s, each started once those it depends on have ended: %s",
+        mode,
+        plural(len(names), "entity", "entities"),
+        plural(len(levels), "dependency level"),
+        " | ".join(", ".join(level) for level in levels),
+    )
+
+
+def _publish_all(result: SyncAllReport) -> None:
+    """The run named after what its entities read, and its table `ct-<project>-all`."""
+    rename_flow_run("all", result.mode)  # its plans may read otherwise than its name says
+    create_table_artifact(
+        key=artifact_key(result.project_key, "all"),
+        table=result.table_rows(),
+        description=f"sync_all of {result.project_key}: one row per entity, failed and changed "
+        "first",
+    )
 
 
 def _checked_entity_names(entities: list[str] | None) -> list[str]:

@@ -10,13 +10,16 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
+from prefect.client.orchestration import get_client
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.copy import identity_of, key_index
 from ctsync.push import PUSH_ENTITIES, NotCopyable
 from ctsync.report import RunFailed
+from ctsync.timestamps import clock
 from flows.copy import COPYABLE, copy_project
 from flows.sync import sync_all
 from sandbox import Sandbox
@@ -237,3 +240,51 @@ def test_a_product_whose_type_has_no_key_is_skipped_with_the_reason(pair, tmp_pa
     assert rows["products"].skipped == 1 and rows["product-types"].skipped == 1
     assert any(keyless_type["id"] in reason for reason in rows["products"].skip_reasons)
     assert report.total("failed") == 0
+
+
+async def test_a_dry_run_right_after_a_push_says_the_settle_left_the_push_to_the_next_run(
+    pair, tmp_path
+) -> None:
+    source, target = pair
+    hub = HubDatabase(url=f"sqlite:///{tmp_path}/hub.db")
+    first = await asyncio.to_thread(
+        copy_project,
+        credentials(source),
+        credentials(target),
+        hub=hub,
+        entities=["zones"],
+        settle=0,
+    )
+    assert first.total("created") > 0 and first.unread_after == ""
+    assert "next run" not in first.summary()
+    with source.client() as http:
+        zone = http.get("/zones").json()["results"][0]
+        actions = [{"action": "setDescription", "description": "pushed just now"}]
+        update = {"version": zone["version"], "actions": actions}
+        http.post(f"/zones/{zone['id']}", json=update).raise_for_status()
+    # The pulls stay 120 s behind commercetools' clock: the change is not read, and it says so.
+    report = await asyncio.to_thread(
+        copy_project,
+        credentials(source),
+        credentials(target),
+        hub=hub,
+        entities=["zones"],
+        dry_run=True,
+    )
+    assert report.total("updated") == 0 and report.unread_after
+    said = f"; changes after {clock(report.unread_after)} are read by the next run"
+    assert report.summary().endswith(said)
+    assert report.flow_run_id
+    async with get_client() as client:
+        run = await client.read_flow_run(UUID(report.flow_run_id))
+    assert run.state.message == report.summary()
+    # The change is the next run's: a run after the settle (here none) copies it.
+    later = await asyncio.to_thread(
+        copy_project,
+        credentials(source),
+        credentials(target),
+        hub=hub,
+        entities=["zones"],
+        settle=0,
+    )
+    assert later.total("updated") == 1

@@ -24,6 +24,7 @@ from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES
 from ctsync.hub import Watermark
 from ctsync.report import RunFailed
+from ctsync.timestamps import clock
 from flows._naming import current_flow_run_id, rename_flow_run
 from flows.sync import sync_all, sync_customers, sync_entity
 from sandbox import Sandbox
@@ -436,3 +437,26 @@ async def log_lines(
                 break
             await asyncio.sleep(0.2)
     return messages
+
+
+def test_a_delta_says_which_changes_its_settle_left_to_the_next_run(blank, tmp_path) -> None:
+    blank.load({"customer": customers_only(3)})
+    credentials, hub = credentials_for(blank), hub_in(tmp_path)
+    first = sync_customers(credentials, hub=hub, settle=120)
+    assert first.mode == "full" and first.unread_after == ""  # a full read reads everything
+    delta = sync_customers(credentials, hub=hub, settle=120)
+    assert delta.mode == "delta" and delta.window.endswith(delta.unread_after)
+    said = f"; changes after {clock(delta.unread_after)} are read by the next run"
+    assert delta.summary().endswith(said)
+    run_id = delta.flow_run_id
+    assert run_id and asyncio.run(flow_run_state_message(run_id)) == delta.summary()
+    everything = sync_all(credentials, hub=hub, entities=["customers"], settle=120)
+    assert everything.summary().endswith(
+        f"; changes after {clock(everything.unread_after)} are read by the next run"
+    )
+    assert sync_customers(credentials, hub=hub, settle=0).unread_after == ""
+
+
+async def flow_run_state_message(flow_run_id: str) -> str | None:
+    async with get_client() as client:
+        return (await client.read_flow_run(uuid.UUID(flow_run_id))).state.message

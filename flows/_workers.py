@@ -15,6 +15,8 @@ import math
 import os
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -35,7 +37,14 @@ _LOCAL_WORKER_CONFIG = {
     # Dask's statistical profiler samples every worker thread's stack 100 times a second: on
     # partitions that parse and write pages it cost a tenth of the workers' CPU.
     "distributed.worker.profile.enabled": False,
+    # Worker processes set their loggers' levels as they import distributed, before a Nanny's
+    # `env` or `silence_logs` reach them: only the environment they are spawned with keeps
+    # their start and stop chatter (INFO) out of the run's output.
+    "distributed.nanny.pre-spawn-environ.DASK_LOGGING__DISTRIBUTED": "warning",
 }
+_CHATTY_LOGGERS = ("distributed", "prefect.task_runner.dask")
+"""Loggers of this process that narrate a cluster's start and stop at INFO; LocalCluster's
+`silence_logs` quiets only handlers of distributed's own, not Prefect's console handler."""
 _PROCESSES = re.compile(r"^processes(?::(\d+))?$")
 _ADDRESS = re.compile(r"^(?:(tcp|tls|ucx|inproc|ws|wss)://)?([^\s/:]+|\[[0-9a-fA-F:]+\]):(\d+)$")
 _WORKERS_HELP = (
@@ -84,6 +93,21 @@ class Workers:
         return f"the Dask cluster at {self.address}"
 
 
+@contextmanager
+def quiet_cluster_logs() -> Iterator[None]:
+    """While a run's cluster lives, its INFO chatter stays out of the run's output; warnings
+    and errors still show."""
+    loggers = [logging.getLogger(name) for name in _CHATTY_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 class PartitionCluster:
     """A run's Dask cluster: its task runner, and the throttle budget all its processes share.
 
@@ -112,6 +136,7 @@ class PartitionCluster:
         task's parameter, which Dask would have to serialize for the nested partition tasks."""
         self._runner: Any = None
         self._throttle: ClusterThrottle | None = None
+        self._quiet = ExitStack()
 
     def __enter__(self) -> PartitionCluster:
         from prefect_dask import DaskTaskRunner
@@ -133,6 +158,7 @@ class PartitionCluster:
                 # The flow's temporary Prefect server: workers report to it, not to their own.
                 cluster_kwargs["env"] = {"PREFECT_API_URL": api_url}
             runner = DaskTaskRunner(cluster_kwargs=cluster_kwargs)
+            self._quiet.enter_context(quiet_cluster_logs())
         self._runner = runner.__enter__()
         try:
             with dask.config.set(_LOCAL_WORKER_CONFIG):  # the workers a run starts itself
@@ -142,6 +168,7 @@ class PartitionCluster:
             )
         except BaseException:
             self._runner.__exit__(None, None, None)
+            self._quiet.close()
             raise
         use_budget(self.block.connection_settings(), self._throttle)
         _running[self.id] = self
@@ -154,6 +181,7 @@ class PartitionCluster:
             self._throttle.close()
         if self._runner is not None:
             self._runner.__exit__(*exc)
+        self._quiet.close()
 
     def submit_partition(self, run: PullRun, partition: int, correlation_prefix: str | None) -> Any:
         """One id range of `run` as a task run on a worker; a PrefectDaskFuture of its counts."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
+import logging
 import os
 import re
 import signal
@@ -18,7 +19,7 @@ import pytest
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES
-from flows._workers import Workers
+from flows._workers import Workers, quiet_cluster_logs
 from flows.sync import sync_all, sync_customers
 from sandbox import Sandbox
 from sandbox.seed import customers_only
@@ -193,3 +194,41 @@ def test_sync_all_on_worker_processes_equals_the_source(sandbox, tmp_path: Path)
             continue
         expected = source(sandbox, entity.endpoint)
         assert hub_documents(hub, sandbox.project_key, entity.name) == expected, entity.name
+
+
+def test_a_run_on_worker_processes_keeps_the_clusters_chatter_out_of_its_output(
+    blank, tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    blank.load({"customer": customers_only(50)})
+    capfd.readouterr()  # what came before the run
+    with caplog.at_level(logging.INFO):
+        report = sync_customers(
+            credentials_for(blank), hub=hub_in(tmp_path), mode="full", workers="processes:1"
+        )
+    assert report.status == "completed" and report.fetched == 50
+    # The flow's process: its own lines, none of the cluster's start and stop at INFO.
+    logged = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+    assert any(message.startswith("Done: customers full: fetched 50") for *_, message in logged)
+    chatty = ("distributed", "prefect.task_runner.dask")
+    assert [r for r in logged if r[0].startswith(chatty) and r[1] < logging.WARNING] == []
+    # The worker process's output (the same stderr): the partition's line, no worker chatter.
+    lines = "".join(capfd.readouterr()).splitlines()
+    assert any("customers partition 0 on Dask worker" in line for line in lines), lines
+    assert [line for line in lines if re.search(r"\| INFO +\| distributed\.", line)] == []
+
+
+def test_the_clusters_warnings_still_show_and_its_loggers_are_restored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    scheduler = logging.getLogger("distributed.scheduler")
+    before = logging.getLogger("distributed").level
+    with caplog.at_level(logging.DEBUG), quiet_cluster_logs():
+        scheduler.info("State start")
+        scheduler.warning("Worker process still alive after 4.0 seconds, killing")
+        scheduler.error("Failed to start process")
+    shown = [(r.levelno, r.getMessage()) for r in caplog.records if r.name.startswith("distri")]
+    assert shown == [
+        (logging.WARNING, "Worker process still alive after 4.0 seconds, killing"),
+        (logging.ERROR, "Failed to start process"),
+    ]
+    assert logging.getLogger("distributed").level == before

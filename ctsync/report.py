@@ -14,12 +14,11 @@ from pydantic import BaseModel, Field
 
 from ctsync.counts import RunCounts
 from ctsync.entities import get_entity
+from ctsync.tables import cell, pairs
 from ctsync.timestamps import clock
 
 Status = Literal["completed", "failed"]
 FIRST_FAILURES_SHOWN = 10
-TABLE_PAGE_ROWS = 10
-"""Rows of a table artifact the Prefect UI shows on its first page (its default page size)."""
 
 
 class RunReport(BaseModel):
@@ -99,7 +98,7 @@ class RunReport(BaseModel):
     def metric_rows(self) -> list[dict[str, Any]]:
         """The run's own table: one (metric, value) row per figure, so nothing is cut off.
 
-        The UI shows ten rows a page (TABLE_PAGE_ROWS): status, the error (if any) and every
+        The UI shows TABLE_PAGE_ROWS rows a page: status, the error (if any) and every
         count come first, then what ran, then how it ran.
         """
         rows: list[tuple[str, Any]] = [("status", self.status)]
@@ -114,7 +113,7 @@ class RunReport(BaseModel):
             ("throttle wait (s)", self.throttle_wait_seconds),
             ("records/s", self.records_per_second),
         ]
-        return [{"metric": name, "value": _cell(value)} for name, value in rows]
+        return [{"metric": name, "value": cell(value)} for name, value in rows]
 
     def leading_metrics(self) -> list[tuple[str, Any]]:
         """Rows right after the counts: what ran."""
@@ -155,12 +154,6 @@ def unread_sentence(unread_after: str) -> str:
     if not unread_after:
         return ""
     return f"; changes after {clock(unread_after)} are read by the next run"
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
-    return value
 
 
 class SyncReport(RunReport):
@@ -234,7 +227,7 @@ class SyncReport(RunReport):
 
     def table_row(self) -> dict[str, Any]:
         """The entity's row of sync_all's table."""
-        return {title: _cell(getattr(self, name)) for title, name in self.COLUMNS}
+        return {title: cell(getattr(self, name)) for title, name in self.COLUMNS}
 
     @property
     def mode_shown(self) -> str:
@@ -327,11 +320,11 @@ class PushReport(RunReport):
     def details(self) -> list[str]:
         lines = [f"- source: {self.source}"]
         if self.actions:
-            lines.append(f"- actions: {_cell(self.actions)}")
+            lines.append(f"- actions: {pairs(self.actions)}")
         if self.destructive:
             lines.append(
                 f"- removes or unsets data in {self.destructive} drafts: "
-                f"{_cell(self.destructive_actions)}"
+                f"{pairs(self.destructive_actions)}"
             )
         lines.append(
             f"- {self.api_calls} API calls, {self.retries} retries, "

@@ -20,7 +20,8 @@ from ctsync.entities import get_entity
 from ctsync.hub import HubStore, Watermark
 from ctsync.options import PullOptions
 from ctsync.pull import plan_pull
-from ctsync.report import TABLE_PAGE_ROWS, PushReport, SyncAllReport, SyncReport, plural
+from ctsync.report import PushReport, SyncAllReport, SyncReport, plural
+from ctsync.tables import TABLE_CELL_CHARS, TABLE_PAGE_ROWS
 from ctsync.timestamps import clock, short
 
 from .conftest import API_URL, SECRET, TOKEN_URL, token_body
@@ -280,3 +281,12 @@ def test_a_moment_in_a_sentence_is_its_utc_time_and_its_date_when_not_today() ->
     assert clock(moment, today=date(2026, 11, 29)) == "09:41:07 UTC"
     assert clock(moment, today=date(2026, 11, 30)) == "2026-11-29 09:41:07 UTC"
     assert short("2026-11-29T23:59:59.999Z") == "11-29 23:59"
+
+
+def test_a_long_value_is_cut_in_the_table_and_whole_in_the_summary() -> None:
+    error = "PermissionDenied: 403 Insufficient scope. " + "view_orders:my-store " * 10
+    failed = report(status="failed", error=error)
+    shown = {row["metric"]: row["value"] for row in failed.metric_rows()}
+    assert len(shown["error"]) == TABLE_CELL_CHARS and shown["error"].endswith("…")
+    assert error[: TABLE_CELL_CHARS - 1] == shown["error"][:-1]
+    assert error in failed.markdown() and error in failed.summary()

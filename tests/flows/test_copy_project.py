@@ -43,6 +43,8 @@ def pair(projects: tuple[Sandbox, Sandbox]) -> tuple[Sandbox, Sandbox]:
     source, target = projects
     source.reset(json.loads(DEFAULT_SEED_PATH.read_text(encoding="utf-8")))
     target.reset()
+    for sandbox in projects:
+        sandbox.clear_faults()  # a test's injected errors never reach the next one
     return source, target
 
 

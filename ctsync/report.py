@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from ctsync.counts import RunCounts
 from ctsync.entities import get_entity
-from ctsync.tables import cell, pairs
+from ctsync.tables import cell, metric_table, pairs
 from ctsync.timestamps import clock
 
 Status = Literal["completed", "failed"]
@@ -110,10 +110,10 @@ class RunReport(BaseModel):
             ("retries", self.retries),
             ("API calls", self.api_calls),
             *self.trailing_metrics(),
-            ("throttle wait (s)", self.throttle_wait_seconds),
+            ("throttled (s)", self.throttle_wait_seconds),
             ("records/s", self.records_per_second),
         ]
-        return [{"metric": name, "value": cell(value)} for name, value in rows]
+        return metric_table(rows)
 
     def leading_metrics(self) -> list[tuple[str, Any]]:
         """Rows right after the counts: what ran."""

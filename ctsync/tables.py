@@ -12,7 +12,10 @@ from typing import Any
 TABLE_PAGE_ROWS = 10
 """Rows of a table artifact the Prefect UI shows on its first page (its default page size)."""
 TABLE_CELL_CHARS = 72
-"""The longest text a table cell shows whole at 1440 px; the summary artifact has all of it."""
+"""The longest text a cell of a table with a row per entity shows; the summary has it whole."""
+TABLE_ROW_CHARS = 96
+"""The characters of a metric and its value that fit one row at 1440 px: a page's values are cut
+to what its longest metric leaves (87 beside `watermark`, 83 beside `throttled (s)`)."""
 
 
 def pairs(counts: dict[str, Any]) -> str:
@@ -20,10 +23,21 @@ def pairs(counts: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
 
 
-def cell(value: Any) -> Any:
-    """A value as a table cell: a dict as its `pairs`, text cut to TABLE_CELL_CHARS."""
+def cell(value: Any, room: int = TABLE_CELL_CHARS) -> Any:
+    """A value as a table cell: a dict as its `pairs`, text cut to `room` characters."""
     if isinstance(value, dict):
         value = pairs(value)
-    if isinstance(value, str) and len(value) > TABLE_CELL_CHARS:
-        return value[: TABLE_CELL_CHARS - 1] + "…"
+    if isinstance(value, str) and len(value) > room:
+        return value[: room - 1] + "…"
     return value
+
+
+def metric_table(rows: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """(metric, value) rows as a table of the UI: page by page (the UI sizes the columns of the
+    page it shows), each value cut to what the page's longest metric leaves of a row."""
+    table: list[dict[str, Any]] = []
+    for start in range(0, len(rows), TABLE_PAGE_ROWS):
+        page = rows[start : start + TABLE_PAGE_ROWS]
+        room = TABLE_ROW_CHARS - max(len(name) for name, _ in page)
+        table += [{"metric": name, "value": cell(value, room)} for name, value in page]
+    return table

@@ -59,7 +59,7 @@ def describe_watermark(plan: PullPlan, after: Watermark | None, *, stopped: bool
         return f"{moved} (the run stopped before its end)"
     if plan.partitioned and after is not None and not after.id:
         settle = plan.options.settle
-        return f"{moved} (the full read's start less the {settle:g} s settle)"
+        return f"{moved} (its start less the {settle:g} s settle)"
     return moved
 
 

@@ -343,7 +343,7 @@ async def test_artifacts_and_events_carry_the_counts(blank, tmp_path) -> None:
         "failed",
         "API calls",
         "retries",
-        "throttle wait (s)",
+        "throttled (s)",
         "duration (s)",
         "records/s",
     ):

@@ -21,7 +21,7 @@ from ctsync.hub import HubStore, Watermark
 from ctsync.options import PullOptions
 from ctsync.pull import plan_pull
 from ctsync.report import PushReport, SyncAllReport, SyncReport, plural
-from ctsync.tables import TABLE_CELL_CHARS, TABLE_PAGE_ROWS
+from ctsync.tables import TABLE_PAGE_ROWS, TABLE_ROW_CHARS
 from ctsync.timestamps import clock, short
 
 from .conftest import API_URL, SECRET, TOKEN_URL, token_body
@@ -285,8 +285,11 @@ def test_a_moment_in_a_sentence_is_its_utc_time_and_its_date_when_not_today() ->
 
 def test_a_long_value_is_cut_in_the_table_and_whole_in_the_summary() -> None:
     error = "PermissionDenied: 403 Insufficient scope. " + "view_orders:my-store " * 10
-    failed = report(status="failed", error=error)
+    watermark = "moved from none to 2026-11-30T12:20:21.000Z (its start less the 120 s settle)"
+    failed = report(status="failed", error=error, watermark=watermark)
     shown = {row["metric"]: row["value"] for row in failed.metric_rows()}
-    assert len(shown["error"]) == TABLE_CELL_CHARS and shown["error"].endswith("…")
-    assert error[: TABLE_CELL_CHARS - 1] == shown["error"][:-1]
+    room = TABLE_ROW_CHARS - len("unchanged")  # the longest metric of the first page
+    assert len(shown["error"]) == room and shown["error"].endswith("…")
+    assert error[: room - 1] == shown["error"][:-1]
     assert error in failed.markdown() and error in failed.summary()
+    assert shown["watermark"] == watermark  # on page 2, beside `throttled (s)`: it fits

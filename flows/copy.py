@@ -37,6 +37,7 @@ from ctsync.hub import HubStore
 from ctsync.options import PullOptions, PushOptions
 from ctsync.push import PUSH_ENTITIES, PushEntity, guard, read_drafts, record_outcome
 from ctsync.push.guard import DESTRUCTIVE_FLOOR
+from ctsync.push.lookup import ReferenceCache
 from ctsync.report import RunFailed, SyncReport
 from flows import _parameters as param
 from flows._engine import run_with_client
@@ -207,6 +208,10 @@ class _Copy:
         self.source_keys = key_index(store, source.project_key)
         self.target_keys = key_index(store, target.project_key)
         self.plan: list[dict[str, Any]] = []
+        # A dry run creates nothing, so the creations it plans for one entity are remembered
+        # for the next (a category's type, a product's categories): without them, a dry run
+        # into an empty project would report every reference to them as not found.
+        self.planned = ReferenceCache() if dry_run else None
 
     def entity(self, push: PushEntity[Any], options: PushOptions, delete: bool) -> CopyRow:
         source_key, target_key = self.source.project_key, self.target.project_key
@@ -225,7 +230,7 @@ class _Copy:
         counts = drafts.counts
         error = refused_before_writing(self.target, push, drafts.rows, options, counts)
         if error is None and drafts.rows:
-            error = push_all(self.target, push, drafts.rows, options, counts)
+            error = push_all(self.target, push, drafts.rows, options, counts, self.planned)
         if not self.dry_run and drafts.rows:
             run_id = current_flow_run_id() or "copy"
             record_outcome(self.store, target_key, push, drafts, counts, run_id)

@@ -89,10 +89,12 @@ def push_all(
     rows: list[DraftRow[Any]],
     options: PushOptions,
     counts: PushCounts,
+    cache: ReferenceCache | None = None,
 ) -> str | None:
     """Every batch, level after level, each level's batches at once; adds their counts to
-    `counts` and returns the first error of a batch that could not run, if any."""
-    cache = ReferenceCache()
+    `counts` and returns the first error of a batch that could not run, if any. `cache`: keys
+    resolved before, e.g. those a dry-run copy planned to create for the entities before."""
+    cache = cache if cache is not None else ReferenceCache()
     prefix = correlation_prefix_for_run()
     stage = "plan" if options.dry_run else "push"
     error: str | None = None

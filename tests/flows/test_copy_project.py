@@ -290,3 +290,23 @@ async def test_a_dry_run_right_after_a_push_says_the_settle_left_the_push_to_the
         settle=0,
     )
     assert later.total("updated") == 1
+
+
+def test_a_dry_run_into_an_empty_project_plans_what_the_references_need(
+    pair: tuple[Sandbox, Sandbox], tmp_path
+) -> None:
+    # Categories name their custom type and their parents by key: a dry run creates neither,
+    # so it must remember what it planned to create for the entities before.
+    source, target = pair
+    hub = HubDatabase(url=f"sqlite:///{tmp_path}/hub.db")
+    entities = ["types", "categories", "product-types", "tax-categories", "channels", "products"]
+    entities += ["customer-groups"]
+    report = copy_project(
+        credentials(source), credentials(target), hub=hub, entities=entities, dry_run=True
+    )
+    rows = {row.entity: row for row in report.rows}
+    seeded = json.loads(DEFAULT_SEED_PATH.read_text(encoding="utf-8"))
+    assert rows["categories"].created == len(seeded["category"]) and rows["categories"].failed == 0
+    assert rows["products"].created == len(seeded["product"]) and rows["products"].failed == 0
+    assert not report.failed and all(row.failed == 0 for row in report.rows)
+    assert target.info()["counts"] == {}  # a dry run writes nothing

@@ -1,7 +1,8 @@
 """`make demo`: the flows against the local sandbox, with an ephemeral Prefect and a SQLite hub.
 
 No commercetools account is needed: the sandbox stands in for the API, seeded with a realistic
-project, and Prefect starts a temporary server for the run when PREFECT_API_URL is not set. The
+project, and a temporary Prefect server serves the run when PREFECT_API_URL is not set (stopped
+once it has recorded every task run, so the demo ends without Prefect's shutdown errors). The
 first run initializes `./data/demo-hub.db` with a full pull of every entity; the next ones are
 deltas that find nothing new, because the sandbox starts from the same seed each time.
 
@@ -21,6 +22,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.entities import ENTITIES
 from ctsync.report import RunFailed, SyncAllReport
+from deployments.ephemeral import temporary_prefect
 from flows import check_connection
 from flows.sync import sync_all
 from sandbox import Sandbox, node_tools
@@ -76,7 +78,8 @@ def print_table(result: SyncAllReport) -> None:
 
 
 def main() -> int:
-    with Sandbox(project_key=PROJECT_KEY) as sandbox:
+    # The temporary Prefect server outlives the runs' last events (no "Error flushing" at exit).
+    with temporary_prefect(), Sandbox(project_key=PROJECT_KEY) as sandbox:
         print(
             f"sandbox: commercetools stand-in at {sandbox.api_url}, on {node_tools().describe()}",
             flush=True,

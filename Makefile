@@ -4,6 +4,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PREFECT := $(VENV)/bin/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
+# Links Prefect prints (`View at` on runs, prefect deploy's) open the current UI, under /v2 (the
+# root paths serve the older one): derived from PREFECT_API_URL when it is in the environment.
+ifneq ($(PREFECT_API_URL),)
+export PREFECT_UI_URL ?= $(patsubst %/api,%/v2,$(PREFECT_API_URL))
+endif
 
 .PHONY: demo test check docs install lint format sandbox bench screenshots register server deploy worker serve clean
 
@@ -67,16 +72,18 @@ register: $(VENV)/.installed
 
 ## server: a Prefect server with its UI at http://127.0.0.1:4200 (set PREFECT_API_URL to its /api)
 server: $(VENV)/.installed
-	$(PREFECT) server start
+	PREFECT_UI_URL=$${PREFECT_UI_URL:-http://127.0.0.1:4200/v2} $(PREFECT) server start
 
 ## deploy: create the process work pool once, then register every deployment of prefect.yaml
+## (runs clone the repository of the variable commercetools_repository: this checkout unless set)
 deploy: $(VENV)/.installed
 	$(PREFECT) work-pool inspect commercetools >/dev/null 2>&1 || $(PREFECT) work-pool create commercetools --type process
+	$(PREFECT) variable inspect commercetools_repository >/dev/null 2>&1 || $(PREFECT) variable set commercetools_repository "file://$(CURDIR)"
 	$(PREFECT) --no-prompt deploy --all
 
-## worker: run the flow runs of those deployments on this machine
+## worker: run the flow runs of those deployments on this machine (their data/: ./data here)
 worker: $(VENV)/.installed
-	$(PREFECT) worker start --pool commercetools
+	COMMERCETOOLS_DATA_DIR=$${COMMERCETOOLS_DATA_DIR:-$(CURDIR)/data} $(PREFECT) worker start --pool commercetools
 
 ## serve: instead of deploy + worker, serve every deployment from this one process
 serve: $(VENV)/.installed

@@ -1,187 +1,96 @@
-"""End to end, the way a user runs it: a real `prefect server start`, `prefect deploy --all` from
-prefect.yaml, a process worker, runs triggered through the API with parameters (as the UI's Run
-form does), and `python -m deployments.serve`, all against a sandbox.
+"""End to end, the way a user runs it in production: a real `prefect server start`, `make deploy`
+(prefect.yaml), a process worker started as its systemd unit says, in a directory of its own,
+whose runs clone their code from a git repository (a local bare one, made from this checkout's
+files as they stand, so uncommitted work is tested too), runs triggered through the API with
+parameters (as the UI's Run form does), the failure alert's webhook, and
+`python -m deployments.serve`, all against a sandbox.
 
-One server, worker and sandbox serve the whole module (about 2 minutes on 2 cores). Each process
-starts in its own session; teardown stops it and every process below it (flow runs start their
-own sessions), so nothing outlives the module.
+One server (on PostgreSQL, as in production), worker and sandbox serve the whole module (about
+3 minutes on 2 cores). Each process starts in its own session; teardown stops it and every
+process below it (flow runs start their own sessions), so nothing outlives the module.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import httpx
 import pytest
-from prefect.client.orchestration import SyncPrefectClient, get_client
+import yaml
+from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import DeploymentUpdate
 from prefect.client.schemas.filters import (
-    DeploymentFilter,
-    DeploymentFilterId,
     FlowRunFilter,
     FlowRunFilterId,
 )
-from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.objects import StateType
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from blocks import CommercetoolsCredentials, HubDatabase
+from deployments import alerts
 from deployments.catalog import DEFAULT_CREDENTIALS, DEPLOYMENTS, WORK_POOL
 from sandbox import Sandbox
-from tests.processes import free_port, stop_tree
+from tests.deployments.e2e_stack import (
+    CLONE_NAME,
+    HUB_BLOCK,
+    PREFECT_YAML,
+    ROOT,
+    RUN_TIMEOUT,
+    UUID_PATTERN,
+    Stack,
+    clone_head,
+    deploy_from_git,
+    deployment_id,
+    deployment_runs,
+    environment,
+    flow_name,
+    json_lines,
+    make_repository,
+    run_artifacts,
+    run_deployment,
+    run_logs,
+    start_server,
+    start_worker,
+    wait_final,
+    webhook,
+)
+from tests.postgres import fresh_database
+from tests.processes import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sandbox, pytest.mark.timeout(420)]
 
-ROOT = Path(__file__).resolve().parents[2]
-PREFECT = [sys.executable, "-m", "prefect"]
-HUB_BLOCK = "e2e-hub"
-SERVER_START_TIMEOUT = 120
-RUN_TIMEOUT = 150
-
-
-class Service:
-    """A long-running process (server, worker, serve) in its own session, logging to a file."""
-
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
-        self.name = name
-        self.log = log_dir / f"{name}.log"
-        with self.log.open("w") as log:
-            self.proc = subprocess.Popen(
-                args,
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace").splitlines()[-lines:]
-        return f"--- last lines of {self.log} ---\n" + "\n".join(text)
-
-    def check_alive(self) -> None:
-        if self.proc.poll() is not None:
-            pytest.fail(f"{self.name} exited with code {self.proc.returncode}\n{self.tail()}")
-
-    def stop(self) -> None:
-        stop_tree(self.proc)
-
-
-@dataclass
-class Stack:
-    api_url: str
-    env: dict[str, str]
-    sandbox: Sandbox
-    tmp: Path
-    services: list[Service]
-    seconds: dict[str, float]
-
-    def start(self, name: str, args: list[str]) -> Service:
-        service = Service(name, args, self.env, self.tmp)
-        self.services.append(service)
-        return service
-
-    def stop(self, name: str) -> None:
-        service = next(s for s in self.services if s.name == name)
-        service.stop()
-        self.services.remove(service)
-
-    def cli(self, *args: str, timeout: float = 120) -> str:
-        """Run a `prefect` command the way a user types it, from the repository root."""
-        done = subprocess.run(
-            [*PREFECT, *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(
-                f"prefect {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n"
-                f"{done.stderr}"[-4000:]
-            )
-        return done.stdout
-
-    def check_alive(self) -> None:
-        for service in self.services:
-            service.check_alive()
-
-    def logs(self) -> str:
-        return "\n".join(service.tail() for service in self.services)
-
-
-def _environment(home: Path) -> dict[str, str]:
-    # Nothing of the caller's Prefect profile: no API URL, key or settings leak in.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(
-        PREFECT_HOME=str(home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_UI_ENABLED="false",
-        # Schedules are checked on the deployments; their runs would be minutes away anyway.
-        PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",
-        PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED="false",
-        PREFECT_SERVER_SERVICES_FOREMAN_ENABLED="false",
-        PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED="false",
-        PREFECT_WORKER_QUERY_SECONDS="1",
-        PREFECT_RUNNER_POLL_FREQUENCY="1",
-        PREFECT_CLI_PROMPT="false",
-        # prefect.yaml's pull step is `{{ $PWD }}`: a shell sets it, subprocess does not.
-        PWD=str(ROOT),
-    )
-    return env
-
-
-def _wait_for_server(server: Service, api_url: str) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        server.check_alive()
-        try:
-            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"prefect server not healthy after {SERVER_START_TIMEOUT} s\n{server.tail()}")
-
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server: str) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("e2e")
+    # The server's database is PostgreSQL, as in production (server.env): a fresh database on
+    # the tests' PostgreSQL server, through asyncpg.
+    database = fresh_database(postgres_server).replace("+psycopg://", "+asyncpg://")
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = _environment(tmp / "prefect-home")
+    env = environment(tmp / "prefect-home")
     sandbox = Sandbox(port=0)
     stack = Stack(api_url, {**env, "PREFECT_API_URL": api_url}, sandbox, tmp, [], {})
+    stack.worker_dir = tmp / "worker"
     started = time.monotonic()
     try:
+        stack.repository = make_repository(tmp)
         sandbox.start(timeout=120)
-        server = Service(
-            "server",
-            [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-            env,
-            tmp,
-        )
-        stack.services.append(server)
-        _wait_for_server(server, api_url)
+        start_server(stack, port, database)
         stack.seconds["server"] = time.monotonic() - started
         with temporary_settings({PREFECT_API_URL: api_url}):
-            stack.cli("work-pool", "create", WORK_POOL, "--type", "process")
             mark = time.monotonic()
-            stack.cli("--no-prompt", "deploy", "--all", timeout=180)
-            stack.seconds["deploy --all"] = time.monotonic() - mark
+            deploy_from_git(stack)
+            stack.seconds["make deploy"] = time.monotonic() - mark
             # What a user saves once in the UI: the block the deployments name, and a hub.
             CommercetoolsCredentials(
                 api_url=sandbox.api_url,
@@ -194,10 +103,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             # before any orders sync can trigger it.
             with get_client(sync_client=True) as client:
                 client.update_deployment(
-                    _deployment_id(client, "export-new-orders"),
+                    deployment_id(client, "export-new-orders"),
                     DeploymentUpdate(parameters=_new_orders_parameters(tmp)),
                 )
-            stack.start("worker", [*PREFECT, "worker", "start", "--pool", WORK_POOL])
+            start_worker(stack)
             yield stack
     finally:
         for service in reversed(stack.services):
@@ -213,36 +122,14 @@ def _new_orders_parameters(tmp: Path) -> dict[str, Any]:
     return {"path": str(tmp / "erp" / "new-orders.jsonl"), "consumer": "erp", "hub": HUB_BLOCK}
 
 
-def _deployment_id(client: SyncPrefectClient, name: str) -> UUID:
-    spec = next(s for s in DEPLOYMENTS if s.name == name)
-    flow_name = spec.load_flow().name
-    return client.read_deployment_by_name(f"{flow_name}/{name}").id
-
-
-def _wait_final(
-    client: SyncPrefectClient, stack: Stack, run_ids: Sequence[UUID], timeout: float = RUN_TIMEOUT
-) -> list[FlowRun]:
-    deadline = time.monotonic() + timeout
-    while True:
-        runs = [client.read_flow_run(run_id) for run_id in run_ids]
-        if all(run.state is not None and run.state.is_final() for run in runs):
-            return runs
-        stack.check_alive()
-        if time.monotonic() > deadline:
-            states = ", ".join(f"{run.name}: {run.state_name}" for run in runs)
-            pytest.fail(f"flow runs not finished after {timeout} s ({states})\n{stack.logs()}")
-        time.sleep(0.5)
-
-
-def _artifacts(client: SyncPrefectClient, run_id: UUID) -> dict[str, Any]:
-    found = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
-    return {artifact.key: artifact for artifact in found if artifact.key}
-
-
 def test_deploy_all_registers_every_deployment_with_its_schedule_and_limit(stack: Stack) -> None:
+    links = re.findall(r"View Deployment in UI: (\S+)", stack.deploy_output)
     with get_client(sync_client=True) as client:
+        ids = [deployment_id(client, spec.name) for spec in DEPLOYMENTS]
+        # make deploy's links open each deployment's page in the current UI (/v2).
+        assert links == [f"{stack.ui_url}/deployments/deployment/{id_}" for id_ in ids]
         for spec in DEPLOYMENTS:
-            deployment = client.read_deployment(_deployment_id(client, spec.name))
+            deployment = client.read_deployment(deployment_id(client, spec.name))
             assert deployment.work_pool_name == WORK_POOL
             assert deployment.enforce_parameter_schema
             if spec.name == "export-new-orders":
@@ -279,22 +166,22 @@ def test_a_run_started_with_parameters_completes_with_its_artifacts_and_event(
     stack: Stack,
 ) -> None:
     with get_client(sync_client=True) as client:
-        deployment_id = _deployment_id(client, "customers")
+        customers = deployment_id(client, "customers")
         # enforce_parameter_schema: the API refuses what the Run form would not accept.
         with pytest.raises(PrefectHTTPStatusError, match="sideways"):
-            client.create_flow_run_from_deployment(deployment_id, parameters={"mode": "sideways"})
+            client.create_flow_run_from_deployment(customers, parameters={"mode": "sideways"})
 
         created = client.create_flow_run_from_deployment(
-            deployment_id, parameters={"hub": HUB_BLOCK, "mode": "full", "page_size": 100}
+            customers, parameters={"hub": HUB_BLOCK, "mode": "full", "page_size": 100}
         )
-        (run,) = _wait_final(client, stack, [created.id])
+        (run,) = wait_final(client, stack, [created.id])
         assert run.state_type == StateType.COMPLETED, f"{run.state}\n{stack.logs()}"
         assert run.state is not None and run.state.message is not None
         assert run.state.message.startswith("customers full: fetched 300, inserted 300")
         assert run.name.startswith("customers-full-")
         assert {"commercetools", "ct-entity:customers", "ct-project:sandbox"} <= set(run.tags)
 
-        artifacts = _artifacts(client, run.id)
+        artifacts = run_artifacts(client, run.id)
         assert {"ct-sandbox-customers", "ct-sandbox-customers-summary"} <= set(artifacts)
         table = artifacts["ct-sandbox-customers"].data
         rows = json.loads(table) if isinstance(table, str) else table
@@ -328,14 +215,12 @@ def test_two_overlapping_runs_of_one_deployment_never_run_side_by_side(stack: St
     stack.sandbox.inject(latency_ms=1500, count=None, path="/orders")
     try:
         with get_client(sync_client=True) as client:
-            deployment_id = _deployment_id(client, "orders")
+            orders = deployment_id(client, "orders")
             ids = [
-                client.create_flow_run_from_deployment(
-                    deployment_id, parameters={"hub": HUB_BLOCK}
-                ).id
+                client.create_flow_run_from_deployment(orders, parameters={"hub": HUB_BLOCK}).id
                 for _ in range(2)
             ]
-            runs = _wait_final(client, stack, ids)
+            runs = wait_final(client, stack, ids)
     finally:
         stack.sandbox.clear_faults()
     completed = [r for r in runs if r.state_type == StateType.COMPLETED]
@@ -349,31 +234,12 @@ def test_two_overlapping_runs_of_one_deployment_never_run_side_by_side(stack: St
     assert StateType.RUNNING not in history, history
 
 
-def _run(client: SyncPrefectClient, stack: Stack, deployment: str, **parameters: Any) -> FlowRun:
-    created = client.create_flow_run_from_deployment(
-        _deployment_id(client, deployment), parameters=parameters
-    )
-    (run,) = _wait_final(client, stack, [created.id])
-    assert run.state_type == StateType.COMPLETED, f"{run.state}\n{stack.logs()}"
-    return run
-
-
-def _export_runs(client: SyncPrefectClient, deployment_id: UUID) -> list[FlowRun]:
-    return client.read_flow_runs(
-        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
-    )
-
-
-def _lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
 def test_an_orders_sync_that_inserts_orders_starts_export_new_orders(stack: Stack) -> None:
     from tests.flows.test_export_changes import new_orders
 
     target = Path(_new_orders_parameters(stack.tmp)["path"])
     with get_client(sync_client=True) as client:
-        export_id = _deployment_id(client, "export-new-orders")
+        export_id = deployment_id(client, "export-new-orders")
         # prefect deploy made the trigger an automation of the deployment.
         (automation,) = client.read_resource_related_automations(f"prefect.deployment.{export_id}")
         assert automation.name == "export-new-orders when a sync inserts orders"
@@ -381,23 +247,23 @@ def test_an_orders_sync_that_inserts_orders_starts_export_new_orders(stack: Stac
 
         # The hub holds the sandbox's orders and the consumer has taken them (runs by hand,
         # and any the trigger started meanwhile: one at a time, queued).
-        _run(client, stack, "orders", hub=HUB_BLOCK, settle=0)
-        _run(client, stack, "export-new-orders")
-        _wait_final(client, stack, [r.id for r in _export_runs(client, export_id)])
-        before = _lines(target)
+        run_deployment(client, stack, "orders", hub=HUB_BLOCK, settle=0)
+        run_deployment(client, stack, "export-new-orders")
+        wait_final(client, stack, [r.id for r in deployment_runs(client, export_id)])
+        before = json_lines(target)
         assert before, "the first export wrote every order the hub holds"
-        known = {r.id for r in _export_runs(client, export_id)}
+        known = {r.id for r in deployment_runs(client, export_id)}
 
         fresh = new_orders(3, "e2e")
         stack.sandbox.load({"order": fresh})
         time.sleep(1.1)  # the sandbox's clock has whole seconds
         # settle 0: the default 120 s would leave orders this new to the sync after next.
-        sync = _run(client, stack, "orders", hub=HUB_BLOCK, settle=0)
+        sync = run_deployment(client, stack, "orders", hub=HUB_BLOCK, settle=0)
         assert sync.state is not None and "inserted 3," in (sync.state.message or "")
 
         deadline = time.monotonic() + RUN_TIMEOUT
         while True:
-            started = [r for r in _export_runs(client, export_id) if r.id not in known]
+            started = [r for r in deployment_runs(client, export_id) if r.id not in known]
             if started and all(r.state is not None and r.state.is_final() for r in started):
                 break
             stack.check_alive()
@@ -405,9 +271,115 @@ def test_an_orders_sync_that_inserts_orders_starts_export_new_orders(stack: Stac
             time.sleep(1)
     assert [r.created_by.type for r in started if r.created_by] == ["AUTOMATION"]
     assert all(r.state_type == StateType.COMPLETED for r in started), [r.state for r in started]
-    written = _lines(target)[len(before) :]
+    written = json_lines(target)[len(before) :]
     assert sorted(line["id"] for line in written) == sorted(order["id"] for order in fresh)
     assert {line["change"] for line in written} == {"insert"}
+
+
+def test_runs_take_their_code_from_git_and_keep_one_hub(stack: Stack) -> None:
+    assert stack.repository is not None
+    worker = stack.service("worker")
+    hub = HubDatabase(url=f"sqlite:///{stack.data_dir / 'hub.db'}").get_store()
+    with get_client(sync_client=True) as client:
+        # prefect deploy stores pull steps as written: the worker resolves the variables and
+        # $COMMERCETOOLS_DATA_DIR when each run starts.
+        customers = client.read_deployment(deployment_id(client, "customers"))
+        assert customers.pull_steps == yaml.safe_load(PREFECT_YAML.read_text())["pull"]
+
+        # In a temporary directory of its own (the process worker's default), on the default
+        # hub sqlite:///data/hub.db: data/ of its clone is the worker's data directory.
+        first = run_deployment(client, stack, "customers", mode="full")
+        assert first.state is not None and first.state.message is not None
+        assert first.state.message.startswith("customers full: fetched 300, inserted 300")
+        logs = run_logs(client, first.id)
+        assert "git_clone" in logs and "link_data_directory" in logs, logs
+        assert f"View at {stack.ui_url}/runs/flow-run/{first.id}" in worker.output()
+        assert hub.count_records("sandbox", "customers") == 300  # the clone is gone, not the hub
+
+        # A commit lands and the next run takes it. In a working directory that outlives runs,
+        # the first run clones and the next one fetches into the same clone.
+        runs = stack.worker_dir / "runs"
+        runs.mkdir()  # the process worker does not create a working_dir
+        job = {"working_dir": str(runs)}
+        clone = runs / CLONE_NAME
+        commit = stack.repository.commit("flows/__init__.py", 'print("e2e: commit 2")\n', "2")
+        run_deployment(client, stack, "check-connection", job_variables=job)
+        assert clone_head(clone) == commit
+        assert "e2e: commit 2" in worker.output()  # flows/__init__.py of the clone ran
+
+        commit = stack.repository.commit("flows/__init__.py", 'print("e2e: commit 3")\n', "3")
+        third = run_deployment(client, stack, "customers", job_variables=job)
+        assert clone_head(clone) == commit
+        assert "e2e: commit 3" in worker.output()
+        # Another clone, the same hub: a delta from the first run's watermark finds nothing.
+        assert third.state is not None and third.state.message is not None
+        assert third.state.message.startswith("customers delta: fetched 0,"), third.state.message
+        assert (clone / "data").is_symlink()
+        assert (clone / "data").resolve() == stack.data_dir.resolve()
+        assert hub.count_records("sandbox", "customers") == 300
+
+
+def _install_alerts(stack: Stack, url: str) -> None:
+    """Once with a first URL, then as the docs say: still one block and one automation."""
+    with temporary_settings({PREFECT_API_URL: stack.api_url}):
+        alerts.main(["--webhook-url", f"{url}/old"])
+    done = subprocess.run(
+        [sys.executable, "-m", "deployments.alerts", "--webhook-url", url],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with get_client(sync_client=True) as client:
+        (automation,) = client.read_automations_by_name(alerts.AUTOMATION_NAME)
+        webhooks = client.read_block_documents_by_type("custom-webhook")
+    assert [block.name for block in webhooks] == [alerts.BLOCK_NAME]
+    assert automation.actions[0].block_document_id == webhooks[0].id  # type: ignore[union-attr]
+
+
+def test_a_failed_commercetools_run_notifies_the_alert_webhook(stack: Stack) -> None:
+    with webhook() as (url, received):
+        _install_alerts(stack, url)
+        with get_client(sync_client=True) as client:
+            CommercetoolsCredentials(
+                api_url=stack.sandbox.api_url,
+                client_id=stack.sandbox.client_id,
+                client_secret="not-the-secret",
+                scope=stack.sandbox.scope,
+            ).save("e2e-wrong-secret", overwrite=True)
+            # As a user starts it, with PREFECT_UI_URL as worker.env and the docs set it.
+            output = stack.cli(
+                "deployment",
+                "run",
+                f"{flow_name('customers')}/customers",
+                "-p",
+                "credentials=e2e-wrong-secret",
+                env={**stack.env, "PREFECT_UI_URL": stack.ui_url},
+            )
+            found = re.search(f"UUID: ({UUID_PATTERN})", output)
+            assert found is not None, output
+            link = f"{stack.ui_url}/runs/flow-run/{found[1]}"
+            assert f"URL: {link}" in output
+            (run,) = wait_final(client, stack, [UUID(found[1])])
+        assert run.state_type == StateType.FAILED, run.state
+        assert run.state is not None and run.state.message
+
+        deadline = time.monotonic() + 60  # the triggers and actions services, then the POST
+        while not received:
+            assert time.monotonic() < deadline, f"no notification\n{stack.logs()}"
+            time.sleep(0.5)
+        time.sleep(1)  # a second notification for the same failure would arrive by now
+    (notification,) = received
+    assert notification["_path"] == "/hooks/commercetools"  # the URL given last
+    assert notification["subject"] == f"commercetools run {run.name} Failed"
+    body = notification["body"]
+    assert f"Flow run {run.name} of sync-customers (deployment customers) ended Failed." in body
+    assert f"Error: {run.state.message}" in body
+    assert body.endswith(link)
+    assert notification["text"] == f"{notification['subject']}\n{body}"
 
 
 def test_serve_offers_the_same_deployments_from_one_process(stack: Stack) -> None:
@@ -419,7 +391,7 @@ def test_serve_offers_the_same_deployments_from_one_process(stack: Stack) -> Non
         deadline = time.monotonic() + 90
         while True:
             served = [
-                client.read_deployment(_deployment_id(client, name))
+                client.read_deployment(deployment_id(client, name))
                 for name in ("check-connection", "customers")
             ]
             if all(d.entrypoint and ":" not in d.entrypoint for d in served):
@@ -434,6 +406,6 @@ def test_serve_offers_the_same_deployments_from_one_process(stack: Stack) -> Non
         assert customers.parameters == {"credentials": DEFAULT_CREDENTIALS, "hub": HUB_BLOCK}
 
         created = client.create_flow_run_from_deployment(check.id)
-        (run,) = _wait_final(client, stack, [created.id])
+        (run,) = wait_final(client, stack, [created.id])
         assert run.state_type == StateType.COMPLETED, f"{run.state}\n{serve.tail()}"
-        assert "ct-sandbox-connection" in _artifacts(client, run.id)
+        assert "ct-sandbox-connection" in run_artifacts(client, run.id)

@@ -37,6 +37,7 @@ with temporary_prefect():
 """
 
 
+@pytest.mark.prefect  # a Prefect server of its own: not in `make check`
 @pytest.mark.timeout(300)
 def test_a_busy_run_ends_clean_and_the_temporary_server_recorded_every_task(
     tmp_path: Path,

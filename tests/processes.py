@@ -6,12 +6,32 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_checkout(destination: Path) -> Path:
+    """The checkout as it stands (tracked and untracked-not-ignored files, as .ci/run copies them
+    for the demo) copied under `destination`: what a build or a commit of it would take, without
+    writing into the checkout itself."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, destination / name)
+    return destination
 
 
 def free_port() -> int:

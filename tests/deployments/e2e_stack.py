@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -39,7 +38,7 @@ from prefect.variables import Variable
 from deployments.catalog import DEPLOYMENTS
 from sandbox import Sandbox
 from tests.ops.units import read_unit
-from tests.processes import stop_tree
+from tests.processes import copy_checkout, stop_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFECT = [sys.executable, "-m", "prefect"]
@@ -121,17 +120,7 @@ class Repository:
 def make_repository(tmp: Path) -> Repository:
     """The checkout as it stands (tracked and untracked-not-ignored files, as .ci/run copies
     them for the demo) committed once and cloned bare."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    source = tmp / "source"
-    for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, source / name)
+    source = copy_checkout(tmp / "source")
     repository = Repository(source, tmp / "prefect-commercetools.git")
     repository.git("init", "-q", "-b", BRANCH)
     repository.git("add", "-A")

@@ -21,17 +21,18 @@ import pytest
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from sandbox import Sandbox
-from tests.processes import stop_tree
+from tests.processes import copy_checkout, stop_tree
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sandbox, pytest.mark.timeout(300)]
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def build_wheel(out: Path) -> Path:
-    """The command docs/production.md gives: pip wheel --no-deps of the checkout."""
+    """The command docs/production.md gives, pip wheel --no-deps, in a copy of the checkout (the
+    build writes build/ beside the sources)."""
+    source = copy_checkout(out.parent / "source")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), "."],
+        cwd=source,
         check=True,
         timeout=240,
     )

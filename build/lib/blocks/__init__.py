@@ -1,6 +1,0 @@
-"""Prefect blocks of prefect-commercetools; `prefect block register -m blocks` registers them."""
-
-from blocks.credentials import CommercetoolsCredentials
-from blocks.hub import HubDatabase
-
-__all__ = ["CommercetoolsCredentials", "HubDatabase"]

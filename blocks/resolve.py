@@ -49,8 +49,39 @@ def resolve_credentials(credentials: CommercetoolsCredentials | str) -> Commerce
     return _load(CommercetoolsCredentials, credentials, "credentials")
 
 
+# The Prefect variable that names the hub of every run that names none: one setting for all
+# deployments and workers of a server (a PostgreSQL hub in production) instead of a `hub`
+# parameter on each of them.
+HUB_VARIABLE = "commercetools_hub"
+
+
 def resolve_hub(hub: HubDatabase | str | None) -> HubDatabase:
-    """The hub block given, the saved one of that name, or (None) the default SQLite hub."""
+    """The hub block given, the saved one of that name, or (None) the block the Prefect variable
+    `commercetools_hub` names, else the default SQLite hub `./data/hub.db`."""
     if hub is None:
-        return HubDatabase()
+        default = default_hub_name()
+        if default is None:
+            return HubDatabase()
+        return _load(
+            HubDatabase,
+            default,
+            f"hub (Prefect variable {HUB_VARIABLE})",
+            f" Or change the variable: prefect variable set {HUB_VARIABLE} <block name> "
+            f"--overwrite, or prefect variable unset {HUB_VARIABLE} for ./data/hub.db.",
+        )
     return _load(HubDatabase, hub, "hub", " Or leave hub empty for the SQLite file data/hub.db.")
+
+
+def default_hub_name() -> str | None:
+    """The hub block named by the Prefect variable `commercetools_hub`, if it is set."""
+    from prefect.variables import Variable
+
+    value = Variable.get(HUB_VARIABLE, default=None)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(
+            f"Prefect variable {HUB_VARIABLE} is {value!r}: it must be the name of a saved "
+            f"Hub Database block (prefect variable set {HUB_VARIABLE} my-hub --overwrite)"
+        )
+    return value.strip()

@@ -79,8 +79,11 @@ def test_block_saved_by_name_round_trips_and_runs(sandbox) -> None:
 
 
 def test_unknown_block_name_is_explained() -> None:
-    with pytest.raises(ValueError, match="no commercetools-credentials block"):
+    with pytest.raises(ValueError) as caught:
         check_connection("no-such-block")
+    message = str(caught.value)
+    assert "No commercetools Credentials block named 'no-such-block' is saved" in message
+    assert ".save('no-such-block')" in message  # and how to save one
 
 
 def test_a_block_saved_with_bad_values_fails_with_our_message_first(sandbox) -> None:

@@ -37,7 +37,9 @@ def busy() -> Iterator[Sandbox]:
 def test_second_run_is_refused_naming_the_first(busy, hub_url) -> None:
     hub = HubDatabase(url=hub_url)
     store = hub.get_store()
-    busy.inject(latency_ms=200, count=None, path="/customers")
+    # Slow pages keep the first run paging while the second starts, however long a loaded
+    # machine takes to start a flow run; the faults are cleared once the second was refused.
+    busy.inject(latency_ms=2_000, count=None, path="/customers")
     first: list[SyncReport] = []
     runner = threading.Thread(
         target=lambda: first.append(

@@ -192,6 +192,8 @@ def test_a_second_sandbox_prints_a_command_that_saves_its_own_block(tmp_path: Pa
         run_env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
         run_env["PREFECT_HOME"] = str(tmp_path / "prefect")
         run_env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+        # The command starts Prefect's temporary server: give it time on a busy machine.
+        run_env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
         saved = subprocess.run(
             [argv[0], "-c", argv[2] + check],
             cwd=ROOT,

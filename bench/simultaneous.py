@@ -3,17 +3,21 @@ how many runs are lost, which API call failed, how long until all have completed
 
 Shapes: `worker` (the 36 deployments' runs created through the API as Scheduled for one moment a
 few seconds ahead, as the server's scheduler does, and a process worker from `prefect deploy
---all` starting them), `direct` (36 processes each calling a flow, `sync_x(...)`), `sync-all`
-(one run of the `initialize` deployment, `sync_all`). Remedies: a work-pool concurrency limit
-(`--pool-limit`), a worker limit (`--worker-limit`), client settings for every Prefect process
-(`--env PREFECT_CLIENT_MAX_RETRIES=...`), schedules spread over time (`--stagger`).
+--all` starting them), `direct` (36 processes each calling a flow, `sync_x(...)`, against the
+server), `ephemeral` (the same without PREFECT_API_URL: each process starts a temporary server on
+one SQLite file), `sync-all` (one run of the `initialize` deployment, `sync_all`).
 
-Each round reads into a fresh SQLite hub (a Hub Database block), a full read of every entity
-(the sandbox holds its seed plus `--customers` customers), then `--deltas` rounds of deltas on
-the same hub. Prints one line per round and appends it, as JSON, to `--out`.
+Each positional argument is one configuration, measured in turn on one server (deploying once
+costs a minute): `label shape=worker pool=8 worker_limit=4 stagger=5 PREFECT_...=...`, where
+`pool` is the work pool's concurrency limit, `worker_limit` the worker's --limit, `stagger` the
+seconds between due times, and PREFECT_* words settings for every process but the server
+(environment variables win over ./prefect.toml: name the value even for Prefect's default).
+Each configuration reads every entity into a fresh SQLite hub (the sandbox holds its seed plus
+`--customers` customers), then `--deltas` rounds of deltas on the same hub; `--rounds` repeats
+that. Prints one line per round and appends it, as JSON, to `--out`.
 
-    .venv/bin/python -m bench.simultaneous --shape worker --pool-limit 6
-    .venv/bin/python -m bench.simultaneous --shape direct --env PREFECT_CLIENT_MAX_RETRIES=10
+    .venv/bin/python -m bench.simultaneous "none shape=worker PREFECT_CLIENT_MAX_RETRIES=5" \
+        "shipped shape=worker pool=8" "direct shape=direct"
 """
 
 from __future__ import annotations
@@ -211,6 +215,24 @@ class Config:
         return config
 
 
+def ephemeral_environment(stack: Stack, config: Config, hub: str, url: str) -> dict[str, str]:
+    """No PREFECT_API_URL: each process starts its own temporary server on one SQLite file
+    (PREFECT_HOME's prefect.db), as a script run without a server does. The blocks the flows
+    name are saved there first, by one process, as a user would have done before."""
+    env = {k: v for k, v in stack.env.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(stack.tmp / "ephemeral-home"), **config.env}
+    sb = stack.sandbox
+    save = (
+        "from blocks import CommercetoolsCredentials as C, HubDatabase as H; "
+        f"C(api_url={sb.api_url!r}, client_id={sb.client_id!r}, "
+        f"client_secret={sb.client_secret!r}, scope={sb.scope!r})"
+        ".save('my-store', overwrite=True); "
+        f"H(url={url!r}).save({hub!r}, overwrite=True)"
+    )
+    subprocess.run([sys.executable, "-c", save], cwd=ROOT, env=env, check=True, timeout=300)
+    return env
+
+
 def server_503s(stack: Stack) -> int:
     """503 answers the server gave so far (it logs each, PREFECT_SERVER_LOG_RETRYABLE_ERRORS)."""
     text = (stack.tmp / "server.log").read_text(errors="replace")
@@ -228,6 +250,9 @@ def one_round(
     if config.shape == "worker":
         states, seconds, errors = worker_round(stack, hub, names, config.stagger, timeout)
     elif config.shape == "direct":
+        states, seconds, errors = direct_round(stack, hub, hub, names, env, timeout)
+    elif config.shape == "ephemeral":
+        env = ephemeral_environment(stack, config, hub, block.url)
         states, seconds, errors = direct_round(stack, hub, hub, names, env, timeout)
     else:
         mode = "full" if full else "delta"

@@ -74,16 +74,23 @@ register: $(VENV)/.installed
 server: $(VENV)/.installed
 	PREFECT_UI_URL=$${PREFECT_UI_URL:-http://127.0.0.1:4200/v2} $(PREFECT) server start
 
-## deploy: create the process work pool once, then register every deployment of prefect.yaml
+WORK_POOL := commercetools
+# The most flow runs the pool starts at once (deployments/catalog.py's RUNS_AT_ONCE, which serve
+# uses too): the 36 syncs that come due together wait their turn instead of crashing on a busy
+# Prefect server. `make deploy RUNS_AT_ONCE=12` for another; docs-notes/h3b-simultaneous.md.
+RUNS_AT_ONCE ?= 8
+
+## deploy: create the process work pool once, limit its runs at once, register every deployment
 ## (runs clone the repository of the variable commercetools_repository: this checkout unless set)
 deploy: $(VENV)/.installed
-	$(PREFECT) work-pool inspect commercetools >/dev/null 2>&1 || $(PREFECT) work-pool create commercetools --type process
+	$(PREFECT) work-pool inspect $(WORK_POOL) >/dev/null 2>&1 || $(PREFECT) work-pool create $(WORK_POOL) --type process
+	$(PREFECT) work-pool set-concurrency-limit $(WORK_POOL) $(RUNS_AT_ONCE)
 	$(PREFECT) variable inspect commercetools_repository >/dev/null 2>&1 || $(PREFECT) variable set commercetools_repository "file://$(CURDIR)"
 	$(PREFECT) --no-prompt deploy --all
 
 ## worker: run the flow runs of those deployments on this machine (their data/: ./data here)
 worker: $(VENV)/.installed
-	COMMERCETOOLS_DATA_DIR=$${COMMERCETOOLS_DATA_DIR:-$(CURDIR)/data} $(PREFECT) worker start --pool commercetools
+	COMMERCETOOLS_DATA_DIR=$${COMMERCETOOLS_DATA_DIR:-$(CURDIR)/data} $(PREFECT) worker start --pool $(WORK_POOL)
 
 ## serve: instead of deploy + worker, serve every deployment from this one process
 serve: $(VENV)/.installed

@@ -1,8 +1,9 @@
 """`python -m deployments.serve`: every deployment of prefect.yaml, served by one process.
 
 For a laptop or a single machine: no work pool and no worker, the same schedules, parameters and
-one-run-at-a-time limits as `prefect deploy --all` (both follow `deployments.catalog`). Runs go to
-the Prefect server of PREFECT_API_URL; Ctrl-C stops serving and pauses the schedules.
+one-run-at-a-time limits as `prefect deploy --all` (both follow `deployments.catalog`), and at most
+RUNS_AT_ONCE runs at once, as the work pool of `make deploy`. Runs go to the Prefect server of
+PREFECT_API_URL; Ctrl-C stops serving and pauses the schedules.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 
-from deployments.catalog import DEFAULT_CREDENTIALS, DEPLOYMENTS
+from deployments.catalog import DEFAULT_CREDENTIALS, DEPLOYMENTS, RUNS_AT_ONCE
 
 
 def build(credentials: str = DEFAULT_CREDENTIALS, hub: str | None = None) -> list[RunnerDeployment]:
@@ -50,7 +51,7 @@ def build(credentials: str = DEFAULT_CREDENTIALS, hub: str | None = None) -> lis
     return deployments
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m deployments.serve", description=__doc__.splitlines()[0] if __doc__ else ""
     )
@@ -65,9 +66,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="name of a saved hub database block (default: SQLite ./data/hub.db)",
     )
     parser.add_argument(
-        "--limit", type=int, default=None, help="most flow runs at once (default: no limit)"
+        "--limit",
+        type=int,
+        default=RUNS_AT_ONCE,
+        help=(
+            f"most flow runs at once, the rest wait their turn (default: {RUNS_AT_ONCE}, as the "
+            "work pool of `make deploy`)"
+        ),
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = argument_parser().parse_args(argv)
     serve(*build(args.credentials, args.hub), limit=args.limit)
 
 

@@ -5,7 +5,8 @@ Shapes: `worker` (the 36 deployments' runs created through the API as Scheduled 
 few seconds ahead, as the server's scheduler does, and a process worker from `prefect deploy
 --all` starting them), `direct` (36 processes each calling a flow, `sync_x(...)`, against the
 server), `ephemeral` (the same without PREFECT_API_URL: each process starts a temporary server on
-one SQLite file), `sync-all` (one run of the `initialize` deployment, `sync_all`).
+one SQLite file), `serve` (the runs started by `deployments.serve` instead of a worker; with
+`worker_limit` as its limit), `sync-all` (one run of the `initialize` deployment, `sync_all`).
 
 Each positional argument is one configuration, measured in turn on one server (deploying once
 costs a minute): `label shape=worker pool=8 worker_limit=4 stagger=5 PREFECT_...=...`, where
@@ -247,7 +248,7 @@ def one_round(
     block = hub_block(stack, hub) if full else HubDatabase.load(hub)
     env = {**stack.env, **config.env}
     served = server_503s(stack)
-    if config.shape == "worker":
+    if config.shape in ("worker", "serve"):
         states, seconds, errors = worker_round(stack, hub, names, config.stagger, timeout)
     elif config.shape == "direct":
         states, seconds, errors = direct_round(stack, hub, hub, names, env, timeout)
@@ -283,10 +284,31 @@ def apply(stack: Stack, config: Config) -> None:
     for service in [s for s in stack.services if s.name == "worker"]:
         service.stop()
         stack.services.remove(service)
-    if config.shape != "direct":
+    if config.shape == "serve":
+        # deployments.serve's deployments with `worker_limit` as serve's limit (None: none); they
+        # replace the deployed ones (same names), so serve configurations come last.
+        call = "from deployments.serve import build; from prefect import serve; "
+        call += f"serve(*build(), limit={config.worker_limit})"
+        stack.start("worker", [sys.executable, "-c", call], env={**stack.env, **config.env})
+        _wait_served(stack)
+    elif config.shape != "direct":
         limit = ["--limit", str(config.worker_limit)] if config.worker_limit else []
         args = [*PREFECT, "worker", "start", "--pool", "commercetools", *limit]
         stack.start("worker", args, env={**stack.env, **config.env})
+
+
+def _wait_served(stack: Stack, timeout: float = 300) -> None:
+    """Until serve has registered its deployments (loaded by module name: no `.py:`)."""
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline and not stack.dead():
+            served = [
+                client.read_deployment(i) for i in deployment_ids(client, list(ENTITIES)).values()
+            ]
+            if all(".py:" not in (d.entrypoint or ".py:") for d in served):
+                return
+            time.sleep(2)
+    raise RuntimeError(f"serve did not register its deployments\n{stack.logs()}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -78,7 +78,9 @@ def test_make_deploy_and_serve_limit_the_pool_to_the_catalogs_runs_at_once() -> 
     assert f"set-concurrency-limit {WORK_POOL} {RUNS_AT_ONCE} " in prefect_yaml
 
 
-def test_prefect_processes_started_in_the_repository_retry_a_busy_server_longer() -> None:
+def test_prefect_processes_started_in_the_repository_retry_a_busy_server_longer(
+    tmp_path: Path,
+) -> None:
     shipped = tomllib.loads((ROOT / "prefect.toml").read_text())["client"]
     assert shipped["max_retries"] > 5  # Prefect's default
     # What a Prefect process started at the root reads, and what a process worker started
@@ -89,7 +91,7 @@ def test_prefect_processes_started_in_the_repository_retry_a_busy_server_longer(
         "print(s().client.max_retries,"
         " job._base_environment().get('PREFECT_CLIENT_MAX_RETRIES'))"
     )
-    env = clean_environment(ROOT / ".pytest_cache" / "prefect-home")
+    env = clean_environment(tmp_path / "prefect-home")
     done = subprocess.run(
         [sys.executable, "-c", show], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )

@@ -71,7 +71,7 @@ class DeploymentSpec:
     """One deployment, as prefect.yaml declares it and `deployments.serve` serves it."""
 
     name: str
-    entrypoint: str  # path:attribute, relative to the repository root
+    entrypoint: str  # module:attribute (a module path: `prefect deploy` imports it once for all)
     description: str
     interval: int | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -86,8 +86,8 @@ class DeploymentSpec:
 
     def load_flow(self) -> Flow[..., Any]:
         """The flow object, imported as a module so it works from any working directory."""
-        path, attribute = self.entrypoint.split(":")
-        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        module_name, attribute = self.entrypoint.split(":")
+        module = importlib.import_module(module_name)
         flow: Flow[..., Any] = getattr(module, attribute)
         return flow
 
@@ -113,7 +113,7 @@ def _entity_deployment(entity: str) -> DeploymentSpec:
     interval = SYNC_INTERVALS[entity]
     return DeploymentSpec(
         name=entity,
-        entrypoint=f"flows/sync.py:sync_{entity.replace('-', '_')}",
+        entrypoint=f"flows.sync:sync_{entity.replace('-', '_')}",
         description=(
             f"Delta pull of {entity} into the hub, {_every(interval)}; a full read the first time."
         ),
@@ -126,14 +126,14 @@ def _entity_deployment(entity: str) -> DeploymentSpec:
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
         name="check-connection",
-        entrypoint="flows/check.py:check_connection",
+        entrypoint="flows.check:check_connection",
         description="Get a token, read the project, report what the API client sees and may do.",
         parameters={"credentials": DEFAULT_CREDENTIALS},
         one_at_a_time=False,
     ),
     DeploymentSpec(
         name="initialize",
-        entrypoint="flows/sync.py:sync_all",
+        entrypoint="flows.sync:sync_all",
         description=(
             "Full pull of every entity into the hub in dependency order; run it before the "
             "schedules take over, or to rebuild the hub."
@@ -142,7 +142,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     ),
     DeploymentSpec(
         name="initialize-on-processes",
-        entrypoint="flows/sync.py:sync_all",
+        entrypoint="flows.sync:sync_all",
         description=(
             "initialize with the partitions of every full read on Dask worker processes, one per "
             "CPU of the worker's machine; for projects whose full pull outgrows one core. Set "
@@ -152,7 +152,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     ),
     DeploymentSpec(
         name="copy-project",
-        entrypoint="flows/copy.py:copy_project",
+        entrypoint="flows.copy:copy_project",
         description=(
             "Bring the target project in line with the source, by key, for every entity a push "
             "knows: a delta of what the source changed since the last copy (mode full compares "
@@ -162,22 +162,30 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     ),
     DeploymentSpec(
         name="export-changes",
-        entrypoint="flows/export.py:export_changes",
+        entrypoint="flows.export:export_changes",
         description=(
             "Append the hub's changes since this consumer's last run (inserts, updates, "
             "deletions, in order) to a JSON Lines file, or one entity's view to CSV, for "
             "systems that take files."
         ),
-        parameters={"path": "data/exports/changes.jsonl", "consumer": "erp"},
+        parameters={
+            "path": "data/exports/changes.jsonl",
+            "consumer": "erp",
+            "project": DEFAULT_CREDENTIALS,
+        },
     ),
     DeploymentSpec(
         name="export-new-orders",
-        entrypoint="flows/export.py:export_new_orders",
+        entrypoint="flows.export:export_new_orders",
         description=(
             "Append the orders inserted since this consumer's last run to a JSON Lines file for "
             "the ERP, each once; started by any orders sync that inserted orders (trigger)."
         ),
-        parameters={"path": "data/exports/new-orders.jsonl", "consumer": "erp-new-orders"},
+        parameters={
+            "path": "data/exports/new-orders.jsonl",
+            "consumer": "erp-new-orders",
+            "project": DEFAULT_CREDENTIALS,
+        },
         collision_strategy="ENQUEUE",
         triggers=(NEW_ORDERS_TRIGGER,),
     ),
@@ -185,7 +193,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     *(
         DeploymentSpec(
             name=f"push-{entity}",
-            entrypoint=f"flows/push.py:push_{entity.replace('-', '_')}",
+            entrypoint=f"flows.push:push_{entity.replace('-', '_')}",
             description=(
                 f"Bring commercetools {entity} in line with a file of drafts (JSON Lines or CSV) "
                 "or the hub outbox; run it with a file path."

@@ -29,6 +29,8 @@ def build(credentials: str = DEFAULT_CREDENTIALS, hub: str | None = None) -> lis
         parameters = dict(spec.parameters)
         if "credentials" in takes:
             parameters["credentials"] = credentials
+        if "project" in takes:  # the exports read the project of that block
+            parameters["project"] = credentials
         if hub is not None and "hub" in takes:
             parameters["hub"] = hub
         one_at_a_time = ConcurrencyLimitConfig(

@@ -116,6 +116,7 @@ def test_serve_builds_the_same_deployments() -> None:
     assert served["export-new-orders"].parameters == {
         "path": "data/exports/new-orders.jsonl",
         "consumer": "erp-new-orders",
+        "project": "shop",  # the exports read the project of the credentials block served
         "hub": "hub",
     }
     assert served["customers"].entrypoint == "flows.sync.sync_customers"

@@ -119,7 +119,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server: str) -> Ite
 
 def _new_orders_parameters(tmp: Path) -> dict[str, Any]:
     """Where the e2e stack points the triggered export: its hub block and a file of its own."""
-    return {"path": str(tmp / "erp" / "new-orders.jsonl"), "consumer": "erp", "hub": HUB_BLOCK}
+    return {
+        "path": str(tmp / "erp" / "new-orders.jsonl"),
+        "consumer": "erp",
+        "project": DEFAULT_CREDENTIALS,
+        "hub": HUB_BLOCK,
+    }
 
 
 def test_deploy_all_registers_every_deployment_with_its_schedule_and_limit(stack: Stack) -> None:

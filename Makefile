@@ -77,7 +77,8 @@ server: $(VENV)/.installed
 WORK_POOL := commercetools
 # The most flow runs the pool starts at once (deployments/catalog.py's RUNS_AT_ONCE, which serve
 # uses too): the 36 syncs that come due together wait their turn instead of crashing on a busy
-# Prefect server. `make deploy RUNS_AT_ONCE=12` for another; docs-notes/h3b-simultaneous.md.
+# Prefect server. `make deploy RUNS_AT_ONCE=12` for another; docs/production.md, "Schedules that
+# fire together".
 RUNS_AT_ONCE ?= 8
 
 ## deploy: create the process work pool once, limit its runs at once, register every deployment

@@ -26,7 +26,7 @@ COLLISION_STRATEGY = "CANCEL_NEW"
 # hour the 36 entity syncs come due together: started all at once, Prefect's SQLite server
 # answers some of their calls 503 (database locked) for longer than clients retry and those runs
 # crash before they start. The rest wait as Scheduled (Late) and start as slots free.
-# docs-notes/h3b-simultaneous.md has the measurements.
+# docs/production.md ("Schedules that fire together") has the measurements.
 RUNS_AT_ONCE = 8
 
 EVERY_5_MINUTES = 300

@@ -2,9 +2,9 @@
 entity.
 
 The flows only orchestrate: reading, validation, matching and the update actions live in
-`ctsync.push`. Each run leaves what the pulls leave (DESIGN.md): a state message with the counts,
-a table artifact `ct-<project>-push-<entity>`, a markdown summary with the first failures, a plan
-table on a dry run, and a `commercetools.push.completed` / `.failed` event.
+`ctsync.push`. Each run leaves what the pulls leave (docs/architecture.md): a state message with
+the counts, a table artifact `ct-<project>-push-<entity>`, a markdown summary with the first
+failures, a plan table on a dry run, and a `commercetools.push.completed` / `.failed` event.
 """
 
 from __future__ import annotations

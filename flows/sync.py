@@ -1,9 +1,9 @@
 """Pull syncs: commercetools into the hub, one flow per entity and `sync_all` for everything.
 
 The flows only orchestrate: planning, reading, validation and writing live in `ctsync.pull`, one
-entity's sync in `flows/_entity_sync.py`. Each run leaves what DESIGN.md promises a user in the
-Prefect UI: a run named after what it read, logs that narrate it, a state message with the
-counts, a metric/value table `ct-<project>-<entity>`, a progress bar while a full read pages, a
+entity's sync in `flows/_entity_sync.py`. Each run leaves what docs/architecture.md promises a
+user in the Prefect UI: a run named after what it read, logs that narrate it, a state message with
+the counts, a metric/value table `ct-<project>-<entity>`, a progress bar while a full read pages, a
 markdown summary with the first failures, and a `commercetools.sync.completed` / `.failed` event.
 """
 

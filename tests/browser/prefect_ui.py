@@ -72,8 +72,6 @@ def prefect_environment(home: Path, api_url: str | None = None) -> dict[str, str
         PREFECT_HOME=str(home),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_CLI_PROMPT="false",
-        # prefect.yaml's pull step is `{{ $PWD }}`: a shell sets it, subprocess does not.
-        PWD=str(ROOT),
     )
     if api_url:
         env["PREFECT_API_URL"] = api_url

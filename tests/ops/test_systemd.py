@@ -13,7 +13,7 @@ import pytest
 
 from tests.ops.units import ROOT, STATE_DIR, VENV, read_unit, relocated
 
-DOCS = ROOT / "docs-notes" / "h3a-production.md"
+DOCS = ROOT / "docs" / "production.md"
 UNITS = ("prefect-worker.service", "prefect-server.service")
 
 
@@ -72,7 +72,7 @@ def test_the_server_unit_runs_the_documented_server() -> None:
 @pytest.mark.parametrize(
     ("example", "needed"),
     [
-        ("worker.env.example", {"PREFECT_API_URL", "PREFECT_UI_URL"}),
+        ("worker.env.example", {"PREFECT_API_URL", "PREFECT_UI_URL", "PREFECT_CLIENT_MAX_RETRIES"}),
         (
             "server.env.example",
             {"PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_UI_URL", "PREFECT_UI_API_URL"},
@@ -87,3 +87,13 @@ def test_the_environment_files_name_what_the_units_need(example: str, needed: se
     assert settings["PREFECT_UI_URL"].endswith("/v2")
     if "PREFECT_API_DATABASE_CONNECTION_URL" in settings:
         assert settings["PREFECT_API_DATABASE_CONNECTION_URL"].startswith("postgresql+asyncpg://")
+
+
+def test_the_worker_environment_retries_a_busy_server_as_prefect_toml_does() -> None:
+    """The unit's working directory is not the checkout, so prefect.toml does not reach it: its
+    environment file carries the same client retries."""
+    import tomllib
+
+    shipped = tomllib.loads((ROOT / "prefect.toml").read_text())["client"]["max_retries"]
+    example = (ROOT / "ops" / "systemd" / "worker.env.example").read_text().splitlines()
+    assert f"PREFECT_CLIENT_MAX_RETRIES={shipped}" in example

@@ -28,6 +28,7 @@ if _ROOT not in sys.path[:1]:
 
 from sandbox import Sandbox  # noqa: E402
 from tests.postgres import fresh_database, postgres_bin, running_postgres  # noqa: E402
+from tests.prefect_servers import drain_workers, stray_events_worker  # noqa: E402
 
 # Tiers: `make check` runs what needs neither the sandbox nor a Prefect server. A test that takes
 # either through a fixture is marked here, so no test has to remember it.
@@ -54,6 +55,22 @@ def prefect_server() -> Iterator[None]:
     with temporary_settings(settings):
         with prefect_test_harness(server_startup_timeout=60):
             yield
+
+
+@pytest.fixture(autouse=True)
+def _events_stay_on_the_current_server() -> Iterator[None]:
+    """A test that leaves Prefect's events worker bound to another server (one it started and
+    stopped) fails here, and the worker is drained, so the next tests' events reach theirs:
+    tests.prefect_servers says why, and `talking_to` is the way to reach another server."""
+    yield
+    stray = stray_events_worker()
+    if stray is not None:
+        drain_workers()
+        pytest.fail(
+            f"this test left Prefect's events worker sending to {stray}, not to the current "
+            "server: reach other servers with tests.prefect_servers.talking_to",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import ArtifactCreate
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from ctsync.copy import CopyReport, CopyRow
 from ctsync.entities import ENTITIES
@@ -24,6 +23,7 @@ from ctsync.report import PushReport, SyncAllReport, SyncReport
 from ctsync.tables import TABLE_PAGE_ROWS
 from flows._parameters import COPYABLE
 from tests.browser.prefect_ui import PrefectServer, StackError, chromium, new_page
+from tests.prefect_servers import talking_to
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -122,7 +122,7 @@ def shown(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[s
     try:
         with chromium() as browser, PrefectServer(tmp / "prefect-home") as server:
             ids = {}
-            with temporary_settings({PREFECT_API_URL: server.api_url}):
+            with talking_to(server.api_url):
                 with get_client(sync_client=True) as client:
                     for key, (rows, _) in made.items():
                         artifact = ArtifactCreate(key=key, type="table", data=rows)

@@ -3,7 +3,7 @@
 One server (its own Prefect home and port), one browser and the session's sandbox serve the
 module (about a minute on 2 cores). Flows run in processes of their own with PREFECT_API_URL
 pointed at the server, as a user runs them from Python; the test process talks to the server only
-inside `temporary_settings`, so no other test sees it.
+inside `talking_to`, so no other test sees it.
 
 What it proves (issue 15's acceptance):
 - a credentials block with an API URL without a project key, made in the UI's block form, is
@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from sandbox import Sandbox
@@ -50,6 +49,7 @@ from tests.browser.prefect_ui import (
     read_table,
     run_flow,
 )
+from tests.prefect_servers import talking_to
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -85,7 +85,7 @@ class UI:
 
     def block_document(self, name: str) -> Any:
         """The saved credentials block of that name, through the API; None when there is none."""
-        with temporary_settings({PREFECT_API_URL: self.server.api_url}):
+        with talking_to(self.server.api_url):
             with get_client(sync_client=True) as client:
                 try:
                     return client.read_block_document_by_name(name, CREDENTIALS_SLUG)
@@ -119,7 +119,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory, sandbox_server: Sandbox) -> Ite
         except StackError as error:
             pytest.fail(str(error))
         sandbox_server.clear_faults()
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
+        with talking_to(server.api_url):
             HubDatabase(url=f"sqlite:///{tmp / 'hub.db'}").save(
                 HUB_BLOCK, overwrite=True, _sync=True
             )
@@ -222,7 +222,7 @@ def test_a_completed_customers_run_shows_its_counts_window_and_watermark(
     from playwright.sync_api import expect
 
     name = "ui-sandbox"
-    with temporary_settings({PREFECT_API_URL: ui.server.api_url}):
+    with talking_to(ui.server.api_url):
         CommercetoolsCredentials(
             api_url=ui.sandbox.api_url,
             client_id=ui.sandbox.client_id,

@@ -24,13 +24,13 @@ import httpx
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun
-from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
 from blocks import CommercetoolsCredentials
 from ctsync.entities import ENTITIES
 from ctsync.hub import HubStore
 from deployments.catalog import DEFAULT_CREDENTIALS, WORK_POOL, get_deployment
 from sandbox import Sandbox
+from tests.prefect_servers import talking_to
 from tests.processes import free_port, stop_tree
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,8 +156,7 @@ def prefect_stack(tmp: Path, sandbox: Sandbox, env: dict[str, str]) -> Iterator[
         stack.seconds["server"] = time.monotonic() - started
         # This process stands in for the server's scheduler, which no 503 stops: its own calls
         # (creating and reading runs) wait out a busy server rather than fail the measurement.
-        observer = {PREFECT_API_URL: api_url, PREFECT_CLIENT_MAX_RETRIES: 8}
-        with temporary_settings(observer):
+        with talking_to(api_url, PREFECT_CLIENT_MAX_RETRIES=8):
             CommercetoolsCredentials(
                 api_url=sandbox.api_url,
                 client_id=sandbox.client_id,

@@ -33,7 +33,6 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.exceptions import PrefectHTTPStatusError
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from deployments import alerts
@@ -64,6 +63,7 @@ from tests.deployments.e2e_stack import (
     webhook,
 )
 from tests.postgres import fresh_database
+from tests.prefect_servers import talking_to
 from tests.processes import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sandbox, pytest.mark.timeout(420)]
@@ -87,7 +87,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_server: str) -> Ite
         sandbox.start(timeout=120)
         start_server(stack, port, database)
         stack.seconds["server"] = time.monotonic() - started
-        with temporary_settings({PREFECT_API_URL: api_url}):
+        with talking_to(api_url):
             mark = time.monotonic()
             deploy_from_git(stack)
             stack.seconds["make deploy"] = time.monotonic() - mark
@@ -326,7 +326,7 @@ def test_runs_take_their_code_from_git_and_keep_one_hub(stack: Stack) -> None:
 
 def _install_alerts(stack: Stack, url: str) -> None:
     """Once with a first URL, then as the docs say: still one block and one automation."""
-    with temporary_settings({PREFECT_API_URL: stack.api_url}):
+    with talking_to(stack.api_url):
         alerts.main(["--webhook-url", f"{url}/old"])
     done = subprocess.run(
         [sys.executable, "-m", "deployments.alerts", "--webhook-url", url],

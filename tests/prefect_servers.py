@@ -1,0 +1,69 @@
+"""Talking to another Prefect server from the test process, without leaving Prefect's background
+workers bound to it.
+
+Prefect 3.9.1 keeps one events worker per client type, not per server: the first event a process
+emits binds it to the PREFECT_API_URL of that moment, and every later event of the process goes
+there. A test that emitted one event under `temporary_settings` for a server of its own, then
+stopped that server, sent every event of the rest of the session to a dead port (1.5 s per event
+in connection retries): the event assertions of later tests failed, and at exit the worker worked
+through 8 000 queued events for hours. `talking_to` drains the workers on the way out, and
+`stray_events_worker` finds one still bound elsewhere (tests/conftest.py checks after every test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from prefect.events.clients import events_in_socket_from_api_url
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.utilities.asyncutils import run_coro_as_sync
+
+DRAIN_SECONDS = 60
+
+
+@contextmanager
+def talking_to(api_url: str, **settings: Any) -> Iterator[None]:
+    """PREFECT_API_URL (and other settings, by their `Setting` objects' names) for this process
+    during the block; what the block queued for that server is sent before leaving it, and the
+    next event or log of the process starts a worker bound to the server then current."""
+    from prefect import settings as prefect_settings
+
+    more = {getattr(prefect_settings, name): value for name, value in settings.items()}
+    with temporary_settings({PREFECT_API_URL: api_url, **more}):
+        try:
+            yield
+        finally:
+            drain_workers()
+
+
+def drain_workers(timeout: float = DRAIN_SECONDS) -> None:
+    """Send what Prefect's log and events workers hold, then stop them (both are started again
+    on the next log or event). Works under a running event loop too (Playwright's sync API)."""
+
+    async def drain() -> None:
+        for worker in (APILogWorker, EventsWorker):
+            result = worker.drain_all(timeout=timeout, at_exit=False)
+            if hasattr(result, "__await__"):
+                await result
+
+    run_coro_as_sync(drain())
+
+
+def stray_events_worker() -> str | None:
+    """The server URL a running events worker sends to, when it is not the current
+    PREFECT_API_URL's (or there is none: the next test may start one); None when no worker
+    runs or it sends to the current server."""
+    current = PREFECT_API_URL.value()
+    expected = events_in_socket_from_api_url(current) if current else None
+    for worker in list(getattr(EventsWorker, "_instances", {}).values()):
+        if not isinstance(worker, EventsWorker):
+            continue
+        client = getattr(worker, "_client", None)
+        socket_url = getattr(client, "_events_socket_url", None)
+        if socket_url and socket_url != expected:
+            return str(socket_url)
+    return None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from prefect.settings import (
+    PREFECT_API_URL,
     PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
     PREFECT_SERVER_ANALYTICS_ENABLED,
     temporary_settings,
@@ -28,7 +29,7 @@ if _ROOT not in sys.path[:1]:
 
 from sandbox import Sandbox  # noqa: E402
 from tests.postgres import fresh_database, postgres_bin, running_postgres  # noqa: E402
-from tests.prefect_servers import drain_workers, stray_events_worker  # noqa: E402
+from tests.prefect_servers import drain_workers, server_answers, stray_events_worker  # noqa: E402
 
 # Tiers: `make check` runs what needs neither the sandbox nor a Prefect server. A test that takes
 # either through a fixture is marked here, so no test has to remember it.
@@ -43,6 +44,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.prefect)
         if fixtures & _NEEDS_SANDBOX:
             item.add_marker(pytest.mark.sandbox)
+    # The longest tests first (a real server, worker or browser each: minutes, mostly waiting),
+    # so that with several workers (`make test`) none of them is the last one left running.
+    items.sort(key=_start_rank)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    markers = {marker.name for marker in item.iter_markers()}
+    return 0 if "e2e" in markers else 1 if "browser" in markers else 2
 
 
 @pytest.fixture(scope="session")
@@ -59,16 +68,21 @@ def prefect_server() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _events_stay_on_the_current_server() -> Iterator[None]:
-    """A test that leaves Prefect's events worker bound to another server (one it started and
-    stopped) fails here, and the worker is drained, so the next tests' events reach theirs:
-    tests.prefect_servers says why, and `talking_to` is the way to reach another server."""
+    """After every test, Prefect's events worker sends to the current server, or to none: one
+    bound elsewhere is drained, so the next tests' events reach theirs (tests.prefect_servers
+    says why). One bound to a server that no longer answers fails the test that left it: its
+    events were lost, and `talking_to` is the way to reach another server."""
     yield
     stray = stray_events_worker()
-    if stray is not None:
-        drain_workers()
+    if stray is None:
+        return
+    answering = server_answers(stray)
+    drain_workers(timeout=60 if answering else 5)
+    if not answering:
         pytest.fail(
-            f"this test left Prefect's events worker sending to {stray}, not to the current "
-            "server: reach other servers with tests.prefect_servers.talking_to",
+            f"this test left Prefect's events worker sending to {stray}, a server that no "
+            f"longer answers (the current one is {PREFECT_API_URL.value()}): reach other "
+            "servers with tests.prefect_servers.talking_to",
             pytrace=False,
         )
 

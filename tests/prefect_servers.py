@@ -12,9 +12,11 @@ through 8 000 queued events for hours. `talking_to` drains the workers on the wa
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from prefect.events.clients import events_in_socket_from_api_url
 from prefect.events.worker import EventsWorker
@@ -67,3 +69,13 @@ def stray_events_worker() -> str | None:
         if socket_url and socket_url != expected:
             return str(socket_url)
     return None
+
+
+def server_answers(url: str) -> bool:
+    """Whether something listens at the URL's host and port (a stopped server refuses)."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), 2):
+            return True
+    except OSError:
+        return False

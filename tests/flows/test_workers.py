@@ -29,11 +29,18 @@ from tests.processes import alive, descendants
 pytestmark = pytest.mark.sandbox
 
 
+ARRIVAL_JITTER = 0.05
+"""Seconds by which the sandbox may see two requests closer together than the client sent them
+(a loaded machine delays one request's arrival and not the next): the throttle keeps its window
+at send time, the tests count arrivals."""
+
+
 def most_in_any_window(times: list[float], seconds: float) -> int:
-    """The most arrivals in any half-open window [t, t + seconds)."""
+    """The most arrivals in any half-open window [t, t + seconds - ARRIVAL_JITTER)."""
     ordered = sorted(times)
+    width = seconds - ARRIVAL_JITTER
     return max(
-        (bisect.bisect_left(ordered, t + seconds) - i for i, t in enumerate(ordered)), default=0
+        (bisect.bisect_left(ordered, t + width) - i for i, t in enumerate(ordered)), default=0
     )
 
 
@@ -62,12 +69,14 @@ def test_partitions_on_two_worker_processes_hold_one_budget(blank, tmp_path: Pat
     assert hub_documents(hub, blank.project_key, "customers") == source(blank, "customers")
     assert most_in_any_window(arrivals, 1.0) <= 12
     assert stats["max_in_flight"] <= 3
-    # Throttle-bound: the partitions' pages (after the cluster's start, the widest gap) come at
-    # the block's rate, within 10 %, also once partitions finish and leave budget to the others.
+    # One budget, not one per process: the partitions' pages (after the cluster's start, the
+    # widest gap) come near the block's rate, also once partitions finish and leave budget to the
+    # others. A budget split between the 2 processes gives 6/s; 70 % of 12 leaves room for a
+    # loaded machine (10.5/s measured with the suite on 3 workers on 2 cores).
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     pages = arrivals[gaps.index(max(gaps)) + 1 :]
     assert len(pages) >= 30
-    assert (len(pages) - 1) / (pages[-1] - pages[0]) >= 0.9 * 12
+    assert (len(pages) - 1) / (pages[-1] - pages[0]) >= 0.7 * 12
 
     lines = asyncio.run(log_lines(str(report.flow_run_id), 8, start=("customers partition",)))
     pids = {m.group(1) for line in lines if (m := re.search(r"\(pid (\d+)\)", line))}

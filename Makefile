@@ -39,7 +39,7 @@ TEST_WORKERS ?= 3
 test: install lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
-## check: lint and the tests that need neither the sandbox nor a Prefect server (about a minute)
+## check: lint and the tests that need neither the sandbox nor a Prefect server (1-3 min on 2 cores)
 check: $(VENV)/.installed lint
 	$(PY) -m pytest -m "not sandbox and not prefect and not e2e and not browser"
 

@@ -23,9 +23,10 @@ DEFAULT_CREDENTIALS = "my-store"
 DEFAULT_TARGET_CREDENTIALS = "my-target-store"
 COLLISION_STRATEGY = "CANCEL_NEW"
 # The most flow runs the work pool (`make deploy`) and `deployments.serve` start at once. Every
-# hour the 36 entity syncs come due together: started all at once, Prefect's SQLite server
-# answers some of their calls 503 (database locked) for longer than clients retry and those runs
-# crash before they start. The rest wait as Scheduled (Late) and start as slots free.
+# hour 30 entity syncs come due together (all 36 once a day): started all at once, Prefect's
+# SQLite server answers some of their calls 503 (database locked) for longer than clients
+# retry and those runs crash before they start. The rest wait as Scheduled (Late) and start
+# as slots free.
 # docs/production.md ("Schedules that fire together") has the measurements.
 RUNS_AT_ONCE = 8
 

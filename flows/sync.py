@@ -346,6 +346,8 @@ def sync_all(
 
 def _log_plan(mode: str, names: list[str]) -> None:
     levels = dependency_levels(names)
+    if mode == "delta":  # a first run asks for deltas and reads in full: say so before it does
+        mode = "delta (full where an entity has no watermark yet)"
     get_run_logger().info(
         "Plan: %s of %s in %s, each started once those it depends on have ended: %s",
         mode,

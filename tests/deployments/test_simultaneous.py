@@ -1,12 +1,12 @@
 """Schedules that fire together lose no run.
 
-Every hour the 36 entity deployments come due at once (every 5 minutes customers, orders and
-carts with them). Without a limit a process worker starts 36 flow-run processes at that moment,
-and Prefect's SQLite server answers some of their calls `503 Service Unavailable` (database
-locked) for longer than the client retries: runs crash before they start and their entity
-misses that round. What ships against it: `make deploy` gives the work pool a concurrency limit
-(the rest of the runs wait as Scheduled and start as slots free), and ./prefect.toml gives every
-Prefect process started in the repository more client retries.
+Once a day all 36 entity deployments come due at once (30 every hour, with customers, orders
+and carts every 5 minutes). Without a limit a process worker starts 36 flow-run processes at
+that moment, and Prefect's SQLite server answers some of their calls `503 Service
+Unavailable` (database locked) for longer than the client retries: runs crash before they start
+and their entity misses that round. What ships against it: `make deploy` gives the work pool a
+concurrency limit (the rest of the runs wait as Scheduled and start as slots free), and
+./prefect.toml gives every Prefect process started in the repository more client retries.
 
 Here, as a user runs it from the repository root: `prefect server start` (SQLite), `make deploy`,
 `make worker`, the 36 runs created through the API as Scheduled for one moment (what the server's

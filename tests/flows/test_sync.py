@@ -428,10 +428,11 @@ async def log_lines(
     flow_run_id: str, count: int, start: tuple[str, ...] = ("Plan:", "Done:")
 ) -> list[str]:
     """The messages of a flow run's logs (its task runs' included), once at least `count` of
-    them start with one of `start` (the API receives logs in batches)."""
+    them start with one of `start` (the API receives logs in batches, every 2 s, later on a
+    loaded machine: up to a minute of waiting)."""
     messages: list[str] = []
     async with get_client() as client:
-        for _ in range(100):
+        for _ in range(300):
             logs = await client.read_logs(
                 log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[uuid.UUID(flow_run_id)]))
             )

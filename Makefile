@@ -34,7 +34,7 @@ demo: install
 
 ## test: lint, then every test (unit, sandbox integration, Prefect flows, docs examples, end to end)
 ## on TEST_WORKERS processes (pytest-xdist, a module per worker): most tests wait on servers and
-## subprocesses: on 2 cores 3 workers took 11.3 min, 2 took 12.5 min.
+## subprocesses: on 2 cores 3 workers took 11.3 min, 2 took 12.5, 4 took 13.7 (more contention).
 TEST_WORKERS ?= 3
 test: install lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope

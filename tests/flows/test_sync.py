@@ -417,7 +417,10 @@ def test_sync_all_logs_its_plan_and_is_named_after_what_its_entities_read(blank,
     # Named so from its start, before its entities' plans ran (not renamed at its end only).
     assert any(line.startswith("Beginning flow run 'all-full-") for line in lines), lines
     assert any(
-        line.startswith("Plan: delta (full where an entity has no watermark yet) of 2 entities")
+        line.startswith(
+            "Plan: delta (full where an entity has no watermark yet) of 2 entities in 1 "
+            "dependency level"
+        )
         for line in lines
     ), lines
     assert any(line.startswith("Plan: customers full (no watermark yet") for line in lines)

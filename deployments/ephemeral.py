@@ -11,6 +11,7 @@ server has recorded every task run of the runs started meanwhile.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from prefect.events.worker import EventsWorker
 from prefect.logging.handlers import APILogWorker
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import get_current_settings
+from prefect.utilities.asyncutils import run_coro_as_sync
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +49,25 @@ def temporary_prefect(timeout: float = 120) -> Iterator[None]:
     since = datetime.now(UTC)
     try:
         yield
-        # Everything still queued in this process reaches the server before it stops.
-        APILogWorker.drain_all(timeout=timeout, at_exit=False)
-        EventsWorker.drain_all(timeout=timeout, at_exit=False)
+        send_queued(timeout)  # everything still queued reaches the server before it stops
         with get_client(sync_client=True) as client:
             wait_until_recorded(client, since, timeout)
     finally:
         server.stop()
+
+
+def send_queued(timeout: float) -> None:
+    """Send what Prefect's log and events workers of this process hold (at most `timeout`
+    seconds each), then stop them; the next log or event starts them again, bound to the server
+    current then. Works under a running event loop too (Playwright's sync API)."""
+
+    async def drain() -> None:
+        for worker in (APILogWorker, EventsWorker):
+            result = worker.drain_all(timeout=timeout, at_exit=False)
+            if inspect.isawaitable(result):
+                await result
+
+    run_coro_as_sync(drain())
 
 
 def wait_until_recorded(client: SyncPrefectClient, since: datetime, timeout: float) -> bool:

@@ -27,9 +27,10 @@ if _ROOT not in sys.path[:1]:
     # shadow the top-level `sandbox` package as a namespace package.
     sys.path.insert(0, _ROOT)
 
+from deployments.ephemeral import send_queued  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 from tests.postgres import fresh_database, postgres_bin, running_postgres  # noqa: E402
-from tests.prefect_servers import drain_workers, server_answers, stray_events_worker  # noqa: E402
+from tests.prefect_servers import DRAIN_SECONDS, server_answers, stray_events_worker  # noqa: E402
 
 # Tiers: `make check` runs what needs neither the sandbox nor a Prefect server. A test that takes
 # either through a fixture is marked here, so no test has to remember it.
@@ -77,7 +78,7 @@ def _events_stay_on_the_current_server() -> Iterator[None]:
     if stray is None:
         return
     answering = server_answers(stray)
-    drain_workers(timeout=60 if answering else 5)
+    send_queued(DRAIN_SECONDS if answering else 5)
     if not answering:
         pytest.fail(
             f"this test left Prefect's events worker sending to {stray}, a server that no "

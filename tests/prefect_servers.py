@@ -6,53 +6,39 @@ emits binds it to the PREFECT_API_URL of that moment, and every later event of t
 there. A test that emitted one event under `temporary_settings` for a server of its own, then
 stopped that server, sent every event of the rest of the session to a dead port (1.5 s per event
 in connection retries): the event assertions of later tests failed, and at exit the worker worked
-through 8 000 queued events for hours. `talking_to` drains the workers on the way out, and
-`stray_events_worker` finds one still bound elsewhere (tests/conftest.py checks after every test).
+through 8 000 queued events for hours. `talking_to` drains the workers on the way out (with the
+demo's `deployments.ephemeral.send_queued`), and `stray_events_worker` finds one still bound
+elsewhere (tests/conftest.py checks after every test).
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 from prefect.events.clients import events_in_socket_from_api_url
 from prefect.events.worker import EventsWorker
-from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect.utilities.asyncutils import run_coro_as_sync
+from prefect.settings.legacy import Setting
+
+from deployments.ephemeral import send_queued
 
 DRAIN_SECONDS = 60
 
 
 @contextmanager
-def talking_to(api_url: str, **settings: Any) -> Iterator[None]:
-    """PREFECT_API_URL (and other settings, by their `Setting` objects' names) for this process
-    during the block; what the block queued for that server is sent before leaving it, and the
-    next event or log of the process starts a worker bound to the server then current."""
-    from prefect import settings as prefect_settings
-
-    more = {getattr(prefect_settings, name): value for name, value in settings.items()}
-    with temporary_settings({PREFECT_API_URL: api_url, **more}):
+def talking_to(api_url: str, more: Mapping[Setting, Any] | None = None) -> Iterator[None]:
+    """PREFECT_API_URL (and `more` settings) for this process during the block; what the block
+    queued for that server is sent before leaving it, and the next event or log of the process
+    starts a worker bound to the server then current."""
+    with temporary_settings({PREFECT_API_URL: api_url, **(more or {})}):
         try:
             yield
         finally:
-            drain_workers()
-
-
-def drain_workers(timeout: float = DRAIN_SECONDS) -> None:
-    """Send what Prefect's log and events workers hold, then stop them (both are started again
-    on the next log or event). Works under a running event loop too (Playwright's sync API)."""
-
-    async def drain() -> None:
-        for worker in (APILogWorker, EventsWorker):
-            result = worker.drain_all(timeout=timeout, at_exit=False)
-            if hasattr(result, "__await__"):
-                await result
-
-    run_coro_as_sync(drain())
+            send_queued(DRAIN_SECONDS)
 
 
 def stray_events_worker() -> str | None:

@@ -24,6 +24,7 @@ import httpx
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
 
 from blocks import CommercetoolsCredentials
 from ctsync.entities import ENTITIES
@@ -156,7 +157,7 @@ def prefect_stack(tmp: Path, sandbox: Sandbox, env: dict[str, str]) -> Iterator[
         stack.seconds["server"] = time.monotonic() - started
         # This process stands in for the server's scheduler, which no 503 stops: its own calls
         # (creating and reading runs) wait out a busy server rather than fail the measurement.
-        with talking_to(api_url, PREFECT_CLIENT_MAX_RETRIES=8):
+        with talking_to(api_url, {PREFECT_CLIENT_MAX_RETRIES: 8}):
             CommercetoolsCredentials(
                 api_url=sandbox.api_url,
                 client_id=sandbox.client_id,

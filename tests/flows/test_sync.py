@@ -413,7 +413,8 @@ def test_sync_all_logs_its_plan_and_is_named_after_what_its_entities_read(blank,
     again = sync_all(credentials, hub=hub, entities=names, settle=0)
     assert again.mode == "delta"
     assert asyncio.run(flow_run_name(again.reports[0].flow_run_id)).startswith("all-delta-")
-    lines = asyncio.run(log_lines(run_id, count=4))
+    # Three plans (the flow's, each entity's) and three results, the flow's own last of all.
+    lines = asyncio.run(log_lines(run_id, count=6))
     # Named so from its start, before its entities' plans ran (not renamed at its end only).
     assert any(line.startswith("Beginning flow run 'all-full-") for line in lines), lines
     assert any(

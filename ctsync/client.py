@@ -32,10 +32,12 @@ from ctsync.errors import (
     ConnectionFailed,
     GraphQLFailed,
     InvalidInput,
+    OutcomeUnknown,
     ServiceUnavailable,
     error_from_response,
 )
 from ctsync.retries import (
+    READ_METHODS,
     RequestStats,
     RetryableResponse,
     is_retryable_status,
@@ -49,6 +51,16 @@ MAX_ACTIONS_PER_UPDATE = 500
 USER_AGENT = "prefect-commercetools/0.1 (+httpx)"
 LOGGER = logging.getLogger("ctsync.client")
 _CORRELATION_SAFE = re.compile(r"[^A-Za-z0-9_\-]")
+MAY_HAVE_LANDED: tuple[type[httpx.TransportError], ...] = (
+    httpx.ReadTimeout,
+    httpx.ReadError,
+    httpx.RemoteProtocolError,
+)
+"""Failures after a request went out whole: commercetools may have applied it. The others
+(refused or timed-out connects, a pool or write that never finished) never reached it."""
+ANSWER_LOST_STATUSES = frozenset({500, 502, 503, 504})
+"""Statuses a write may have been applied behind (a gateway lost the answer); 429 never is."""
+_GRAPHQL_MUTATION = re.compile(r"^\s*(#[^\n]*\n\s*)*mutation\b")
 
 
 class QueryPage(BaseModel):
@@ -152,6 +164,8 @@ class _Call:
     method: str
     path: str
     correlation_id: str
+    idempotent: bool = True
+    """A read, or a write that may be sent again as it is (a GraphQL query is sent by POST)."""
     attempts: int = 0
 
     @property
@@ -187,6 +201,15 @@ class _Call:
                 f"after {self.attempts} attempts): check API URL and the network"
             )
         return ConnectionFailed(reason, attempts=self.attempts, **self.context)
+
+    def lost(self, what: str, status: int | None = None) -> OutcomeUnknown:
+        return OutcomeUnknown(
+            f"the request went out and its answer was lost ({what}): commercetools may have "
+            "applied it; it is not sent again before what happened is read",
+            attempts=self.attempts,
+            status=status,
+            **self.context,
+        )
 
 
 class CommercetoolsClient:
@@ -303,12 +326,18 @@ class CommercetoolsClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         on_sent: Callable[[], None] | None = None,
+        idempotent: bool | None = None,
     ) -> Any:
         """Send one request with retries; return the decoded JSON or raise a typed error.
 
         `on_sent` is called once the request has gone out (each attempt), before the answer.
+        A request that is not `idempotent` (default: every method but GET and HEAD) is retried
+        only while it cannot have reached commercetools (a refused connection, a 429); once it
+        went out and its answer was lost, OutcomeUnknown is raised instead of a second send.
         """
-        body, _ = await self._request(method, path, params=params, json=json, on_sent=on_sent)
+        body, _ = await self._request(
+            method, path, params=params, json=json, on_sent=on_sent, idempotent=idempotent
+        )
         return body
 
     async def _request(
@@ -319,9 +348,13 @@ class CommercetoolsClient:
         params: dict[str, Any] | None,
         json: Any,
         on_sent: Callable[[], None] | None,
+        idempotent: bool | None = None,
     ) -> tuple[Any, int]:
         """`request`, and the size of the body as it came."""
-        call = _Call(method.upper(), path, self.new_correlation_id())
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in READ_METHODS
+        call = _Call(method, path, self.new_correlation_id(), idempotent)
         response = await self._send(call, params=params, json=json, on_sent=on_sent)
         if self.logger.isEnabledFor(logging.DEBUG):
             # The path only: a query's predicate may hold personal data, and headers a token.
@@ -367,16 +400,24 @@ class CommercetoolsClient:
             async for attempt in policy:
                 with attempt:
                     call.attempts += 1
-                    response = await http.request(
-                        call.method,
-                        url,
-                        params=params,
-                        json=json,
-                        headers=headers,
-                        extensions=extensions,
-                    )
+                    try:
+                        response = await http.request(
+                            call.method,
+                            url,
+                            params=params,
+                            json=json,
+                            headers=headers,
+                            extensions=extensions,
+                        )
+                    except MAY_HAVE_LANDED as exc:
+                        if not call.idempotent:
+                            raise call.lost(_lost_what(exc, self.settings)) from None
+                        raise
                     self._note_server_date(response)
-                    if is_retryable_status(response.status_code, call.method):
+                    status = response.status_code
+                    if not call.idempotent and status in ANSWER_LOST_STATUSES:
+                        raise call.lost(f"HTTP {status} after it was sent", status)
+                    if is_retryable_status(status, call.method):
                         raise RetryableResponse(
                             response.status_code,
                             _body(response),
@@ -475,7 +516,10 @@ class CommercetoolsClient:
             request["variables"] = variables
         if operation_name:
             request["operationName"] = operation_name
-        body = await self.request("POST", "graphql", json=request)
+        # A query is a read sent by POST: retried as one; a mutation is a write.
+        body = await self.request(
+            "POST", "graphql", json=request, idempotent=not _GRAPHQL_MUTATION.match(query)
+        )
         errors = body.get("errors") if isinstance(body, dict) else None
         if errors:
             raise GraphQLFailed.from_errors(errors, body.get("data"), path="graphql")
@@ -505,6 +549,12 @@ def _sent_tracer(
             await then(event, info)
 
     return trace
+
+
+def _lost_what(exc: httpx.TransportError, settings: ConnectionSettings) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer within {settings.timeout_seconds:g} s"
+    return f"the connection dropped: {type(exc).__name__}"
 
 
 def _body(response: httpx.Response) -> Any:

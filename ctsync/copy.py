@@ -162,6 +162,8 @@ class CopyRow(BaseModel):
     """Target records the source no longer has, left in place (`delete_missing` off)."""
     skipped: int = 0
     failed: int = 0
+    answers_lost: int = 0
+    """Writes whose answer was lost, resolved by reading the target before writing again."""
     skip_reasons: list[str] = Field(default_factory=list)
     missing_examples: list[str] = Field(default_factory=list)
     failures: list[str] = Field(default_factory=list)
@@ -242,6 +244,11 @@ class CopyReport(BaseModel):
             lines += [f"- failed {failure}" for failure in row.failures]
             lines += [f"- skipped {reason}" for reason in row.skip_reasons]
             lines += [f"- {row.entity} only in the target: {m}" for m in row.missing_examples]
+            if row.answers_lost:
+                lines.append(
+                    f"- {row.entity}: {row.answers_lost} writes whose answer was lost, each "
+                    "read back from the target before anything was sent again"
+                )
         return "\n".join(lines)
 
     def payload(self) -> dict[str, Any]:

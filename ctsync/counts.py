@@ -79,6 +79,10 @@ class PushCounts(RunCounts):
     unchanged: int = 0
     skipped: int = 0
     conflict_retries: int = 0
+    answers_lost: int = 0
+    """Writes whose answer was lost, resolved by reading what commercetools holds."""
+    unknown_outcomes: int = 0
+    """Drafts whose create was lost with nothing to look them up by: reported, not resent."""
     actions: Counter[str] = field(default_factory=Counter)
     dead: list[RejectedRecord] = field(default_factory=list)
     plan: list[dict[str, Any]] = field(default_factory=list, metadata={"cap": MAX_PLAN_ROWS})

@@ -142,6 +142,26 @@ class ConnectionFailed(ServiceUnavailable):
     """The host could not be reached at all (DNS, refused connection, TLS, timeout)."""
 
 
+class OutcomeUnknown(ServiceUnavailable):
+    """A write went out and its answer was lost (no answer in time, a dropped connection, or a
+    500, 502, 503 or 504 after it was sent): commercetools may have applied it or not. It is
+    never sent again blindly; the pushes, copies and tasks read what happened before they write
+    again, and report this only where nothing identifies what was written."""
+
+    def explained(self, why: str) -> OutcomeUnknown:
+        """The same error with `why` (what was found, the fix) added to its message."""
+        return OutcomeUnknown(
+            f"{self.message}; {why}",
+            attempts=self.attempts,
+            status=self.status,
+            code=self.code,
+            correlation_id=self.correlation_id,
+            method=self.method,
+            path=self.path,
+            errors=self.errors,
+        )
+
+
 _BY_STATUS: dict[int, type[CommercetoolsError]] = {
     400: InvalidInput,
     401: AuthenticationError,

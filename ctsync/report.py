@@ -285,6 +285,10 @@ class PushReport(RunReport):
     skipped: int = 0
     actions: dict[str, int] = Field(default_factory=dict)
     conflict_retries: int = 0
+    answers_lost: int = 0
+    """Writes whose answer was lost and that were resolved by reading commercetools."""
+    unknown_outcomes: int = 0
+    """Drafts whose create may or may not have landed: nothing identifies them to look up."""
     destructive: int = 0
     """Drafts whose update removes or unsets data (planned, for a push that stopped)."""
     destructive_actions: dict[str, int] = Field(default_factory=dict)
@@ -300,7 +304,10 @@ class PushReport(RunReport):
         rows: list[tuple[str, Any]] = [
             ("actions", self.actions),
             ("conflict retries", self.conflict_retries),
+            ("answers lost", self.answers_lost),
         ]
+        if self.unknown_outcomes:
+            rows.append(("unknown outcomes", self.unknown_outcomes))
         if self.destructive:
             rows.append(("removes or unsets data", self.destructive_actions))
         return rows
@@ -330,6 +337,12 @@ class PushReport(RunReport):
             f"- {self.api_calls} API calls, {self.retries} retries, "
             f"{self.conflict_retries} re-reads after a concurrent change"
         )
+        if self.answers_lost:
+            lines.append(
+                f"- {self.answers_lost} writes whose answer was lost, resolved by reading "
+                f"commercetools before writing again; {self.unknown_outcomes} with an unknown "
+                "outcome (no key to look them up by)"
+            )
         return lines
 
 

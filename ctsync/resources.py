@@ -5,6 +5,8 @@ A read of everything that matches pages by id (keyset), never by offset: commerc
 `offset` at 10 000 and sorts a page at a time, so offset paging skips and repeats records on a
 collection that changes while it is read. An update that meets a newer version (409) can be
 re-planned against the resource as it now is, by a callback that knows what the change meant.
+A write whose answer was lost is resolved by reading before anything is sent again
+(ctsync.lost_answers).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ctsync.client import MAX_PAGE_SIZE, CommercetoolsClient, check_page_size
-from ctsync.errors import ConcurrentModification
+from ctsync.errors import ConcurrentModification, NotFound, OutcomeUnknown
+from ctsync.lost_answers import MAX_LOST_ANSWERS, find_created
 from ctsync.options import DEFAULT_PAGE_BYTES
 from ctsync.paging import FullCursor, IdRange, PageSizer, check_order, full_order, full_query
 
@@ -97,13 +100,28 @@ async def create(
     *,
     expand: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The resource `draft` created."""
+    """The resource `draft` created. A create whose answer was lost is looked up by the draft's
+    identity (ctsync.lost_answers) and sent again only if it did not land."""
     if not isinstance(draft, dict):
         raise ValueError(f"draft for {endpoint} must be an object (a dict), not {type(draft)}")
-    result: dict[str, Any] = await client.request(
-        "POST", check_endpoint(endpoint), json=draft, params=_expand(expand)
-    )
-    return result
+    endpoint = check_endpoint(endpoint)
+    for sent in range(1, MAX_LOST_ANSWERS + 2):
+        try:
+            result: dict[str, Any] = await client.request(
+                "POST", endpoint, json=draft, params=_expand(expand)
+            )
+            return result
+        except OutcomeUnknown as lost:
+            found = await find_created(client, endpoint, draft, lost)
+            if found is not None:
+                if expand:
+                    found = await get(client, ResourceRef(endpoint, id=found["id"]), expand=expand)
+                # A sign-up's answer wraps the customer; the same shape whichever way it came.
+                wrapped = endpoint.rsplit("/", 1)[-1] == "customers"
+                return {"customer": found} if wrapped else found
+            if sent > MAX_LOST_ANSWERS:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def update(
@@ -122,11 +140,17 @@ async def update(
     `on_conflict` is given: it then gets the resource as it now is and returns the actions to
     send at its version (none: the update is no longer needed and the current resource is
     returned), up to `max_conflicts` times.
+
+    An update whose answer was lost re-reads the resource: still at the version sent, the update
+    did not land and is sent again; one version further, it landed (commercetools moves a
+    resource one version per update) unless `on_conflict` is given, which then decides from the
+    content; further still, another writer changed it too: `on_conflict` decides, or the
+    OutcomeUnknown is raised.
     """
     actions = _checked_actions(ref, actions)
     if version is None:
         version = int((await get(client, ref))["version"])
-    conflicts = 0
+    conflicts = lost_answers = 0
     while True:
         body = {"version": version, "actions": actions}
         try:
@@ -134,6 +158,27 @@ async def update(
                 "POST", ref.path, json=body, params=_expand(expand)
             )
             return result
+        except OutcomeUnknown as lost:
+            current = await get(client, ref, expand=expand)
+            moved = int(current["version"]) - version
+            lost_answers += 1
+            if lost_answers > MAX_LOST_ANSWERS:
+                raise
+            if moved == 0:
+                continue  # it did not land: the same request, at the same version
+            if on_conflict is None:
+                if moved == 1:
+                    return current
+                raise lost.explained(
+                    f"{ref} moved from version {version} to {current['version']} meanwhile, "
+                    "by this update and another writer: pass on_conflict to decide from the "
+                    "resource as it is"
+                ) from None
+            replanned = on_conflict(current)
+            if not replanned:
+                return current
+            actions = _checked_actions(ref, replanned)
+            version = int(current["version"])
         except ConcurrentModification as conflict:
             if on_conflict is None:
                 raise
@@ -176,13 +221,27 @@ async def delete(
 
     `data_erasure` asks commercetools to erase personal data the resource holds (customers,
     orders, carts, payments…), as GDPR's right to be forgotten needs."""
+    before: dict[str, Any] = {"id": ref.id, "key": ref.key, "version": version}
     if version is None:
-        version = int((await get(client, ref))["version"])
+        before = await get(client, ref)
+        version = int(before["version"])
     params: dict[str, Any] = {"version": version}
     if data_erasure:
         params["dataErasure"] = "true"
-    result: dict[str, Any] = await client.request("DELETE", ref.path, params=params)
-    return result
+    for sent in range(1, MAX_LOST_ANSWERS + 2):
+        try:
+            result: dict[str, Any] = await client.request("DELETE", ref.path, params=params)
+            return result
+        except OutcomeUnknown:
+            # Gone: it landed. Still there: it did not; sent again as it was (a 409 then says
+            # that another writer changed it meanwhile).
+            try:
+                await get(client, ref)
+            except NotFound:
+                return {k: v for k, v in before.items() if v is not None}
+            if sent > MAX_LOST_ANSWERS:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def read_all(

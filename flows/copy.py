@@ -21,6 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
+from ctsync import resources
 from ctsync.copy import (
     CopyReport,
     CopyRow,
@@ -39,6 +40,7 @@ from ctsync.push import PUSH_ENTITIES, PushEntity, guard, read_drafts, record_ou
 from ctsync.push.guard import DESTRUCTIVE_FLOOR
 from ctsync.push.lookup import ReferenceCache
 from ctsync.report import RunFailed, SyncReport
+from ctsync.resources import ResourceRef
 from flows import _parameters as param
 from flows._engine import run_with_client
 from flows._naming import (
@@ -238,6 +240,7 @@ class _Copy:
         self.plan += [{"entity": push.name, **step} for step in steps]
         row.created, row.updated, row.unchanged = counts.created, counts.updated, counts.unchanged
         row.failed, row.failures, row.error = counts.failed, counts.failures[:10], error
+        row.answers_lost = counts.answers_lost
         log_failures(counts.failures, counts.failed, dry_run=self.dry_run, what=push.name)
         self._missing(push, plan, row, delete, options)
         if row.error:
@@ -267,7 +270,9 @@ class _Copy:
 
         async def delete_all(client: Any) -> int:
             for record in plan.missing:
-                await client.delete(push.endpoint, record.id, record.version)
+                # A delete whose answer was lost is read back, never sent twice blindly.
+                ref = ResourceRef(push.endpoint, id=record.id)
+                await resources.delete(client, ref, version=record.version)
             return len(plan.missing)
 
         row.deleted = run_with_client(self.target, prefix, delete_all)

@@ -381,9 +381,20 @@ class Sandbox:
         latency_ms: int | None = None,
         drop: bool = False,
         body: dict[str, Any] | None = None,
+        after: bool = False,
+        every: int = 1,
     ) -> dict[str, Any]:
-        """Add a fault rule (first matching rule wins); count=None means until cleared."""
+        """Add a fault rule (first matching rule wins); count=None means until cleared.
+
+        `after=True` loses the answer of a request that was handled and committed: the
+        connection is dropped (`drop`) or `status` comes instead of the answer, after
+        `latency_ms` (past the client's timeout: no answer in time). `every=n` faults every n-th
+        request the rule matches."""
         rule: dict[str, Any] = {"count": count}
+        if after:
+            rule["after"] = True
+        if every != 1:
+            rule["every"] = every
         if status is not None:
             rule["status"] = status
         if path is not None:

@@ -6,8 +6,9 @@
 // adapter's modules are in ./adapter. This entry point builds the app, starts and stops it.
 import { EXIT_ON_STDIN_EOF, log, PORT, PROJECT_KEY, SEED_PATH } from "./adapter/config.mjs";
 import { registerControl } from "./adapter/control.mjs";
-import { keepDraftFields } from "./adapter/drafts.mjs";
+import { keepDraftFields, refuseDuplicateKeys } from "./adapter/drafts.mjs";
 import { registerGraphql } from "./adapter/graphql.mjs";
+import { loseAnswer } from "./adapter/faults.mjs";
 import { onRequest, preHandler, projectWithSlash } from "./adapter/hooks.mjs";
 import { app } from "./adapter/mock-app.mjs";
 import { omitTotal } from "./adapter/query-params.mjs";
@@ -15,11 +16,13 @@ import { applyProject, loadSeedFile } from "./adapter/seeding.mjs";
 
 registerControl(app);
 keepDraftFields();
+refuseDuplicateKeys();
 app.get("/:projectKey/", projectWithSlash);
 registerGraphql(app);
 app.addHook("onRequest", onRequest);
 app.addHook("preHandler", preHandler);
 app.addHook("preSerialization", omitTotal);
+app.addHook("onSend", loseAnswer);
 
 const shutdown = async (code = 0) => {
 	try {

@@ -1,6 +1,8 @@
 """Push one batch of drafts: look up what it refers to and matches, then create, update with
 the minimal actions, or leave alone. A stale version (409) re-reads the resource and recomputes
-the actions, a bounded number of times. No Prefect here: the flows run batches inside tasks.
+the actions, a bounded number of times. A write whose answer was lost is never sent again
+blindly: a create looks its draft up by identity first, an update re-reads and re-diffs. No
+Prefect here: the flows run batches inside tasks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from ctsync import actions as act
 from ctsync.client import MAX_ACTIONS_PER_UPDATE, CommercetoolsClient
 from ctsync.counts import MAX_PLAN_ROWS, PushCounts
 from ctsync.draft_files import DraftRow
-from ctsync.errors import CommercetoolsError, ConcurrentModification
+from ctsync.errors import CommercetoolsError, ConcurrentModification, OutcomeUnknown
+from ctsync.lost_answers import MAX_LOST_ANSWERS
 from ctsync.options import PushOptions
 from ctsync.push import guard
 from ctsync.push.entities import PushEntity
@@ -136,6 +139,9 @@ class _RecordPusher:
                 await self._create(row, identity)
             else:
                 await self._update(row, identity, current)
+        except OutcomeUnknown as error:
+            self.counts.unknown_outcomes += 1
+            self.counts.fail(row, identity, f"unknown outcome: {error}")
         except CommercetoolsError as error:
             self.counts.fail(row, identity, f"{type(error).__name__}: {error}")
 
@@ -144,23 +150,70 @@ class _RecordPusher:
             self.counts.skipped += 1
             return
         document = self.entity.create(row.draft, self.ids)
-        self.counts.created += 1
         if self.options.dry_run:
+            self.counts.created += 1
             self._plan(row, identity, "create", [])
             resource = {"key": document.get("key"), "id": f"<new {document.get('key')}>"}
         else:
-            answer = await self.client.create(self.entity.endpoint, document)
-            resource = self.entity.created_resource(answer)
+            resource = await self._create_once(row, document)
+            self.counts.created += 1
         if resource.get("key"):
             # Drafts later in the run (a child category, say) may refer to it by key.
             self.cache.remember(self.entity.entity.type_id, resource["key"], resource["id"])
 
+    async def _create_once(self, row: DraftRow[Any], document: dict[str, Any]) -> dict[str, Any]:
+        """The resource the draft's create made, sent again only when a look-up by the draft's
+        identity found that a create whose answer was lost had not landed."""
+        for sent in range(1, MAX_LOST_ANSWERS + 2):
+            try:
+                answer = await self.client.create(self.entity.endpoint, document)
+                return self.entity.created_resource(answer)
+            except OutcomeUnknown as lost:
+                self.counts.answers_lost += 1
+                found = await self._find_again(row.draft, lost)
+                if found is not None:
+                    return await self._completed(row.draft, found)
+                if sent > MAX_LOST_ANSWERS:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _find_again(self, draft: Any, lost: OutcomeUnknown) -> dict[str, Any] | None:
+        """The resource a draft's lost create may have made; OutcomeUnknown when the draft has
+        nothing to look it up by (no key where commercetools allows none)."""
+        lookups = [
+            (name, [v for v in values if v]) for name, values in self.entity.lookups([draft])
+        ]
+        lookups = [(name, values) for name, values in lookups if values]
+        if not lookups:
+            raise lost.explained(
+                "the draft has no key to look it up by, so it is not sent again: give drafts keys"
+            ) from None
+        candidates: list[dict[str, Any]] = []
+        for field_name, values in lookups:
+            candidates += await query_in(self.client, self.entity.endpoint, field_name, values)
+        return self.entity.find(draft, candidates, self.ids)
+
+    async def _completed(self, draft: Any, found: dict[str, Any]) -> dict[str, Any]:
+        """A resource found after a lost create, made equal to the draft where another writer
+        changed it since (its actions counted, not another create)."""
+        actions, document = self._changes(draft, found)
+        if actions:
+            await self._apply(found, actions, document)
+            self.counts.actions.update(a["action"] for a in actions)
+        return found
+
     async def _update(self, row: DraftRow[Any], identity: str, current: dict[str, Any]) -> None:
         destructive: list[str] = []
+        lost: list[act.Action] = []  # the actions of a send whose answer was lost
         for attempt in range(self.max_conflict_retries + 1):
             actions, document = self._changes(row.draft, current)
             if not actions:
-                self.counts.unchanged += 1
+                # Nothing left to do; after a lost answer, because that update landed.
+                if lost:
+                    self.counts.updated += 1
+                    self.counts.actions.update(a["action"] for a in lost)
+                else:
+                    self.counts.unchanged += 1
                 return
             if attempt == 0:
                 destructive = guard.note(self.counts, row.line, identity, actions)
@@ -171,10 +224,14 @@ class _RecordPusher:
                 return
             try:
                 await self._apply(current, actions, document)
-            except ConcurrentModification:
+            except (ConcurrentModification, OutcomeUnknown) as error:
                 if attempt == self.max_conflict_retries:
                     raise
-                self.counts.conflict_retries += 1
+                if isinstance(error, OutcomeUnknown):
+                    self.counts.answers_lost += 1
+                    lost = actions
+                else:
+                    self.counts.conflict_retries += 1
                 reread = await self._reread(current)
                 if reread is None:  # an upserted resource deleted meanwhile: create it again
                     await self._create(row, identity)

@@ -4,6 +4,7 @@
 // customers: salutation and customer group; states: no transitions stays no transitions (any
 // transition allowed), where the mock stores [] (a final state).
 // Without them a resource created by a push differs from its draft the next time.
+import { ctError } from "./mock-internals.mjs";
 import { ctMock, storage } from "./mock-app.mjs";
 
 const money = (value) => ({
@@ -81,4 +82,29 @@ export const keepDraftFields = () => {
 		await storage.add(context.projectKey, "state", anyTransition);
 		return anyTransition;
 	};
+};
+
+/**
+ * A create whose key is taken is refused as commercetools refuses it (400 DuplicateField); the
+ * mock 4.4.0 stores a second product, category, ... with the same key. Custom objects are the
+ * exception: a POST of a taken container and key updates that object.
+ */
+export const refuseDuplicateKeys = () => {
+	for (const [typeId, repository] of Object.entries(ctMock._repositories)) {
+		if (typeId === "key-value-document" || typeof repository?.create !== "function") continue;
+		const create = repository.create.bind(repository);
+		repository.create = async (context, draft) => {
+			if (typeof draft?.key === "string" && draft.key) {
+				const taken = await storage.getByKey(context.projectKey, typeId, draft.key);
+				if (taken) {
+					const message = `A duplicate value '"${draft.key}"' exists for field 'key'.`;
+					throw ctError(400, "DuplicateField", message, {
+						field: "key",
+						duplicateValue: draft.key,
+					});
+				}
+			}
+			return create(context, draft);
+		};
+	}
 };

@@ -1,4 +1,8 @@
 // Fault injection (POST /_sandbox/faults): this module owns the rules and serves them.
+// A rule fails a request before it is handled, or with `after: true` loses its answer once the
+// request was handled and committed (the connection dropped, or `status` instead of the answer):
+// what a client sees when a gateway or the network loses a write's answer. `every: n` faults
+// every n-th request the rule matches.
 import { PROJECT_KEY } from "./config.mjs";
 import { invalidInput } from "./mock-internals.mjs";
 import { authError, insufficientScopeBody, INVALID_CLIENT_MESSAGE, sendJson } from "./replies.mjs";
@@ -31,7 +35,18 @@ const defaultFaultBody = (status, url) => {
 	return { statusCode: status, message, errors: [{ code, message }] };
 };
 
-const FAULT_FIELDS = ["count", "status", "retryAfter", "path", "method", "latencyMs", "drop", "body"];
+const FAULT_FIELDS = [
+	"count",
+	"status",
+	"retryAfter",
+	"path",
+	"method",
+	"latencyMs",
+	"drop",
+	"body",
+	"after",
+	"every",
+];
 
 /** A rule's count and effects, validated (400 on bad input). */
 const faultEffects = (input) => {
@@ -61,7 +76,15 @@ const faultEffects = (input) => {
 	if (retryAfter !== null && !(typeof retryAfter === "number" && retryAfter >= 0)) {
 		throw invalidInput("retryAfter must be a non-negative number of seconds.");
 	}
-	return { count, status, latencyMs, drop, retryAfter };
+	const after = input.after === true;
+	if (after && status === null && !drop) {
+		throw invalidInput("An `after` rule loses the answer: it needs status or drop.");
+	}
+	const every = input.every ?? 1;
+	if (!(Number.isInteger(every) && every > 0)) {
+		throw invalidInput("every must be a positive integer.");
+	}
+	return { count, status, latencyMs, drop, retryAfter, after, every };
 };
 
 /** A test of the request path+query for a rule's `path` (null: every request). */
@@ -82,7 +105,7 @@ const pathMatcher = (path) => {
 
 /** A validated rule from its JSON, with a hidden `matches(request)`; 400 on bad input. */
 const compileFault = (input) => {
-	const { count, status, latencyMs, drop, retryAfter } = faultEffects(input);
+	const { count, status, latencyMs, drop, retryAfter, after, every } = faultEffects(input);
 	const path = input.path ?? null;
 	const matcher = pathMatcher(path);
 	const method = input.method ? String(input.method).toUpperCase() : null;
@@ -98,6 +121,9 @@ const compileFault = (input) => {
 		latencyMs,
 		drop,
 		body: input.body ?? null,
+		after,
+		every,
+		seen: 0,
 	};
 	Object.defineProperty(rule, "matches", {
 		enumerable: false,
@@ -123,16 +149,31 @@ export const clearFaults = () => {
 	return cleared;
 };
 
-/** The first rule that matches the request and has requests left, or undefined. */
-export const matchingFault = (request) => faults.find((f) => f.matches(request));
+/** The first rule that matches the request and has requests left, or undefined; a rule with
+ * `every: n` lets the requests between its n-th ones pass. */
+export const matchingFault = (request) => {
+	const rule = faults.find((f) => f.matches(request));
+	if (!rule) return undefined;
+	rule.seen++;
+	return rule.seen % rule.every === 0 ? rule : undefined;
+};
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Apply `rule` to the request: wait, then drop or answer; true if nothing else may answer. */
-export const serveFault = async (rule, request, reply) => {
+const countServed = (rule) => {
 	if (rule.remaining !== null) rule.remaining--;
 	rule.served++;
 	stats.faults_served++;
+};
+
+/** Apply `rule` to the request: wait, then drop or answer; true if nothing else may answer. An
+ * `after` rule is only noted here, and served by `loseAnswer` once the request was handled. */
+export const serveFault = async (rule, request, reply) => {
+	if (rule.after) {
+		request.lostAnswer = rule;
+		return false;
+	}
+	countServed(rule);
 	if (rule.latencyMs > 0) await sleep(rule.latencyMs);
 	if (rule.drop) {
 		reply.hijack();
@@ -143,4 +184,20 @@ export const serveFault = async (rule, request, reply) => {
 	const headers = rule.retryAfter !== null ? { "retry-after": String(rule.retryAfter) } : {};
 	sendJson(reply, rule.status, rule.body ?? defaultFaultBody(rule.status, request.url), headers);
 	return true;
+};
+
+/** onSend: the answer of a request an `after` rule picked, lost once the request committed (a
+ * success); an error answer is passed on, as nothing was written. */
+export const loseAnswer = async (request, reply, payload) => {
+	const rule = request.lostAnswer;
+	if (!rule || reply.statusCode >= 400) return payload;
+	countServed(rule);
+	if (rule.latencyMs > 0) await sleep(rule.latencyMs);
+	if (rule.drop) {
+		request.raw.socket.destroy();
+		return payload;
+	}
+	reply.code(rule.status);
+	reply.header("content-type", "application/json; charset=utf-8");
+	return JSON.stringify(rule.body ?? defaultFaultBody(rule.status, request.url));
 };

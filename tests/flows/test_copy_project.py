@@ -106,6 +106,28 @@ def test_a_copy_makes_the_target_equal_and_a_second_sends_nothing(pair, tmp_path
     assert reset.total("unchanged") == first.total("created")
 
 
+def test_a_copy_whose_answers_are_lost_lands_each_resource_once(pair, tmp_path) -> None:
+    """Every 7th write to the target is committed and its answer lost (the connection drops):
+    each is read back, so the target ends with one resource per source resource, no failure."""
+    source, target = pair
+    hub = HubDatabase(url=f"sqlite:///{tmp_path}/hub.db")
+    path = rf"/^\/{target.project_key}\/(?!graphql)/"
+    target.inject(after=True, drop=True, count=None, path=path, method="POST", every=7)
+    first = copy_project(credentials(source), credentials(target), hub=hub, mode="full", settle=0)
+    lost = sum(rule["served"] for rule in target.faults())
+    target.clear_faults()
+    assert first.total("failed") == 0, first.markdown()
+    assert lost > 100 and sum(row.answers_lost for row in first.rows) == lost
+    fresh_views(source, target, hub)
+    store = hub.get_store()
+    for name in COPYABLE:
+        in_source = store.count_records(source.project_key, name)
+        assert store.count_records(target.project_key, name) == in_source, name
+    assert normalised(hub, target.project_key) == normalised(hub, source.project_key)
+    again = copy_project(credentials(source), credentials(target), hub=hub, mode="full", settle=0)
+    assert again.total("created") == again.total("updated") == again.total("failed") == 0
+
+
 def test_a_project_is_never_copied_into_itself(pair, tmp_path) -> None:
     source, _ = pair
     with pytest.raises(ValueError, match="cannot be copied into itself"):

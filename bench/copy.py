@@ -1,5 +1,7 @@
 """Measure 12: copy_project of the demo seed into an empty project, then a delta copy with
-nothing changed (wall seconds, API requests at both projects); and a push of 5 000 standalone
+nothing changed (wall seconds, API requests at both projects), and the full copy again with the
+answer of every 50th write lost after the target committed it (what each lost answer costs in
+requests); and a push of 5 000 standalone
 prices against the plain script a user would write (read each by key, post its update, one at a
 time), with the same latency injected at the target.
 """
@@ -20,6 +22,9 @@ from flows.copy import copy_project
 from flows.push import push_standalone_prices
 from sandbox import Sandbox
 from sandbox.seed import DEFAULT_SEED_PATH
+
+LOST_EVERY = 50
+"""The write whose answer the target loses, once committed: every 50th."""
 
 
 def _requests(*sandboxes: Sandbox) -> int:
@@ -56,7 +61,31 @@ def measure_copy(runs: int) -> Figures:
                     assert report.total("failed") == 0, report.summary()
                 assert report.total("created") == report.total("updated") == 0
                 hub.get_store().close()
+            _lossy_copy(source, target, figures)
     return figures
+
+
+def _lossy_copy(source: Sandbox, target: Sandbox, figures: Figures) -> None:
+    """The full copy into an emptied target whose every LOST_EVERY-th write loses its answer
+    (the connection drops after commit): each is read back, none is sent twice."""
+    target.reset()
+    path = rf"/^\/{target.project_key}\/(?!graphql)/"
+    target.inject(after=True, drop=True, count=None, method="POST", path=path, every=LOST_EVERY)
+    source.reset_stats()
+    target.reset_stats()
+    with tempfile.TemporaryDirectory() as folder:
+        hub = HubDatabase(url=f"sqlite:///{folder}/hub.db")
+        started = time.perf_counter()
+        report = copy_project(
+            credentials(source), credentials(target), hub=hub, mode="full", settle=0
+        )
+        figures["lossy wall"].add(time.perf_counter() - started)
+        hub.get_store().close()
+    figures["lossy requests"].add(_requests(source, target))
+    figures["lossy lost"].add(sum(rule["served"] for rule in target.faults()))
+    figures["lossy created"].add(report.total("created"))
+    target.clear_faults()
+    assert report.total("failed") == 0, report.summary()
 
 
 def _prices(count: int, cents: int) -> list[dict[str, Any]]:

@@ -240,6 +240,27 @@ def sync_all_section(f: Any) -> list[str]:
     ]
 
 
+def lost_answer_rows(c: Any) -> list[list[str]]:
+    """The full copy again, every 50th write's answer lost after commit: what one costs."""
+    if "lossy lost" not in c:
+        return []
+    extra = (c["lossy requests"].median - c["full requests"].median) / c["lossy lost"].median
+    return [
+        [
+            f"the same, every {copy_bench.LOST_EVERY}th write's answer lost after commit: "
+            "answers lost",
+            c["lossy lost"].show(),
+        ],
+        ["its resources created (each once, no failure)", c["lossy created"].show()],
+        ["its API requests (both projects)", c["lossy requests"].show()],
+        ["extra requests per lost answer (medians)", f"{extra:.2f}"],
+        [
+            "its wall over the copy without losses",
+            f"{c['lossy wall'].median / c['full wall'].median:.2f}x",
+        ],
+    ]
+
+
 def copy_section(sections: dict[str, Any]) -> list[str]:
     c, p = sections["copy"]["copy"], sections["copy"]["prices"]
     n, base_n = sections["prices_n"], sections["prices_baseline_n"]
@@ -252,6 +273,7 @@ def copy_section(sections: dict[str, Any]) -> list[str]:
         ["its API requests (both projects)", c["full requests"].show()],
         ["copy_project delta, nothing changed, wall s", c["delta wall"].show(2)],
         ["its API requests (both projects)", c["delta requests"].show()],
+        *lost_answer_rows(c),
         [f"push of {n:,} standalone-price changes, prices/s", p["ours rate"].show(1)],
         [f"plain loop (read by key, post), {base_n} prices, prices/s", p["baseline rate"].show(1)],
         ["push over the plain loop", f"{ratio:.1f}x"],

@@ -37,6 +37,8 @@ from ctsync.errors import (
     error_from_response,
 )
 from ctsync.retries import (
+    ANSWER_LOST_STATUSES,
+    MAY_HAVE_LANDED,
     READ_METHODS,
     RequestStats,
     RetryableResponse,
@@ -51,15 +53,6 @@ MAX_ACTIONS_PER_UPDATE = 500
 USER_AGENT = "prefect-commercetools/0.1 (+httpx)"
 LOGGER = logging.getLogger("ctsync.client")
 _CORRELATION_SAFE = re.compile(r"[^A-Za-z0-9_\-]")
-MAY_HAVE_LANDED: tuple[type[httpx.TransportError], ...] = (
-    httpx.ReadTimeout,
-    httpx.ReadError,
-    httpx.RemoteProtocolError,
-)
-"""Failures after a request went out whole: commercetools may have applied it. The others
-(refused or timed-out connects, a pool or write that never finished) never reached it."""
-ANSWER_LOST_STATUSES = frozenset({500, 502, 503, 504})
-"""Statuses a write may have been applied behind (a gateway lost the answer); 429 never is."""
 _GRAPHQL_MUTATION = re.compile(r"^\s*(#[^\n]*\n\s*)*mutation\b")
 
 

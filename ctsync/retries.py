@@ -1,8 +1,10 @@
 """The retry policy for commercetools calls, declared once with tenacity.
 
-What is retried: 429 (after its Retry-After), 502, 503, 504, timeouts and dropped or refused
-connections, and 500 for reads only (a 500 on a write may have applied it). Never 400, 403, 404 or
-409: those need a different request, not the same one again.
+What is retried: for reads, 429 (after its Retry-After), 500, 502, 503, 504, timeouts and
+dropped or refused connections. For writes, only what cannot have reached commercetools: 429 and
+connections refused or not made in time; a write whose answer was lost after it went out is not
+sent again (the client raises OutcomeUnknown, and the caller reads what happened). Never 400, 403,
+404 or 409: those need a different request, not the same one again.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
+import httpx
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -24,6 +27,15 @@ from ctsync.config import RetrySettings
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 READ_METHODS = frozenset({"GET", "HEAD"})
+MAY_HAVE_LANDED: tuple[type[httpx.TransportError], ...] = (
+    httpx.ReadTimeout,
+    httpx.ReadError,
+    httpx.RemoteProtocolError,
+)
+"""Failures after a request went out whole: commercetools may have applied it. The others
+(refused or timed-out connects, a pool or write that never finished) never reached it."""
+ANSWER_LOST_STATUSES = frozenset({500, 502, 503, 504})
+"""Statuses a write may have been applied behind (a gateway lost the answer); 429 never is."""
 
 
 class RetryableResponse(Exception):

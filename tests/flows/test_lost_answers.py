@@ -117,6 +117,7 @@ def test_pushes_whose_answers_are_lost_land_once_and_report_no_failure(
     rule = LOSSES[loss]
     timeout = 1.0 if rule.get("latency_ms") else 30.0
     credentials, hub = credentials_for(seeded, timeout), hub_in(tmp_path)
+    sync_customers(credentials, hub=hub, mode="full", settle=0)  # the hub, before the pushes
     lose_answers(seeded, **rule)
     for round_, drafts_of in (("create", lambda e, d: d), ("update", changed)):
         for entity, drafts in PUSHED.items():
@@ -133,7 +134,7 @@ def test_pushes_whose_answers_are_lost_land_once_and_report_no_failure(
     for entity, drafts in PUSHED.items():
         again = PUSH_FLOWS[entity](credentials, [changed(entity, d) for d in drafts], hub=hub)
         assert again.unchanged == len(drafts), (entity, again.summary())
-    sync_customers(credentials, hub=hub, mode="full", settle=0)
+    assert sync_customers(credentials, hub=hub, settle=0).mode == "delta"
     assert hub_documents(hub, seeded.project_key, "customers") == source(seeded, "customers")
 
 

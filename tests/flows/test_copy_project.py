@@ -302,7 +302,9 @@ async def test_a_dry_run_right_after_a_push_says_the_settle_left_the_push_to_the
     async with get_client() as client:
         run = await client.read_flow_run(UUID(report.flow_run_id))
     assert run.state.message == report.summary()
-    # The change is the next run's: a run after the settle (here none) copies it.
+    # The change is the next run's: a run after the settle (here none) copies it, once the
+    # server's clock (the Date header, whole seconds) has passed the second it was made in.
+    await asyncio.sleep(1.1)
     later = await asyncio.to_thread(
         copy_project,
         credentials(source),

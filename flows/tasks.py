@@ -175,6 +175,9 @@ def create_resource(
 ) -> dict[str, Any]:
     """The resource created from `draft` (the endpoint's draft type, as commercetools takes
     it). A customer comes back as commercetools answers a sign-up: `{"customer": {...}}`.
+    A create whose answer was lost is looked up by the draft's key (a customer by email, an
+    inventory entry by SKU and channel) before it is sent again; a draft with none of them
+    raises OutcomeUnknown instead of a second create.
 
     Example:
 
@@ -204,7 +207,9 @@ def update_resource(
     """The resource after the update `actions`, sent at `version` (None: the version read just
     before). When someone else changed it meanwhile (409), `on_conflict` gets the resource as it
     now is and returns the actions to send instead, or none when nothing is left to do; without
-    it the ConcurrentModification is raised; after `max_conflicts` re-reads, too.
+    it the ConcurrentModification is raised; after `max_conflicts` re-reads, too. An update
+    whose answer was lost is re-read: still at `version`, sent again; one version further, it
+    landed; further still, `on_conflict` decides (without it OutcomeUnknown is raised).
 
     Example:
 
@@ -255,7 +260,8 @@ def delete_resource(
 ) -> dict[str, Any] | None:
     """The resource as it was deleted, at `version` (None: the version read just before).
     `data_erasure=True` also erases the personal data commercetools holds for it; a missing
-    resource raises NotFound, or gives None with `missing_ok=True`.
+    resource raises NotFound, or gives None with `missing_ok=True`. A delete whose answer was
+    lost is checked: gone, it landed; still there, it is sent again as it was.
 
     Example:
 

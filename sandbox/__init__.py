@@ -306,6 +306,9 @@ class Sandbox:
         proc.wait(timeout=5)
         code = proc.returncode
         self.stop()
+        said = self._said()
+        if said:
+            raise SandboxError(said)
         raise SandboxError(f"sandbox exited with code {code} before it was ready{self._tail()}")
 
     def _pump(self, stream: Any, lines: queue.Queue[str | None]) -> None:
@@ -316,6 +319,14 @@ class Sandbox:
     def _drain(self, stream: Any) -> None:
         for line in stream:
             self._stderr_tail.append(line.rstrip("\n"))
+
+    def _said(self) -> str | None:
+        """The server's own one-line reason, when it gave one (a taken port), not a stack."""
+        time.sleep(0.05)  # let the drain thread catch the last words
+        lines = [line for line in self._stderr_tail if line.strip()]
+        if len(lines) == 1 and lines[0].startswith("[sandbox] port "):
+            return lines[0].removeprefix("[sandbox] ")
+        return None
 
     def _tail(self) -> str:
         time.sleep(0.05)  # let the drain thread catch the last words

@@ -54,6 +54,14 @@ async function main() {
 }
 
 main().catch((err) => {
-	process.stderr.write(`[sandbox] failed to start: ${err?.stack ?? err}\n`);
+	if (err?.code === "EADDRINUSE") {
+		// One line a person can act on; the wrapper shows it as it is.
+		process.stderr.write(
+			`[sandbox] port ${PORT} on 127.0.0.1 is taken (another sandbox or server): ` +
+				"start it on another (--port N or SANDBOX_PORT=N; 0 picks a free one) or stop that one\n",
+		);
+	} else {
+		process.stderr.write(`[sandbox] failed to start: ${err?.stack ?? err}\n`);
+	}
 	process.exit(1);
 });

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -221,3 +222,24 @@ def test_the_demo_has_a_hub_and_project_of_its_own() -> None:
 
     assert demo.HUB_URL == "sqlite:///data/demo-hub.db" != DEFAULT_URL
     assert demo.PROJECT_KEY == "demo"
+
+
+def test_a_taken_port_is_said_in_one_line_with_the_fix() -> None:
+    """`make sandbox` while another sandbox holds 8089: one line naming the port and the way
+    out, from the Python API and from the command, never node's stack."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SandboxError) as caught:
+            Sandbox(port=port, seed=None).start()
+        said = str(caught.value)
+        assert said.startswith(f"port {port} on 127.0.0.1 is taken"), said
+        assert "--port N or SANDBOX_PORT=N" in said and "\n" not in said
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        command = [sys.executable, "-m", "sandbox", "--port", str(port), "--no-seed"]
+        done = subprocess.run(
+            command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"sandbox failed to start: {said}"

@@ -35,12 +35,9 @@ demo: install
 ## test: lint, then every test (unit, sandbox integration, Prefect flows, docs examples, end to end)
 ## on TEST_WORKERS processes (pytest-xdist, a module per worker): most tests wait on servers and
 ## subprocesses: on 2 cores 3 workers took 11.3 min, 2 took 12.5, 4 took 13.7 (more contention).
-## Modules start in the order tests/conftest.py sorts them (end-to-end and browser modules first,
-## minutes each); xdist would otherwise start the modules with the most tests first and leave the
-## 5-minute simultaneous-schedules module for last.
 TEST_WORKERS ?= 3
 test: install lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 ## check: lint and the tests that need neither the sandbox nor a Prefect server (1-3 min on 2 cores)
 check: $(VENV)/.installed lint

@@ -46,9 +46,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if fixtures & _NEEDS_SANDBOX:
             item.add_marker(pytest.mark.sandbox)
     # The longest tests first (a real server, worker or browser each: minutes, mostly waiting),
-    # so that with several workers (`make test`) none of them is the last one left running. With
-    # `--dist loadscope` a module starts where its first test stands in this order, once xdist is
-    # told not to reorder modules by their number of tests (`--no-loadscope-reorder`, Makefile).
+    # so that with several workers (`make test`) none of them is the last one left running.
     items.sort(key=_start_rank)
 
 

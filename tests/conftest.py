@@ -45,8 +45,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.prefect)
         if fixtures & _NEEDS_SANDBOX:
             item.add_marker(pytest.mark.sandbox)
-    # The longest tests first (a real server, worker or browser each: minutes, mostly waiting),
-    # so that with several workers (`make test`) none of them is the last one left running.
+    # The longest tests first (a real server, worker or browser each: minutes, mostly waiting)
+    # in a serial run. Under `make test` xdist hands out whole modules, those with the most tests
+    # first; starting the end-to-end, simultaneous and browser modules together instead
+    # (`--no-loadscope-reorder`) was measured slower: they contend for the 2 cores.
     items.sort(key=_start_rank)
 
 

@@ -195,14 +195,22 @@ class _Call:
             )
         return ConnectionFailed(reason, attempts=self.attempts, **self.context)
 
-    def lost(self, what: str, status: int | None = None) -> OutcomeUnknown:
-        return OutcomeUnknown(
-            f"the request went out and its answer was lost ({what}): commercetools may have "
+    def check_answer(self, status: int) -> None:
+        """A status a gateway may have answered after the write was applied is a lost answer."""
+        if status in ANSWER_LOST_STATUSES:
+            self.raise_if_write(f"HTTP {status} after it was sent", status)
+
+    def raise_if_write(self, lost: str, status: int | None = None) -> None:
+        """OutcomeUnknown for a write whose answer was `lost`; a read may be sent again."""
+        if self.idempotent:
+            return
+        raise OutcomeUnknown(
+            f"the request went out and its answer was lost ({lost}): commercetools may have "
             "applied it; it is not sent again before what happened is read",
             attempts=self.attempts,
             status=status,
             **self.context,
-        )
+        ) from None
 
 
 class CommercetoolsClient:
@@ -403,14 +411,11 @@ class CommercetoolsClient:
                             extensions=extensions,
                         )
                     except MAY_HAVE_LANDED as exc:
-                        if not call.idempotent:
-                            raise call.lost(_lost_what(exc, self.settings)) from None
+                        call.raise_if_write(_lost_what(exc, self.settings))
                         raise
                     self._note_server_date(response)
-                    status = response.status_code
-                    if not call.idempotent and status in ANSWER_LOST_STATUSES:
-                        raise call.lost(f"HTTP {status} after it was sent", status)
-                    if is_retryable_status(status, call.method):
+                    call.check_answer(response.status_code)
+                    if is_retryable_status(response.status_code, call.method):
                         raise RetryableResponse(
                             response.status_code,
                             _body(response),

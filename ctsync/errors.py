@@ -7,6 +7,7 @@ header, a token or a secret.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -150,16 +151,10 @@ class OutcomeUnknown(ServiceUnavailable):
 
     def explained(self, why: str) -> OutcomeUnknown:
         """The same error with `why` (what was found, the fix) added to its message."""
-        return OutcomeUnknown(
-            f"{self.message}; {why}",
-            attempts=self.attempts,
-            status=self.status,
-            code=self.code,
-            correlation_id=self.correlation_id,
-            method=self.method,
-            path=self.path,
-            errors=self.errors,
-        )
+        error = copy.copy(self)  # through __reduce__: every field it carries
+        error.message = f"{self.message}; {why}"
+        error.args = (str(error),)
+        return error
 
 
 _BY_STATUS: dict[int, type[CommercetoolsError]] = {

@@ -9,7 +9,8 @@ OutcomeUnknown is raised with the fix (give drafts keys).
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from ctsync.client import CommercetoolsClient
@@ -17,6 +18,26 @@ from ctsync.errors import NotFound, OutcomeUnknown
 
 MAX_LOST_ANSWERS = 3
 """Sends of one write after lost answers that a read showed had not landed."""
+
+T = TypeVar("T")
+
+
+async def write_once(
+    send: Callable[[], Awaitable[T]],
+    read_back: Callable[[OutcomeUnknown], Awaitable[T | None]],
+) -> T:
+    """`send()`'s answer. When it is lost, `read_back(lost)` finds what the write did (None: it
+    did not land, so it is sent again, at most MAX_LOST_ANSWERS more times) or raises."""
+    for sent in range(MAX_LOST_ANSWERS + 1):
+        try:
+            return await send()
+        except OutcomeUnknown as lost:
+            found = await read_back(lost)
+            if found is not None:
+                return found
+            if sent == MAX_LOST_ANSWERS:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def find_created(

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from ctsync.client import MAX_PAGE_SIZE, CommercetoolsClient, check_page_size
 from ctsync.errors import ConcurrentModification, NotFound, OutcomeUnknown
-from ctsync.lost_answers import MAX_LOST_ANSWERS, find_created
+from ctsync.lost_answers import MAX_LOST_ANSWERS, find_created, write_once
 from ctsync.options import DEFAULT_PAGE_BYTES
 from ctsync.paging import FullCursor, IdRange, PageSizer, check_order, full_order, full_query
 
@@ -105,23 +105,24 @@ async def create(
     if not isinstance(draft, dict):
         raise ValueError(f"draft for {endpoint} must be an object (a dict), not {type(draft)}")
     endpoint = check_endpoint(endpoint)
-    for sent in range(1, MAX_LOST_ANSWERS + 2):
-        try:
-            result: dict[str, Any] = await client.request(
-                "POST", endpoint, json=draft, params=_expand(expand)
-            )
-            return result
-        except OutcomeUnknown as lost:
-            found = await find_created(client, endpoint, draft, lost)
-            if found is not None:
-                if expand:
-                    found = await get(client, ResourceRef(endpoint, id=found["id"]), expand=expand)
-                # A sign-up's answer wraps the customer; the same shape whichever way it came.
-                wrapped = endpoint.rsplit("/", 1)[-1] == "customers"
-                return {"customer": found} if wrapped else found
-            if sent > MAX_LOST_ANSWERS:
-                raise
-    raise AssertionError("unreachable")
+
+    async def send() -> dict[str, Any]:
+        result: dict[str, Any] = await client.request(
+            "POST", endpoint, json=draft, params=_expand(expand)
+        )
+        return result
+
+    async def read_back(lost: OutcomeUnknown) -> dict[str, Any] | None:
+        found = await find_created(client, endpoint, draft, lost)
+        if found is None:
+            return None
+        if expand:
+            found = await get(client, ResourceRef(endpoint, id=found["id"]), expand=expand)
+        # A sign-up's answer wraps the customer; the same shape whichever way it came.
+        wrapped = endpoint.rsplit("/", 1)[-1] == "customers"
+        return {"customer": found} if wrapped else found
+
+    return await write_once(send, read_back)
 
 
 async def update(
@@ -139,13 +140,8 @@ async def update(
     A 409 (someone changed it since that version) raises ConcurrentModification, unless
     `on_conflict` is given: it then gets the resource as it now is and returns the actions to
     send at its version (none: the update is no longer needed and the current resource is
-    returned), up to `max_conflicts` times.
-
-    An update whose answer was lost re-reads the resource: still at the version sent, the update
-    did not land and is sent again; one version further, it landed (commercetools moves a
-    resource one version per update) unless `on_conflict` is given, which then decides from the
-    content; further still, another writer changed it too: `on_conflict` decides, or the
-    OutcomeUnknown is raised.
+    returned), up to `max_conflicts` times. A lost answer re-reads the resource: at the version
+    sent, it is sent again; moved on, `on_conflict` decides (without it: `_landed_alone`).
     """
     actions = _checked_actions(ref, actions)
     if version is None:
@@ -159,42 +155,64 @@ async def update(
             )
             return result
         except OutcomeUnknown as lost:
-            current = await get(client, ref, expand=expand)
-            moved = int(current["version"]) - version
             lost_answers += 1
-            if lost_answers > MAX_LOST_ANSWERS:
-                raise
-            if moved == 0:
+            current = await _reread_after_lost(client, ref, version, lost, lost_answers, expand)
+            if current is None:
                 continue  # it did not land: the same request, at the same version
             if on_conflict is None:
-                if moved == 1:
-                    return current
-                raise lost.explained(
-                    f"{ref} moved from version {version} to {current['version']} meanwhile, "
-                    "by this update and another writer: pass on_conflict to decide from the "
-                    "resource as it is"
-                ) from None
-            replanned = on_conflict(current)
-            if not replanned:
-                return current
-            actions = _checked_actions(ref, replanned)
-            version = int(current["version"])
+                return _landed_alone(ref, version, current, lost)
         except ConcurrentModification as conflict:
             if on_conflict is None:
                 raise
             conflicts += 1
             if conflicts > max_conflicts:
-                conflict.message += (
-                    f" ({ref}: still conflicting after {max_conflicts} re-reads; raise "
-                    "max_conflicts or find the writer that keeps changing it)"
-                )
-                raise
+                raise _still_conflicting(conflict, ref, max_conflicts) from None
             current = await get(client, ref, expand=expand)
-            replanned = on_conflict(current)
-            if not replanned:
-                return current
-            actions = _checked_actions(ref, replanned)
-            version = int(current["version"])
+        # The resource moved on: `on_conflict` says what is still to send at its version.
+        replanned = on_conflict(current)
+        if not replanned:
+            return current
+        actions = _checked_actions(ref, replanned)
+        version = int(current["version"])
+
+
+def _still_conflicting(
+    conflict: ConcurrentModification, ref: ResourceRef, max_conflicts: int
+) -> ConcurrentModification:
+    conflict.message += (
+        f" ({ref}: still conflicting after {max_conflicts} re-reads; raise "
+        "max_conflicts or find the writer that keeps changing it)"
+    )
+    return conflict
+
+
+async def _reread_after_lost(
+    client: CommercetoolsClient,
+    ref: ResourceRef,
+    version: int,
+    lost: OutcomeUnknown,
+    lost_answers: int,
+    expand: Sequence[str],
+) -> dict[str, Any] | None:
+    """The resource after a lost update at `version`, None while it stayed at that version (the
+    update did not land); `lost` once MAX_LOST_ANSWERS answers of it were lost."""
+    current = await get(client, ref, expand=expand)
+    if lost_answers > MAX_LOST_ANSWERS:
+        raise lost
+    return None if int(current["version"]) == version else current
+
+
+def _landed_alone(
+    ref: ResourceRef, version: int, current: dict[str, Any], lost: OutcomeUnknown
+) -> dict[str, Any]:
+    """A lost update's resource with no `on_conflict` to ask: one version further, the update
+    landed; further still, another writer changed it too, and the outcome stays unknown."""
+    if int(current["version"]) == version + 1:
+        return current
+    raise lost.explained(
+        f"{ref} moved from version {version} to {current['version']} meanwhile, by this update "
+        "and another writer: pass on_conflict to decide from the resource as it is"
+    ) from None
 
 
 def _checked_actions(ref: ResourceRef, actions: Any) -> list[dict[str, Any]]:
@@ -228,20 +246,21 @@ async def delete(
     params: dict[str, Any] = {"version": version}
     if data_erasure:
         params["dataErasure"] = "true"
-    for sent in range(1, MAX_LOST_ANSWERS + 2):
+
+    async def send() -> dict[str, Any]:
+        result: dict[str, Any] = await client.request("DELETE", ref.path, params=params)
+        return result
+
+    async def read_back(_: OutcomeUnknown) -> dict[str, Any] | None:
+        # Gone: it landed. Still there: it did not; sent again as it was (a 409 then says
+        # that another writer changed it meanwhile).
         try:
-            result: dict[str, Any] = await client.request("DELETE", ref.path, params=params)
-            return result
-        except OutcomeUnknown:
-            # Gone: it landed. Still there: it did not; sent again as it was (a 409 then says
-            # that another writer changed it meanwhile).
-            try:
-                await get(client, ref)
-            except NotFound:
-                return {k: v for k, v in before.items() if v is not None}
-            if sent > MAX_LOST_ANSWERS:
-                raise
-    raise AssertionError("unreachable")
+            await get(client, ref)
+        except NotFound:
+            return {k: v for k, v in before.items() if v is not None}
+        return None
+
+    return await write_once(send, read_back)
 
 
 async def read_all(

@@ -18,7 +18,7 @@ from ctsync.client import MAX_ACTIONS_PER_UPDATE, CommercetoolsClient
 from ctsync.counts import MAX_PLAN_ROWS, PushCounts
 from ctsync.draft_files import DraftRow
 from ctsync.errors import CommercetoolsError, ConcurrentModification, OutcomeUnknown
-from ctsync.lost_answers import MAX_LOST_ANSWERS
+from ctsync.lost_answers import write_once
 from ctsync.options import PushOptions
 from ctsync.push import guard
 from ctsync.push.entities import PushEntity
@@ -164,26 +164,26 @@ class _RecordPusher:
     async def _create_once(self, row: DraftRow[Any], document: dict[str, Any]) -> dict[str, Any]:
         """The resource the draft's create made, sent again only when a look-up by the draft's
         identity found that a create whose answer was lost had not landed."""
-        for sent in range(1, MAX_LOST_ANSWERS + 2):
-            try:
-                answer = await self.client.create(self.entity.endpoint, document)
-                return self.entity.created_resource(answer)
-            except OutcomeUnknown as lost:
-                self.counts.answers_lost += 1
-                found = await self._find_again(row.draft, lost)
-                if found is not None:
-                    return await self._completed(row.draft, found)
-                if sent > MAX_LOST_ANSWERS:
-                    raise
-        raise AssertionError("unreachable")
+
+        async def send() -> dict[str, Any]:
+            answer = await self.client.create(self.entity.endpoint, document)
+            return self.entity.created_resource(answer)
+
+        async def read_back(lost: OutcomeUnknown) -> dict[str, Any] | None:
+            self.counts.answers_lost += 1
+            found = await self._find_again(row.draft, lost)
+            return None if found is None else await self._completed(row.draft, found)
+
+        return await write_once(send, read_back)
 
     async def _find_again(self, draft: Any, lost: OutcomeUnknown) -> dict[str, Any] | None:
         """The resource a draft's lost create may have made; OutcomeUnknown when the draft has
         nothing to look it up by (no key where commercetools allows none)."""
         lookups = [
-            (name, [v for v in values if v]) for name, values in self.entity.lookups([draft])
+            (name, kept)
+            for name, values in self.entity.lookups([draft])
+            if (kept := [value for value in values if value])
         ]
-        lookups = [(name, values) for name, values in lookups if values]
         if not lookups:
             raise lost.explained(
                 "the draft has no key to look it up by, so it is not sent again: give drafts keys"

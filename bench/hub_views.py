@@ -25,9 +25,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ctsync.entities import ENTITIES
 from ctsync.hub import HubStore
 from ctsync.hub.views import replace_views
+from ctsync.registry import ENTITIES
 from deployments.demo import TOP_CUSTOMERS as DOCS_TOP_CUSTOMERS
 from tests.postgres import fresh_database, postgres_bin, running_postgres
 

@@ -4,12 +4,12 @@ as one partition of a full run, with its checkpoint. Measures 10 (`cpu_per_recor
 
 from __future__ import annotations
 
-from ctsync.client import parse_page
-from ctsync.entities import get_entity
+from ctsync.client.http import parse_page
 from ctsync.hub import HubStore
-from ctsync.options import PullOptions
 from ctsync.paging import FullCursor, IdRange
 from ctsync.pull import PullPlan, PullRun
+from ctsync.registry import get_entity
+from ctsync.run.options import PullOptions
 
 PROJECT = "bench"
 

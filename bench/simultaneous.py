@@ -40,7 +40,7 @@ from prefect.states import Scheduled
 from prefect.types._datetime import now
 
 from blocks import HubDatabase
-from ctsync.entities import ENTITIES
+from ctsync.registry import ENTITIES
 from sandbox import Sandbox
 from sandbox.seed import customers_only
 from tests.deployments.stack import (

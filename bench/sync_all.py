@@ -13,7 +13,7 @@ import time
 from bench.common import Figures, credentials
 from bench.delta import empty_flow
 from blocks import HubDatabase
-from ctsync.entities import ENTITIES
+from ctsync.registry import ENTITIES
 from flows.sync import sync_all
 from sandbox import Sandbox
 

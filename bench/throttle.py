@@ -11,8 +11,8 @@ import bisect
 import time
 
 from bench.common import Figures, credentials
-from ctsync.client import CommercetoolsClient
-from ctsync.throttle import Throttle, ThrottleWait
+from ctsync.client.http import CommercetoolsClient
+from ctsync.client.throttle import Throttle, ThrottleWait
 from sandbox import Sandbox
 
 

@@ -18,9 +18,8 @@ from pydantic import (
 
 from blocks._form import Shown
 from blocks._loading import NamedLoad
-from ctsync.auth import TokenProvider
-from ctsync.client import CommercetoolsClient
-from ctsync.config import (
+from ctsync.client.auth import TokenProvider
+from ctsync.client.config import (
     DEFAULT_CONCURRENT_CONNECTIONS,
     DEFAULT_THROTTLE_LIMIT,
     DEFAULT_THROTTLE_SECONDS,
@@ -29,7 +28,8 @@ from ctsync.config import (
     ThrottleSettings,
     validation_message,
 )
-from ctsync.throttle import CallBudget, Throttle
+from ctsync.client.http import CommercetoolsClient
+from ctsync.client.throttle import CallBudget, Throttle
 
 API_URL_PATTERN = r"^\s*https?://[^/\s?#]+/[a-z0-9_-]{2,36}/?\s*$"
 """An origin and a project key: what the UI form can check before saving a block."""

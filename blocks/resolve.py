@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from blocks._loading import BlockNotFound
 from blocks.credentials import CommercetoolsCredentials
 from blocks.hub import HubDatabase
-from ctsync.config import validation_message
+from ctsync.client.config import validation_message
 
 B = TypeVar("B", bound=Block)
 

@@ -1,9 +1,8 @@
 """The engine of prefect-commercetools: talks to commercetools and to the hub, knows no Prefect."""
 
-from ctsync.auth import AccessToken, TokenProvider
-from ctsync.client import CommercetoolsClient, QueryPage
-from ctsync.config import ConnectionSettings, RetrySettings, ThrottleSettings
-from ctsync.errors import (
+from ctsync.client.auth import AccessToken, TokenProvider
+from ctsync.client.config import ConnectionSettings, RetrySettings, ThrottleSettings
+from ctsync.client.errors import (
     AuthenticationError,
     CommercetoolsError,
     ConcurrentModification,
@@ -13,6 +12,9 @@ from ctsync.errors import (
     PermissionDenied,
     ServiceUnavailable,
 )
+from ctsync.client.http import CommercetoolsClient, QueryPage
+from ctsync.client.retries import RequestStats
+from ctsync.client.throttle import Throttle
 from ctsync.hub import (
     UNSET,
     DeadLetter,
@@ -25,10 +27,8 @@ from ctsync.hub import (
     UpsertCounts,
     Watermark,
 )
-from ctsync.options import PullOptions, PushOptions
-from ctsync.report import PushReport, RunFailed, SyncReport
-from ctsync.retries import RequestStats
-from ctsync.throttle import Throttle
+from ctsync.run.options import PullOptions, PushOptions
+from ctsync.run.report import PushReport, RunFailed, SyncReport
 
 __all__ = [
     "UNSET",

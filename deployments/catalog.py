@@ -12,8 +12,8 @@ from typing import Any
 
 from prefect import Flow
 
-from ctsync.entities import ENTITIES
 from ctsync.push import PUSH_ENTITIES
+from ctsync.registry import ENTITIES
 from flows._tags import TAG, entity_tag
 
 WORK_POOL = "commercetools"

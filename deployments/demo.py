@@ -20,8 +20,8 @@ import sys
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from ctsync.entities import ENTITIES
-from ctsync.report import RunFailed, SyncAllReport
+from ctsync.registry import ENTITIES
+from ctsync.run.report import RunFailed, SyncAllReport
 from deployments.ephemeral import temporary_prefect
 from flows import check_connection
 from flows.sync import sync_all

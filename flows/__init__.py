@@ -1,7 +1,7 @@
 """Prefect flows of prefect-commercetools, callable ad hoc: `sync_customers(credentials="prod")`."""
 
-from ctsync.options import PullOptions, PushOptions
-from ctsync.report import PushReport, RunFailed, SyncAllReport, SyncReport
+from ctsync.run.options import PullOptions, PushOptions
+from ctsync.run.report import PushReport, RunFailed, SyncAllReport, SyncReport
 from flows.check import ConnectionCheckFailed, ConnectionReport, check_connection
 from flows.copy import copy_project
 from flows.export import export_changes, export_new_orders

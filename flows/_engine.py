@@ -21,8 +21,8 @@ from prefect.exceptions import MissingContextError
 
 if TYPE_CHECKING:
     from blocks import CommercetoolsCredentials
-    from ctsync.client import CommercetoolsClient
-    from ctsync.config import RetrySettings
+    from ctsync.client.config import RetrySettings
+    from ctsync.client.http import CommercetoolsClient
 
 T = TypeVar("T")
 

@@ -20,11 +20,8 @@ from prefect.states import Completed, State
 from prefect.utilities.annotations import quote
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from ctsync.counts import PullCounts
-from ctsync.entities import Entity, get_entity
-from ctsync.errors import CommercetoolsError
+from ctsync.client.errors import CommercetoolsError
 from ctsync.hub import LockHolder, committed_counts
-from ctsync.options import PullOptions
 from ctsync.pull import (
     PullInterrupted,
     PullPlan,
@@ -35,7 +32,10 @@ from ctsync.pull import (
     pull,
     pull_range,
 )
-from ctsync.report import RunFailed, SyncReport
+from ctsync.registry import Entity, get_entity
+from ctsync.run.counts import PullCounts
+from ctsync.run.options import PullOptions
+from ctsync.run.report import RunFailed, SyncReport
 from flows._engine import run_with_client
 from flows._naming import (
     correlation_prefix_for_run,

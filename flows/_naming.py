@@ -10,7 +10,7 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 
 if TYPE_CHECKING:
-    from ctsync.entities import Entity
+    from ctsync.registry import Entity
 
 _NOT_KEY_SAFE = re.compile(r"[^a-z0-9-]+")
 

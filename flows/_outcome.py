@@ -16,8 +16,8 @@ from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
 
-from ctsync.counts import MAX_FAILURES_KEPT
-from ctsync.report import RunReport, plural
+from ctsync.run.counts import MAX_FAILURES_KEPT
+from ctsync.run.report import RunReport, plural
 from flows._naming import artifact_key
 
 T = TypeVar("T")

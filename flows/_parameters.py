@@ -14,8 +14,8 @@ from pydantic import Field, WithJsonSchema
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks._form import Shown
-from ctsync.entities import ENTITIES
 from ctsync.push import PUSH_ENTITIES, DraftSource
+from ctsync.registry import ENTITIES
 
 
 def _shown(title: str, description: str) -> Any:

@@ -12,8 +12,8 @@ from typing import Any
 
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
-from ctsync.counts import PullCounts
-from ctsync.report import plural
+from ctsync.run.counts import PullCounts
+from ctsync.run.report import plural
 from flows._outcome import in_background
 
 UPDATE_EVERY_SECONDS = 0.5

@@ -4,7 +4,7 @@ processes of a Dask cluster started for the run, or an existing Dask cluster by 
 Threads share one Python process, so one core is their ceiling. Processes and clusters run each
 partition as a Prefect task run on a Dask worker (prefect-dask's `DaskTaskRunner`): the worker
 builds its own client and hub engine from the blocks, every process of the run draws on one
-throttle budget held by the Dask scheduler (`ctsync.cluster_throttle`), and each page commits
+throttle budget held by the Dask scheduler (`ctsync.client.cluster_throttle`), and each page commits
 its partition's progress in the hub, so a worker that dies costs no page twice.
 """
 
@@ -26,9 +26,9 @@ from prefect.cache_policies import NO_CACHE
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.credentials import use_budget
-from ctsync.cluster_throttle import ClusterThrottle, ClusterThrottleSpec
-from ctsync.counts import PullCounts
+from ctsync.client.cluster_throttle import ClusterThrottle, ClusterThrottleSpec
 from ctsync.pull import PullPlan, PullRun, pull_range
+from ctsync.run.counts import PullCounts
 from flows._engine import run_with_client
 from flows._heap import frozen_heap
 

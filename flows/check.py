@@ -14,16 +14,16 @@ from pydantic import BaseModel
 
 from blocks import CommercetoolsCredentials
 from blocks.resolve import resolve_credentials
-from ctsync.auth import AccessToken
-from ctsync.client import CommercetoolsClient
-from ctsync.config import RetrySettings
-from ctsync.errors import (
+from ctsync.client.auth import AccessToken
+from ctsync.client.config import RetrySettings
+from ctsync.client.errors import (
     AuthenticationError,
     CommercetoolsError,
     ConnectionFailed,
     NotFound,
     PermissionDenied,
 )
+from ctsync.client.http import CommercetoolsClient
 from flows import _parameters as param
 from flows._engine import run_with_client
 from flows._naming import artifact_key, correlation_prefix_for_run

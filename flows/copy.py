@@ -4,7 +4,7 @@ Both projects are pulled into the hub (a delta each), then every entity a push k
 into the target in dependency order: the source's records as drafts with key references, each
 draft the whole desired record (`replace`), so the target ends equal to the source. One summary
 table per run, the copy watermark per (source, target, entity) in the hub, and the events
-`commercetools.copy.completed` / `.failed`. The engine is `ctsync/copy.py`.
+`commercetools.copy.completed` / `.failed`. The engine is `ctsync/copy/plan.py`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
-from ctsync import resources
-from ctsync.copy import (
+from ctsync.client import resources
+from ctsync.client.resources import ResourceRef
+from ctsync.copy.plan import (
     CopyReport,
     CopyRow,
     EntityCopy,
@@ -32,15 +33,14 @@ from ctsync.copy import (
     plan_entity_copy,
     save_copy_watermark,
 )
-from ctsync.counts import MAX_PLAN_ROWS
-from ctsync.entities import ENTITIES, dependency_levels
 from ctsync.hub import HubStore
-from ctsync.options import PullOptions, PushOptions
 from ctsync.push import PUSH_ENTITIES, PushEntity, guard, read_drafts, record_outcome
 from ctsync.push.guard import DESTRUCTIVE_FLOOR
 from ctsync.push.lookup import ReferenceCache
-from ctsync.report import RunFailed, SyncReport
-from ctsync.resources import ResourceRef
+from ctsync.registry import ENTITIES, dependency_levels
+from ctsync.run.counts import MAX_PLAN_ROWS
+from ctsync.run.options import PullOptions, PushOptions
+from ctsync.run.report import RunFailed, SyncReport
 from flows import _parameters as param
 from flows._engine import run_with_client
 from flows._naming import (

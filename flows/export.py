@@ -4,7 +4,7 @@ Every insert, update and deletion mark of one project after the consumer's curso
 order, appended to a JSON Lines file (or one entity's typed view as CSV); the cursor lives in
 the hub and moves with each durable batch, so a killed run resumes where the file stops. A
 consumer writes only into the file its first run started, with the settings it started with.
-The engine is `ctsync/export.py` (and `export_guard.py`); the feed `ctsync/hub/feed.py`.
+The engine is `ctsync/export/files.py` (and `export_guard.py`); the feed `ctsync/hub/feed.py`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from blocks.resolve import resolve_hub
-from ctsync.export import ExportReport, cursor_name
-from ctsync.export import export_changes as export_to_file
+from ctsync.export.files import ExportReport, cursor_name
+from ctsync.export.files import export_changes as export_to_file
 from ctsync.hub import HubStore
 from flows import _parameters as param
 from flows._naming import artifact_key, rename_flow_run_prefix, timestamped

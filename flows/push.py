@@ -23,9 +23,6 @@ from prefect.utilities.annotations import quote
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_hub
-from ctsync.counts import MAX_PLAN_ROWS, PushCounts
-from ctsync.draft_files import DraftRow
-from ctsync.options import PushOptions
 from ctsync.push import (
     PUSH_ENTITIES,
     DraftSource,
@@ -39,7 +36,10 @@ from ctsync.push import (
     read_drafts,
     record_outcome,
 )
-from ctsync.report import PushReport, RunFailed
+from ctsync.push.draft_files import DraftRow
+from ctsync.run.counts import MAX_PLAN_ROWS, PushCounts
+from ctsync.run.options import PushOptions
+from ctsync.run.report import PushReport, RunFailed
 from flows._engine import run_with_client
 from flows._heap import frozen_heap
 from flows._naming import (

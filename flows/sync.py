@@ -25,10 +25,10 @@ from prefect.utilities.annotations import allow_failure
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_credentials, resolve_hub
-from ctsync.entities import ENTITIES, Entity, dependency_levels, get_entity
-from ctsync.options import DEFAULT_PAGE_BYTES, Mode, PullOptions
 from ctsync.pull import expected_mode
-from ctsync.report import RunFailed, SyncAllReport, SyncReport, plural
+from ctsync.registry import ENTITIES, Entity, dependency_levels, get_entity
+from ctsync.run.options import DEFAULT_PAGE_BYTES, Mode, PullOptions
+from ctsync.run.report import RunFailed, SyncAllReport, SyncReport, plural
 from flows import _parameters as param
 from flows._entity_sync import EntitySync, run_locked
 from flows._heap import frozen_heap

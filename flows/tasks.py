@@ -4,7 +4,7 @@ Each takes the credentials block (an instance, or the name it was saved under) a
 one token and throttle budget this process keeps for that API client, shared with every sync,
 push and task running beside it. Retries and correlation ids are the engine's; each call logs a
 line at debug level and each retry a warning, on the task run's logger; secrets never appear.
-Errors are typed (`ctsync.errors`): NotFound, ConcurrentModification, InvalidInput,
+Errors are typed (`ctsync.client.errors`): NotFound, ConcurrentModification, InvalidInput,
 PermissionDenied, GraphQLFailed, ServiceUnavailable.
 """
 
@@ -20,11 +20,11 @@ from prefect.cache_policies import NO_CACHE
 
 from blocks import CommercetoolsCredentials
 from blocks.resolve import resolve_credentials
-from ctsync import resources
-from ctsync.client import MAX_PAGE_SIZE, QueryPage
-from ctsync.errors import NotFound
-from ctsync.options import DEFAULT_PAGE_BYTES
-from ctsync.resources import Resolver, ResourceRef, check_endpoint
+from ctsync.client import resources
+from ctsync.client.errors import NotFound
+from ctsync.client.http import MAX_PAGE_SIZE, QueryPage
+from ctsync.client.resources import Resolver, ResourceRef, check_endpoint
+from ctsync.run.options import DEFAULT_PAGE_BYTES
 from flows._engine import run_logger, run_with_client
 
 __all__ = [

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from ctsync.client import MAX_PAGE_SIZE, CommercetoolsClient
-from ctsync.counts import PullCounts
+from ctsync.client.http import MAX_PAGE_SIZE, CommercetoolsClient
 from ctsync.hub import HubStore
 from ctsync.paging import FullCursor, IdRange, full_query, id_partitions
 from ctsync.pull.plan import PullPlan
+from ctsync.run.counts import PullCounts
 from ctsync.timestamps import iso
 
 COUNT_CAP = 10_000

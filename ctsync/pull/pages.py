@@ -14,10 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ctsync.client import MAX_PAGE_SIZE, CommercetoolsClient, QueryPage
-from ctsync.counts import PullCounts
+from ctsync.client.http import MAX_PAGE_SIZE, CommercetoolsClient, QueryPage
 from ctsync.hub import HubRecord, HubStore, PartitionCheckpoint, RejectedRecord, Watermark
-from ctsync.options import DEFAULT_PAGE_BYTES
 from ctsync.paging import (
     DELTA_SORT,
     FULL_SORT,
@@ -33,6 +31,8 @@ from ctsync.paging import (
 )
 from ctsync.pull.deletions import find_deletions
 from ctsync.pull.plan import PullPlan
+from ctsync.run.counts import PullCounts
+from ctsync.run.options import DEFAULT_PAGE_BYTES
 
 Query = Callable[..., Awaitable[QueryPage]]
 _record_bytes_seen: dict[tuple[str, str], float] = {}

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ctsync.client import CommercetoolsClient
-from ctsync.counts import PullCounts
-from ctsync.entities import Entity
+from ctsync.client.http import CommercetoolsClient
 from ctsync.hub import HubStore, SyncState, Watermark
-from ctsync.options import Mode, PullOptions
 from ctsync.paging import DeltaCursor, FullCursor, IdRange, id_partitions
-from ctsync.report import SyncReport, plural
+from ctsync.registry import Entity
+from ctsync.run.counts import PullCounts
+from ctsync.run.options import Mode, PullOptions
+from ctsync.run.report import SyncReport, plural
 from ctsync.timestamps import iso
 
 

@@ -13,16 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ctsync import actions as act
-from ctsync.client import MAX_ACTIONS_PER_UPDATE, CommercetoolsClient
-from ctsync.counts import MAX_PLAN_ROWS, PushCounts
-from ctsync.draft_files import DraftRow
-from ctsync.errors import CommercetoolsError, ConcurrentModification, OutcomeUnknown
-from ctsync.lost_answers import write_once
-from ctsync.options import PushOptions
+from ctsync.client.errors import CommercetoolsError, ConcurrentModification, OutcomeUnknown
+from ctsync.client.http import MAX_ACTIONS_PER_UPDATE, CommercetoolsClient
+from ctsync.client.lost_answers import write_once
+from ctsync.push import actions as act
 from ctsync.push import guard
+from ctsync.push.draft_files import DraftRow
 from ctsync.push.entities import PushEntity
 from ctsync.push.lookup import ReferenceCache, query_in
+from ctsync.run.counts import MAX_PLAN_ROWS, PushCounts
+from ctsync.run.options import PushOptions
 
 MAX_CONFLICT_RETRIES = 3
 

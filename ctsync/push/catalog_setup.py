@@ -9,24 +9,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctsync.actions.channels import BaseAddressDraft, ChannelDraft, channel_actions, channel_create
-from ctsync.actions.common import blank
-from ctsync.actions.customer_groups import (
+from ctsync.push.actions.channels import (
+    BaseAddressDraft,
+    ChannelDraft,
+    channel_actions,
+    channel_create,
+)
+from ctsync.push.actions.common import blank
+from ctsync.push.actions.customer_groups import (
     CustomerGroupDraft,
     customer_group_actions,
     customer_group_create,
 )
-from ctsync.actions.product_types import (
+from ctsync.push.actions.product_types import (
     AttributeDefinitionDraft,
     ProductTypeDraft,
     nested_type_keys,
     product_type_actions,
     product_type_create,
 )
-from ctsync.actions.stores import StoreDraft, store_actions, store_create
-from ctsync.entities import get_entity
+from ctsync.push.actions.stores import StoreDraft, store_actions, store_create
 from ctsync.push.entities import PushEntity, Reference, by_keys, custom_refs, find_by_key
 from ctsync.push.keys import KeyOf, key_of_reference, own_key
+from ctsync.registry import get_entity
 
 # --- references, lookups, find -------------------------------------------------------------
 

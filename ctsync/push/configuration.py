@@ -9,18 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ctsync.actions.common import Ids
-from ctsync.actions.states import StateDraft, state_actions, state_create
-from ctsync.actions.tax_categories import (
+from ctsync.push.actions.common import Ids
+from ctsync.push.actions.states import StateDraft, state_actions, state_create
+from ctsync.push.actions.tax_categories import (
     TaxCategoryDraft,
     tax_category_actions,
     tax_category_create,
 )
-from ctsync.actions.types import TypeDraft, type_actions, type_create
-from ctsync.actions.zones import ZoneDraft, zone_actions, zone_create
-from ctsync.entities import get_entity
+from ctsync.push.actions.types import TypeDraft, type_actions, type_create
+from ctsync.push.actions.zones import ZoneDraft, zone_actions, zone_create
 from ctsync.push.entities import PushEntity, Reference, by_keys, find_by_key
 from ctsync.push.keys import KeyOf, key_of_reference, own_key
+from ctsync.registry import get_entity
 
 
 def _by_keys_and_names(drafts: Sequence[Any]) -> list[tuple[str, list[str]]]:

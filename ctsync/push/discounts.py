@@ -5,36 +5,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctsync.actions.cart_discounts import (
+from ctsync.push.actions.cart_discounts import (
     CartDiscountDraft,
     cart_discount_actions,
     cart_discount_create,
     cart_discount_references,
 )
-from ctsync.actions.common import Ids
-from ctsync.actions.discount_codes import (
+from ctsync.push.actions.common import Ids
+from ctsync.push.actions.discount_codes import (
     DiscountCodeDraft,
     discount_code_actions,
     discount_code_create,
     discount_code_references,
 )
-from ctsync.actions.discount_support import money
-from ctsync.actions.shipping_methods import (
+from ctsync.push.actions.discount_support import money
+from ctsync.push.actions.shipping_methods import (
     ShippingMethodDraft,
     rate_document,
     shipping_method_actions,
     shipping_method_create,
     shipping_method_references,
 )
-from ctsync.actions.standalone_prices import (
+from ctsync.push.actions.standalone_prices import (
     StandalonePriceDraft,
     standalone_price_actions,
     standalone_price_create,
     standalone_price_references,
 )
-from ctsync.entities import get_entity
 from ctsync.push.entities import PushEntity, by_keys, find_by_key
 from ctsync.push.keys import KeyOf, NotCopyable, key_of_reference, own_key
+from ctsync.registry import get_entity
 
 
 def _optional(resource: dict[str, Any], *fields: str) -> dict[str, Any]:

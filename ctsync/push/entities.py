@@ -10,11 +10,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ctsync import actions as act
-from ctsync.drafts import CategoryDraft, CustomerDraft, DraftModel, InventoryDraft, ProductDraft
-from ctsync.entities import Entity, get_entity
+from ctsync.push import actions as act
 from ctsync.push import to_drafts
+from ctsync.push.drafts import (
+    CategoryDraft,
+    CustomerDraft,
+    DraftModel,
+    InventoryDraft,
+    ProductDraft,
+)
 from ctsync.push.keys import KeyOf
+from ctsync.registry import Entity, get_entity
 
 D = TypeVar("D", bound=DraftModel)
 Reference = tuple[str, str]

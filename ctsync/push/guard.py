@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctsync.actions import Action
-from ctsync.counts import MAX_DESTRUCTIVE_EXAMPLES, PushCounts
-from ctsync.options import PushOptions
+from ctsync.push.actions import Action
+from ctsync.run.counts import MAX_DESTRUCTIVE_EXAMPLES, PushCounts
+from ctsync.run.options import PushOptions
 
 DESTRUCTIVE_FLOOR = 10
 """A push may always remove or unset data on this many drafts: a share of a small push is noise."""

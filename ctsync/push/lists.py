@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ctsync.actions import Action, Ids
-from ctsync.actions.lists import (
+from ctsync.push import to_drafts
+from ctsync.push.actions import Action, Ids
+from ctsync.push.actions.lists import (
     custom_object_create,
     custom_object_upsert,
     shopping_list_actions,
     shopping_list_create,
 )
-from ctsync.entities import get_entity
-from ctsync.list_drafts import CustomObjectDraft, ShoppingListDraft
-from ctsync.push import to_drafts
 from ctsync.push.entities import PushEntity, Reference, by_keys, find_by_key
+from ctsync.push.list_drafts import CustomObjectDraft, ShoppingListDraft
+from ctsync.registry import get_entity
 
 
 def _custom_object_lookups(drafts: Sequence[CustomObjectDraft]) -> list[tuple[str, list[str]]]:

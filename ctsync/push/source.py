@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ctsync.counts import PushCounts
-from ctsync.draft_files import DraftRow, numbered, read_file, validate_rows
 from ctsync.hub import HubStore, RejectedRecord
+from ctsync.push.draft_files import DraftRow, numbered, read_file, validate_rows
 from ctsync.push.entities import PushEntity
+from ctsync.run.counts import PushCounts
 
 DraftSource = str | Path | list[Any] | None
 """A .jsonl/.ndjson/.csv path, a list of drafts, or None for the hub outbox's pending drafts."""

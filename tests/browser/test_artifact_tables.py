@@ -17,10 +17,10 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import ArtifactCreate
 
-from ctsync.copy import CopyReport, CopyRow
-from ctsync.entities import ENTITIES
-from ctsync.report import PushReport, SyncAllReport, SyncReport
-from ctsync.tables import TABLE_PAGE_ROWS
+from ctsync.copy.plan import CopyReport, CopyRow
+from ctsync.registry import ENTITIES
+from ctsync.run.report import PushReport, SyncAllReport, SyncReport
+from ctsync.run.tables import TABLE_PAGE_ROWS
 from flows._parameters import COPYABLE
 from tests.browser.prefect_ui import PrefectServer, StackError, chromium, new_page
 from tests.prefect_servers import talking_to

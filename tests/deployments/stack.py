@@ -27,8 +27,8 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
 
 from blocks import CommercetoolsCredentials
-from ctsync.entities import ENTITIES
 from ctsync.hub import HubStore
+from ctsync.registry import ENTITIES
 from deployments.catalog import DEFAULT_CREDENTIALS, WORK_POOL, get_deployment
 from sandbox import Sandbox
 from tests.prefect_servers import talking_to

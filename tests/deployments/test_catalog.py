@@ -9,7 +9,7 @@ import pytest
 import yaml
 from prefect.utilities.callables import parameter_schema
 
-from ctsync.entities import ENTITIES
+from ctsync.registry import ENTITIES
 from deployments.catalog import (
     DEFAULT_CREDENTIALS,
     DEPLOYMENTS,

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import text
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from ctsync.entities import ENTITIES
+from ctsync.registry import ENTITIES
 from sandbox import DEFAULT_SEED, Sandbox
 from tests.docs.snippets import Snippet, pages, snippets
 from tests.integration.test_hub_views_seed import seed_pages

@@ -16,7 +16,7 @@ import pytest
 
 from blocks import HubDatabase
 from ctsync.hub import SyncLocked
-from ctsync.report import SyncReport
+from ctsync.run.report import SyncReport
 from flows.sync import sync_customers
 from sandbox import Sandbox
 from sandbox.seed import customers_only

@@ -16,9 +16,9 @@ import pytest
 from prefect.client.orchestration import get_client
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from ctsync.copy import identity_of, key_index
+from ctsync.copy.plan import identity_of, key_index
 from ctsync.push import PUSH_ENTITIES, NotCopyable
-from ctsync.report import RunFailed
+from ctsync.run.report import RunFailed
 from ctsync.timestamps import clock
 from flows.copy import COPYABLE, copy_project
 from flows.sync import sync_all

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ctsync.entities import ENTITIES, Entity
-from ctsync.report import RunFailed
+from ctsync.registry import ENTITIES, Entity
+from ctsync.run.report import RunFailed
 from flows.sync import sync_all, sync_carts
 from sandbox import Sandbox
 from sandbox.seed import DEFAULT_SEED_PATH

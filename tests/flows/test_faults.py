@@ -20,7 +20,7 @@ from prefect.settings import PREFECT_API_URL
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.hub import Watermark
-from ctsync.report import RunFailed
+from ctsync.run.report import RunFailed
 from flows.sync import sync_customers
 from sandbox import Sandbox
 from sandbox.seed import customers_only

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from blocks import CommercetoolsCredentials
-from ctsync.errors import OutcomeUnknown
+from ctsync.client.errors import OutcomeUnknown
 from flows.push import PUSH_FLOWS
 from flows.sync import sync_customers
 from flows.tasks import create_resource, delete_resource, update_resource

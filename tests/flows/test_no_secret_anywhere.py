@@ -18,7 +18,7 @@ import pytest
 from prefect.client.orchestration import get_client
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from ctsync.report import RunFailed
+from ctsync.run.report import RunFailed
 from flows import ConnectionCheckFailed, check_connection, push_customers
 from flows.sync import sync_customers
 from sandbox import Sandbox

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ctsync.report import RunFailed
+from ctsync.run.report import RunFailed
 from flows.push import push_categories, push_customers, push_inventory, push_products
 from sandbox import Sandbox
 from tests.flows.push_support import CHANNEL_EU, by_key, credentials_for, hub_in, write_jsonl

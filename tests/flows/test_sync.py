@@ -21,9 +21,9 @@ from prefect.client.schemas.filters import (
 )
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from ctsync.entities import ENTITIES
 from ctsync.hub import Watermark
-from ctsync.report import RunFailed
+from ctsync.registry import ENTITIES
+from ctsync.run.report import RunFailed
 from ctsync.timestamps import clock
 from flows._naming import current_flow_run_id, rename_flow_run
 from flows.sync import sync_all, sync_customers, sync_entity

@@ -11,7 +11,7 @@ import pytest
 from prefect import flow
 
 from blocks import CommercetoolsCredentials
-from ctsync.errors import ConcurrentModification, GraphQLFailed, InvalidInput, NotFound
+from ctsync.client.errors import ConcurrentModification, GraphQLFailed, InvalidInput, NotFound
 from flows.sync import sync_customers
 from flows.tasks import (
     create_resource,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from ctsync.entities import ENTITIES
+from ctsync.registry import ENTITIES
 from flows._workers import Workers, quiet_cluster_logs
 from flows.sync import sync_all, sync_customers
 from sandbox import Sandbox

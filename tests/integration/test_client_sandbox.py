@@ -9,9 +9,9 @@ import uuid
 import httpx
 import pytest
 
-from ctsync.client import CommercetoolsClient
-from ctsync.config import ConnectionSettings, RetrySettings, ThrottleSettings
-from ctsync.errors import AuthenticationError, ConcurrentModification, ServiceUnavailable
+from ctsync.client.config import ConnectionSettings, RetrySettings, ThrottleSettings
+from ctsync.client.errors import AuthenticationError, ConcurrentModification, ServiceUnavailable
+from ctsync.client.http import CommercetoolsClient
 
 from ..unit.test_throttle import max_in_any_window
 

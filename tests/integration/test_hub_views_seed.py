@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from ctsync.entities import ENTITIES, entity_of_type
 from ctsync.hub import HubStore
 from ctsync.hub.views import view_names
+from ctsync.registry import ENTITIES, entity_of_type
 from sandbox import SANDBOX_DIR
 from tests.unit.test_hub_views import assert_views_match, install_views, view_rows
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from ctsync.entities import ENTITIES
 from ctsync.hub import HubStore
+from ctsync.registry import ENTITIES
 from deployments.demo import TOP_CUSTOMERS
 from tests.docs.snippets import snippets
 from tests.integration.test_hub_views_seed import PROJECT_KEY, seed_pages

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ctsync.config import ConnectionSettings, RetrySettings
+from ctsync.client.config import ConnectionSettings, RetrySettings
 
 API_URL = "https://api.europe-west1.gcp.commercetools.com/shop"
 TOKEN_URL = "https://auth.europe-west1.gcp.commercetools.com/oauth/token"

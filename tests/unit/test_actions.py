@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ctsync import actions as act
-from ctsync.drafts import CategoryDraft, CustomerDraft, InventoryDraft, ProductDraft
+from ctsync.push import actions as act
+from ctsync.push.drafts import CategoryDraft, CustomerDraft, InventoryDraft, ProductDraft
 
 IDS = {
     ("customer-group", "vip"): "group-1",

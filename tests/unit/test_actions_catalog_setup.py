@@ -8,20 +8,20 @@ from typing import Any
 
 import pytest
 
-from ctsync.actions.channels import ChannelDraft, channel_actions, channel_create
-from ctsync.actions.customer_groups import (
+from ctsync.client.errors import CommercetoolsError
+from ctsync.push.actions.channels import ChannelDraft, channel_actions, channel_create
+from ctsync.push.actions.customer_groups import (
     CustomerGroupDraft,
     customer_group_actions,
     customer_group_create,
 )
-from ctsync.actions.product_types import (
+from ctsync.push.actions.product_types import (
     ProductTypeDraft,
     UnchangeableAttribute,
     product_type_actions,
     product_type_create,
 )
-from ctsync.actions.stores import StoreDraft, store_actions, store_create
-from ctsync.errors import CommercetoolsError
+from ctsync.push.actions.stores import StoreDraft, store_actions, store_create
 from ctsync.push.catalog_setup import CHANNELS, CUSTOMER_GROUPS, PRODUCT_TYPES, STORES
 from ctsync.push.keys import NotCopyable
 

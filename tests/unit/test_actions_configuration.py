@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ctsync.actions.states import StateDraft, state_actions, state_create
-from ctsync.actions.tax_categories import (
+from ctsync.push import guard
+from ctsync.push.actions.states import StateDraft, state_actions, state_create
+from ctsync.push.actions.tax_categories import (
     TaxCategoryDraft,
     tax_category_actions,
     tax_category_create,
 )
-from ctsync.actions.types import ImmutableField, TypeDraft, type_actions, type_create
-from ctsync.actions.zones import ZoneDraft, zone_actions, zone_create
-from ctsync.push import guard
+from ctsync.push.actions.types import ImmutableField, TypeDraft, type_actions, type_create
+from ctsync.push.actions.zones import ZoneDraft, zone_actions, zone_create
 from ctsync.push.configuration import STATES, TAX_CATEGORIES, TYPES, ZONES
 from ctsync.push.keys import NotCopyable
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ctsync.actions.standalone_prices import ScopeChanged
+from ctsync.push.actions.standalone_prices import ScopeChanged
 from ctsync.push.discounts import (
     CART_DISCOUNTS,
     DISCOUNT_CODES,

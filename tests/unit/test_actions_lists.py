@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ctsync.actions import lists as act_lists
-from ctsync.actions.lists import (
+from ctsync.push.actions import lists as act_lists
+from ctsync.push.actions.lists import (
     custom_object_upsert,
     same_json,
     shopping_list_actions,
     shopping_list_create,
 )
-from ctsync.list_drafts import CustomObjectDraft, ShoppingListDraft, ShoppingListLineItemDraft
 from ctsync.push.batch import upserted_fields
 from ctsync.push.keys import NotCopyable
+from ctsync.push.list_drafts import CustomObjectDraft, ShoppingListDraft, ShoppingListLineItemDraft
 from ctsync.push.registry import PUSH_ENTITIES
 
 IDS = {

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from blocks import CommercetoolsCredentials
-from ctsync.client import CommercetoolsClient
+from ctsync.client.http import CommercetoolsClient
 
 from .conftest import SECRET
 

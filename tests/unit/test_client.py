@@ -13,10 +13,9 @@ import httpx
 import pytest
 import respx
 
-from ctsync.auth import TokenProvider
-from ctsync.client import CommercetoolsClient
-from ctsync.config import ConnectionSettings, RetrySettings
-from ctsync.errors import (
+from ctsync.client.auth import TokenProvider
+from ctsync.client.config import ConnectionSettings, RetrySettings
+from ctsync.client.errors import (
     AuthenticationError,
     CommercetoolsError,
     ConcurrentModification,
@@ -27,7 +26,8 @@ from ctsync.errors import (
     PermissionDenied,
     ServiceUnavailable,
 )
-from ctsync.throttle import Throttle
+from ctsync.client.http import CommercetoolsClient
+from ctsync.client.throttle import Throttle
 
 from .conftest import API_URL, SECRET, TOKEN_URL, token_body
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ctsync.cluster_throttle import WINDOW_LAG_SECONDS, ClusterThrottle, ClusterThrottleSpec
+from ctsync.client.cluster_throttle import WINDOW_LAG_SECONDS, ClusterThrottle, ClusterThrottleSpec
 from tests.unit.test_throttle import max_in_any_window
 
 

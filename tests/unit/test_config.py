@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from ctsync.config import ConnectionSettings, ThrottleSettings, derive_auth_url, split_api_url
+from ctsync.client.config import (
+    ConnectionSettings,
+    ThrottleSettings,
+    derive_auth_url,
+    split_api_url,
+)
 
 from .conftest import SECRET
 

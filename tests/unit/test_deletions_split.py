@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from ctsync.entities import get_entity
+from ctsync.client.retries import RequestStats
 from ctsync.hub import Watermark
-from ctsync.options import PullOptions
 from ctsync.paging import IdRange, id_partitions
 from ctsync.pull import PullPlan, describe_watermark
 from ctsync.pull.deletions import _split
 from ctsync.pull.plan import _why_watermark_stays
-from ctsync.retries import RequestStats
+from ctsync.registry import get_entity
+from ctsync.run.options import PullOptions
 
 
 def test_halves_tile_their_range_down_to_what_cannot_be_split() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ctsync.draft_files import DraftError, DraftFileError, read_file
+from ctsync.push.draft_files import DraftError, DraftFileError, read_file
 
 KNOWN = {"key", "email", "firstName", "lastName", "addresses"}
 

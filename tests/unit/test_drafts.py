@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ctsync.draft_files import read_file, unflatten, validate_rows
-from ctsync.drafts import (
+from ctsync.push.draft_files import read_file, unflatten, validate_rows
+from ctsync.push.drafts import (
     CategoryDraft,
     CustomerDraft,
     InventoryDraft,

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctsync.export import ExportLocked, export_changes
+from ctsync.export.files import ExportLocked, export_changes
 from ctsync.hub import HubRecord, HubStore
 
 PROJECT = "shop"
@@ -121,7 +121,7 @@ def test_one_export_per_consumer_at_a_time(tmp_path: Path) -> None:
 KILLER = textwrap.dedent(
     """
     import os, signal, sys
-    from ctsync.export import export_changes
+    from ctsync.export.files import export_changes
     from ctsync.hub import HubStore
     from ctsync.hub.store import HubStore as Store
 
@@ -138,7 +138,7 @@ KILLER = textwrap.dedent(
         Store.advance_consumer = advance
     else:
         # The process dies in the middle of writing a batch: half a line is left.
-        import ctsync.export as export
+        import ctsync.export.files as export
         real = export._json_lines
         def half(batch):
             calls["n"] += 1
@@ -219,7 +219,7 @@ def test_recovery_reads_the_file_from_its_end_as_far_as_the_cursor(
     """Whatever the chunk size: the lines after the cursor, the half line cut, the last seq."""
     import tempfile
 
-    from ctsync import export
+    from ctsync.export import files as export
 
     cursor = data.draw(st.integers(0, total))
     if file_format == "jsonl":

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from ctsync.export import ExportRefused, export_changes
+from ctsync.export.files import ExportRefused, export_changes
 from ctsync.hub import HubRecord, HubStore, ProjectRequired
 
 DRAFTS = (

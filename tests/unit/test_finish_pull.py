@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from ctsync.entities import get_entity
 from ctsync.hub import HubStore
-from ctsync.options import PullOptions
 from ctsync.pull import PullPlan, PullRun, finish_pull
+from ctsync.registry import get_entity
+from ctsync.run.options import PullOptions
 
 PROJECT = "shop"
 

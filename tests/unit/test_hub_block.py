@@ -127,7 +127,7 @@ def _customer(record_id: str) -> dict[str, object]:
 def test_a_relative_sqlite_hub_stays_the_file_of_the_directory_it_was_opened_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ctsync.entities import ENTITIES
+    from ctsync.registry import ENTITIES
 
     first_dir, second_dir = tmp_path / "a", tmp_path / "b"
     first_dir.mkdir(), second_dir.mkdir()

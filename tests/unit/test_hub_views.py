@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
 
-from ctsync.entities import ENTITIES
 from ctsync.hub import HubRecord, HubStore
 from ctsync.hub.schema import records_table
 from ctsync.hub.views import (
@@ -39,6 +38,7 @@ from ctsync.hub.views import (
     view_columns,
     view_names,
 )
+from ctsync.registry import ENTITIES
 
 # -- helpers shared with tests/integration/test_hub_views_seed.py ------------------------------
 

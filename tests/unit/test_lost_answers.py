@@ -1,5 +1,5 @@
-"""Writes whose answer was lost are read back, never sent twice blindly (ctsync.client,
-ctsync.resources, ctsync.lost_answers), specified against respx.
+"""Writes whose answer was lost are read back, never sent twice blindly (ctsync.client.http,
+ctsync.client.resources, ctsync.client.lost_answers), specified against respx.
 
 A lost answer here is what a client sees when commercetools committed the write: a dropped
 connection, a timeout, or a gateway's 502/503/504 after the request went out."""
@@ -10,10 +10,10 @@ import httpx
 import pytest
 import respx
 
-from ctsync import resources
-from ctsync.client import CommercetoolsClient
-from ctsync.errors import ConcurrentModification, OutcomeUnknown
-from ctsync.resources import ResourceRef
+from ctsync.client import resources
+from ctsync.client.errors import ConcurrentModification, OutcomeUnknown
+from ctsync.client.http import CommercetoolsClient
+from ctsync.client.resources import ResourceRef
 
 from .conftest import API_URL, TOKEN_URL, token_body
 

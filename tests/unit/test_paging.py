@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ctsync.client import QueryPage
+from ctsync.client.http import QueryPage
 from ctsync.paging import (
     FIRST_PAGE_LIMIT,
     DeltaCursor,

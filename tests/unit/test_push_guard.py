@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ctsync import actions as act
-from ctsync.counts import PushCounts
-from ctsync.drafts import CustomerDraft
-from ctsync.options import PushOptions
+from ctsync.push import actions as act
+from ctsync.push.drafts import CustomerDraft
 from ctsync.push.guard import describe, is_destructive, note, refusal
+from ctsync.run.counts import PushCounts
+from ctsync.run.options import PushOptions
 
 
 def test_removals_and_unsets_are_destructive_changes_are_not() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ctsync.entities import ENTITIES, dependency_levels, entity_of_type, get_entity
+from ctsync.registry import ENTITIES, dependency_levels, entity_of_type, get_entity
 from deployments.catalog import SYNC_INTERVALS
 
 ROOT = Path(__file__).resolve().parents[2]

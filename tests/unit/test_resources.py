@@ -1,4 +1,4 @@
-"""Calls by id or key and whole reads (ctsync/resources.py), specified against respx."""
+"""Calls by id or key and whole reads (ctsync/client/resources.py), specified against respx."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import httpx
 import pytest
 import respx
 
-from ctsync import resources
-from ctsync.client import CommercetoolsClient
-from ctsync.errors import ConcurrentModification
-from ctsync.resources import ResourceRef
+from ctsync.client import resources
+from ctsync.client.errors import ConcurrentModification
+from ctsync.client.http import CommercetoolsClient
+from ctsync.client.resources import ResourceRef
 
 from .conftest import API_URL, TOKEN_URL, token_body
 

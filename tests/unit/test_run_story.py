@@ -12,16 +12,16 @@ import httpx
 import pytest
 import respx
 
-from ctsync.client import CommercetoolsClient
-from ctsync.config import ConnectionSettings, ThrottleSettings
-from ctsync.copy import CopyReport, CopyRow
-from ctsync.counts import PullCounts
-from ctsync.entities import get_entity
+from ctsync.client.config import ConnectionSettings, ThrottleSettings
+from ctsync.client.http import CommercetoolsClient
+from ctsync.copy.plan import CopyReport, CopyRow
 from ctsync.hub import HubStore, Watermark
-from ctsync.options import PullOptions
 from ctsync.pull import plan_pull
-from ctsync.report import PushReport, SyncAllReport, SyncReport, plural
-from ctsync.tables import TABLE_PAGE_ROWS, TABLE_ROW_CHARS
+from ctsync.registry import get_entity
+from ctsync.run.counts import PullCounts
+from ctsync.run.options import PullOptions
+from ctsync.run.report import PushReport, SyncAllReport, SyncReport, plural
+from ctsync.run.tables import TABLE_PAGE_ROWS, TABLE_ROW_CHARS
 from ctsync.timestamps import clock, short
 
 from .conftest import API_URL, SECRET, TOKEN_URL, token_body

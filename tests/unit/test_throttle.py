@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ctsync.throttle import SharedSemaphore, Throttle, WindowLimiter
+from ctsync.client.throttle import SharedSemaphore, Throttle, WindowLimiter
 
 
 def max_in_any_window(times: list[float], seconds: float) -> int:

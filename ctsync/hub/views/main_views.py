@@ -250,5 +250,5 @@ MAIN_VIEW_COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 
 ENTITY_NAMES: Final = tuple(MAIN_VIEW_COLUMNS)
-"""The registry's entities (`ctsync.entities.ENTITIES`; a test keeps the two equal). Named here
+"""The registry's entities (`ctsync.registry.ENTITIES`; a test keeps the two equal). Named here
 because the hub sits above the registry in the layers and may not import it."""

@@ -1,6 +1,6 @@
 """What each consumer of the feed was set up with: the file it writes, the format, the
 entities, the project and (CSV) the header's columns, so that an export writes only into its
-own file, with the settings it started with (`ctsync/export_guard.py`).
+own file, with the settings it started with (`ctsync/export/guard.py`).
 
 Consumers already in the hub keep their cursor and get NULL settings: their next export
 records the settings it is given, adopting their file only when it holds such an export.

@@ -12,7 +12,9 @@ import threading
 from pathlib import Path
 from typing import Literal
 
-from sandbox import Sandbox, SandboxError, ensure_node_modules
+from sandbox.errors import SandboxError
+from sandbox.node import ensure_node_modules
+from sandbox.process import Sandbox
 
 BLOCK_NAME = "my-store"  # the credentials block that prefect.yaml's deployments use
 
@@ -71,12 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     """Start, print how to connect, block until SIGINT/SIGTERM, stop."""
     args = _parse(argv)
     if args.npm_ci:
-        try:
-            ensure_node_modules(force=True)
-        except SandboxError as exc:
-            print(f"sandbox: {exc}", file=sys.stderr)
-            return 1
-        return 0
+        return _npm_ci()
     seed: Path | Literal["default"] | None = None if args.no_seed else (args.seed or "default")
     sb = Sandbox(port=args.port, project_key=args.project_key, seed=seed, verbose=args.verbose)
     try:
@@ -84,10 +81,22 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxError as exc:
         print(f"sandbox failed to start: {exc}", file=sys.stderr)
         return 1
+    print(_how_to_connect(sb, args.block), flush=True)
+    return _serve(sb)
 
+
+def _npm_ci() -> int:
+    try:
+        ensure_node_modules(force=True)
+    except SandboxError as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _how_to_connect(sb: Sandbox, block: str) -> str:
     seeded = ", ".join(f"{k}={v}" for k, v in sorted(sb.seeded.items())) or "nothing"
-    print(
-        f"""commercetools sandbox running (seeded {seeded} in {sb.seed_ms:.0f} ms)
+    return f"""commercetools sandbox running (seeded {seeded} in {sb.seed_ms:.0f} ms)
 
   API URL        {sb.api_url}
   Auth URL       {sb.auth_url}
@@ -104,15 +113,16 @@ Use it from Python:
   headers = {{"Authorization": f"Bearer {{tok.json()['access_token']}}"}}
   print(httpx.get("{sb.api_url}/customers", headers=headers).json()["total"])
 
-Save it as the commercetools-credentials block `{args.block}` (this replaces a block of that
+Save it as the commercetools-credentials block `{block}` (this replaces a block of that
 name; --block NAME prints another name):
 
-  {save_block_command(sb, args.block)}
+  {save_block_command(sb, block)}
 
-Ctrl-C to stop.""",
-        flush=True,
-    )
+Ctrl-C to stop."""
 
+
+def _serve(sb: Sandbox) -> int:
+    """Block until SIGINT/SIGTERM (then 0) or until the server exits on its own (then 1)."""
     stop = threading.Event()
     # Explicit handlers: a shell that starts us in the background leaves SIGINT ignored.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

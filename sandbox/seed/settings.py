@@ -1,6 +1,5 @@
-"""Seed sections for project settings and B2B structure: custom objects, API extensions,
-subscriptions, attribute groups, discount groups, recurrence policies, associate roles and
-business units. Each section draws from its own RNG stream (see `sandbox.seed`)."""
+"""Project settings and B2B structure: custom objects, API extensions, subscriptions, attribute
+groups, discount groups, recurrence policies, associate roles and business units."""
 
 from __future__ import annotations
 
@@ -8,16 +7,17 @@ import copy
 import random
 from typing import Any
 
-from sandbox.seed import (
+from sandbox.seed.common import (
     COMPANIES,
     STREETS,
     Resource,
-    _base,
-    _key_ref,
-    _ls,
-    _ref,
-    _rng,
-    _slug,
+    SeedDoc,
+    id_reference,
+    key_reference,
+    localized,
+    resource_base,
+    section_rng,
+    slugify,
 )
 
 EU_COUNTRIES = ("DE", "NL", "FR")
@@ -33,7 +33,7 @@ def eu_shopper(customer: Resource) -> bool:
 
 
 def custom_objects(seed: int) -> list[Resource]:
-    rng = _rng(seed, "custom-objects")
+    rng = section_rng(seed, "custom-objects")
     values: list[tuple[str, str, Any]] = [
         (
             "checkout-config",
@@ -63,15 +63,15 @@ def custom_objects(seed: int) -> list[Resource]:
     ]
     out = []
     for container, key, value in values:
-        obj = _base(rng)
+        obj = resource_base(rng)
         obj.update(container=container, key=key, value=value)
         out.append(obj)
     return out
 
 
 def extensions(seed: int) -> list[Resource]:
-    rng = _rng(seed, "extensions")
-    http = _base(rng, "order-number-generator")
+    rng = section_rng(seed, "extensions")
+    http = resource_base(rng, "order-number-generator")
     http.update(
         destination={
             "type": "HTTP",
@@ -81,7 +81,7 @@ def extensions(seed: int) -> list[Resource]:
         triggers=[{"resourceTypeId": "order", "actions": ["Create"]}],
         timeoutInMs=2000,
     )
-    lambda_ = _base(rng, "cart-validate")
+    lambda_ = resource_base(rng, "cart-validate")
     lambda_.update(
         destination={
             "type": "AWSLambda",
@@ -92,7 +92,7 @@ def extensions(seed: int) -> list[Resource]:
         triggers=[{"resourceTypeId": "cart", "actions": ["Create", "Update"]}],
         timeoutInMs=1000,
     )
-    fraud = _base(rng, "payment-fraud-check")
+    fraud = resource_base(rng, "payment-fraud-check")
     fraud.update(
         destination={"type": "HTTP", "url": "https://fraud.example.com/commercetools/payments"},
         triggers=[
@@ -108,9 +108,9 @@ def extensions(seed: int) -> list[Resource]:
 
 
 def subscriptions(seed: int) -> list[Resource]:
-    rng = _rng(seed, "subscriptions")
+    rng = section_rng(seed, "subscriptions")
     common = {"events": [], "format": {"type": "Platform"}, "status": "Healthy"}
-    sqs = _base(rng, "product-changes-sqs")
+    sqs = resource_base(rng, "product-changes-sqs")
     sqs.update(
         destination={
             "type": "SQS",
@@ -122,7 +122,7 @@ def subscriptions(seed: int) -> list[Resource]:
         messages=[],
         **common,
     )
-    pubsub = _base(rng, "order-messages-pubsub")
+    pubsub = resource_base(rng, "order-messages-pubsub")
     pubsub.update(
         destination={
             "type": "GoogleCloudPubSub",
@@ -136,7 +136,7 @@ def subscriptions(seed: int) -> list[Resource]:
         ],
         **common,
     )
-    bridge = _base(rng, "customer-events-eventbridge")
+    bridge = resource_base(rng, "customer-events-eventbridge")
     bridge.update(
         destination={
             "type": "EventBridge",
@@ -152,7 +152,7 @@ def subscriptions(seed: int) -> list[Resource]:
 
 
 def attribute_groups(seed: int, product_types: list[Resource]) -> list[Resource]:
-    rng = _rng(seed, "attribute-groups")
+    rng = section_rng(seed, "attribute-groups")
     names = {pt["key"]: [a["name"] for a in pt["attributes"]] for pt in product_types}
     out = []
     for key, en, de, attrs in [
@@ -165,10 +165,10 @@ def attribute_groups(seed: int, product_types: list[Resource]) -> list[Resource]
         ),
         ("materials", "Materials", "Materialien", ["material"]),
     ]:
-        group = _base(rng, key)
+        group = resource_base(rng, key)
         group.update(
-            name=_ls(en, de),
-            description=_ls(f"Attributes of the {en.lower()} team", f"Attribute: {de}"),
+            name=localized(en, de),
+            description=localized(f"Attributes of the {en.lower()} team", f"Attribute: {de}"),
             attributes=[{"key": a} for a in attrs],
         )
         out.append(group)
@@ -176,17 +176,17 @@ def attribute_groups(seed: int, product_types: list[Resource]) -> list[Resource]
 
 
 def discount_groups(seed: int) -> list[Resource]:
-    rng = _rng(seed, "discount-groups")
+    rng = section_rng(seed, "discount-groups")
     out = []
     for key, en, de, sort_order, active in [
         ("seasonal", "Seasonal campaigns", "Saisonale Aktionen", "0.3", True),
         ("loyalty", "Loyalty rewards", "Treueprämien", "0.5", True),
         ("clearance", "Clearance", "Abverkauf", "0.7", False),
     ]:
-        group = _base(rng, key)
+        group = resource_base(rng, key)
         group.update(
-            name=_ls(en, de),
-            description=_ls(f"{en} cart discounts", f"Warenkorbrabatte: {de}"),
+            name=localized(en, de),
+            description=localized(f"{en} cart discounts", f"Warenkorbrabatte: {de}"),
             sortOrder=sort_order,
             isActive=active,
         )
@@ -199,7 +199,7 @@ def _standard(unit: str, value: int) -> dict[str, Any]:
 
 
 def recurrence_policies(seed: int) -> list[Resource]:
-    rng = _rng(seed, "recurrence-policies")
+    rng = section_rng(seed, "recurrence-policies")
     out = []
     for key, en, de, schedule in [
         ("monthly", "Every month", "Jeden Monat", _standard("Months", 1)),
@@ -207,10 +207,10 @@ def recurrence_policies(seed: int) -> list[Resource]:
         ("every-30-days", "Every 30 days", "Alle 30 Tage", _standard("Days", 30)),
         ("mid-month", "On the 15th", "Am 15. des Monats", {"type": "dayOfMonth", "day": 15}),
     ]:
-        policy = _base(rng, key)
+        policy = resource_base(rng, key)
         policy.update(
-            name=_ls(en, de),
-            description=_ls(f"Subscription: {en.lower()}", f"Abonnement: {de}"),
+            name=localized(en, de),
+            description=localized(f"Subscription: {en.lower()}", f"Abonnement: {de}"),
             schedule=schedule,
         )
         out.append(policy)
@@ -235,10 +235,10 @@ ROLE_PERMISSIONS = {
 
 
 def associate_roles(seed: int) -> list[Resource]:
-    rng = _rng(seed, "associate-roles")
+    rng = section_rng(seed, "associate-roles")
     out = []
     for key, permissions in ROLE_PERMISSIONS.items():
-        role = _base(rng, key)
+        role = resource_base(rng, key)
         role.update(
             name=key.title(),
             buyerAssignable=key in ("buyer", "viewer"),
@@ -250,7 +250,7 @@ def associate_roles(seed: int) -> list[Resource]:
 
 def _associate(customer: Resource, *roles: str) -> Resource:
     return {
-        "customer": _ref("customer", customer),
+        "customer": id_reference("customer", customer),
         "associateRoleAssignments": [
             {
                 "associateRole": {"typeId": "associate-role", "key": role},
@@ -277,7 +277,7 @@ def _company_address(rng: random.Random, key: str, company: str, country: str) -
 
 
 def _unit(rng: random.Random, key: str, name: str, parent: Resource | None) -> Resource:
-    unit = _base(rng, key)
+    unit = resource_base(rng, key)
     unit.update(
         status="Active",
         storeMode="FromParent" if parent else "Explicit",
@@ -292,7 +292,7 @@ def _unit(rng: random.Random, key: str, name: str, parent: Resource | None) -> R
         approvalRuleMode="ExplicitAndFromParent" if parent else "Explicit",
     )
     if parent:
-        unit["parentUnit"] = _key_ref("business-unit", parent)
+        unit["parentUnit"] = key_reference("business-unit", parent)
         unit["topLevelUnit"] = parent["topLevelUnit"]
         unit["inheritedStores"] = copy.deepcopy(parent["stores"])
         unit["inheritedAssociates"] = [
@@ -301,7 +301,7 @@ def _unit(rng: random.Random, key: str, name: str, parent: Resource | None) -> R
                 "associateRoleAssignments": [
                     {
                         "associateRole": copy.deepcopy(r["associateRole"]),
-                        "source": _key_ref("business-unit", parent),
+                        "source": key_reference("business-unit", parent),
                     }
                     for r in a["associateRoleAssignments"]
                     if r["inheritance"] == "Enabled"
@@ -316,7 +316,7 @@ def _unit(rng: random.Random, key: str, name: str, parent: Resource | None) -> R
 
 def business_units(seed: int, customers: list[Resource], stores: list[Resource]) -> list[Resource]:
     """Three companies (associates: EU customers working there), two divisions of the first."""
-    rng = _rng(seed, "business-units")
+    rng = section_rng(seed, "business-units")
     staff: dict[str, list[Resource]] = {}
     for cust in customers:
         if cust.get("companyName") in COMPANIES and eu_shopper(cust):
@@ -326,11 +326,11 @@ def business_units(seed: int, customers: list[Resource], stores: list[Resource])
     out: list[Resource] = []
     for n, company in enumerate(companies):
         people = staff[company]
-        unit = _unit(rng, _slug(company), company, None)
+        unit = _unit(rng, slugify(company), company, None)
         country = people[0]["addresses"][0]["country"]
         address = _company_address(rng, f"{unit['key']}-hq", company, country)
         unit.update(
-            stores=[_key_ref("store", eu_store)],
+            stores=[key_reference("store", eu_store)],
             addresses=[address],
             shippingAddressIds=[address["id"]],
             billingAddressIds=[address["id"]],
@@ -352,20 +352,14 @@ def business_units(seed: int, customers: list[Resource], stores: list[Resource])
     return out
 
 
-def settings(
-    seed: int,
-    *,
-    product_types: list[Resource],
-    customers: list[Resource],
-    stores: list[Resource],
-) -> dict[str, list[Resource]]:
-    """The settings sections by storage type id."""
+def settings_sections(seed: int, doc: SeedDoc) -> dict[str, list[Resource]]:
+    """The settings sections by storage type id (business units from `doc`'s customers)."""
     return {
         "key-value-document": custom_objects(seed),
-        "business-unit": business_units(seed, customers, stores),
+        "business-unit": business_units(seed, doc["customer"], doc["store"]),
         "associate-role": associate_roles(seed),
         "recurrence-policy": recurrence_policies(seed),
-        "attribute-group": attribute_groups(seed, product_types),
+        "attribute-group": attribute_groups(seed, doc["product-type"]),
         "discount-group": discount_groups(seed),
         "extension": extensions(seed),
         "subscription": subscriptions(seed),

@@ -201,6 +201,10 @@ def machine() -> dict[str, str]:
     }
 
 
+Rendered = tuple[list[list[str]], list[str]]
+"""A RESULTS.md section: its rows of the goals table, then its own lines."""
+
+
 def held(ok: bool) -> str:
     """A goal's verdict in RESULTS.md."""
     return "**held**" if ok else "**not held**"

@@ -46,7 +46,7 @@ def child(url: str, records: int) -> dict[str, Any]:
     cpu, wall = time.process_time(), time.perf_counter()
     write_pages(run, bodies)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    stored = store.count_records(PROJECT, "customers")
+    stored = store.records.count(PROJECT, "customers")
     store.close()
     return {"cpu": cpu, "wall": wall, "stored": stored, "code": str(Path(ctsync.__file__).parent)}
 

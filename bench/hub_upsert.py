@@ -93,7 +93,7 @@ def run_pass(store: HubStore, bodies: list[bytes], run_id: str) -> float:
     started = time.perf_counter()
     for number, body in enumerate(bodies):
         page = [HubRecord.from_document(d) for d in json.loads(body)["results"]]
-        store.upsert_page(PROJECT, ENTITY, page, run_id=run_id, cursor={"page": number})
+        store.records.upsert_page(PROJECT, ENTITY, page, run_id=run_id, cursor={"page": number})
         count += len(page)
     return count / (time.perf_counter() - started)
 
@@ -156,7 +156,7 @@ def main() -> None:
             results["insert"].append(run_pass(store, first, f"r{repetition}-1"))
             results["unchanged"].append(run_pass(store, again, f"r{repetition}-2"))
             results["update"].append(run_pass(store, newer, f"r{repetition}-3"))
-            assert store.count_records(PROJECT, ENTITY) == args.records
+            assert store.records.count(PROJECT, ENTITY) == args.records
             store.close()
 
     print(f"{args.records} customers, ~{size:.0f} B each, pages of {args.page}, SQLite (WAL)")

@@ -150,10 +150,10 @@ def _write(hub: HubStore, entity: str, documents: Iterator[dict[str, Any]] | lis
     for document in documents:
         page.append(record(document))
         if len(page) == PAGE:
-            written += hub.upsert_page(PROJECT, entity, page, run_id="bench").total
+            written += hub.records.upsert_page(PROJECT, entity, page, run_id="bench").total
             page = []
     if page:
-        written += hub.upsert_page(PROJECT, entity, page, run_id="bench").total
+        written += hub.records.upsert_page(PROJECT, entity, page, run_id="bench").total
     return written
 
 

@@ -4,10 +4,10 @@ as one partition of a full run, with its checkpoint. Measures 10 (`cpu_per_recor
 
 from __future__ import annotations
 
-from ctsync.client.http import parse_page
+from ctsync.client.pages import parse_page
 from ctsync.hub import HubStore
-from ctsync.paging import FullCursor, IdRange
 from ctsync.pull import PullPlan, PullRun
+from ctsync.pull.paging import FullCursor, IdRange
 from ctsync.registry import get_entity
 from ctsync.run.options import PullOptions
 
@@ -27,7 +27,7 @@ def full_run(store: HubStore) -> PullRun:
         ranges=[FullCursor(IdRange())],
         done=[False],
     )
-    store.save_state(PROJECT, entity.name, cursor=plan.cursor_document())
+    store.states.save(PROJECT, entity.name, cursor=plan.cursor_document())
     return PullRun(store, plan)
 
 

@@ -22,7 +22,7 @@ import httpx
 
 from bench.common import CpuMeter, Figures, credentials, prefect_heartbeats
 from blocks import HubDatabase
-from ctsync.paging import id_partitions
+from ctsync.pull.paging import id_partitions
 from flows.sync import sync_customers
 from sandbox import Sandbox
 

@@ -94,7 +94,7 @@ def hub_block(stack: Stack, name: str) -> HubDatabase:
 def hub_check(block: HubDatabase, entities: list[str]) -> tuple[list[str], int]:
     """Entities the hub has not got, and the customers it holds."""
     store = block.get_store()
-    return missing_from_hub(store, PROJECT, entities), store.count_records(PROJECT, "customers")
+    return missing_from_hub(store, PROJECT, entities), store.records.count(PROJECT, "customers")
 
 
 def why(message: str | None) -> str:

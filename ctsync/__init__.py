@@ -12,7 +12,8 @@ from ctsync.client.errors import (
     PermissionDenied,
     ServiceUnavailable,
 )
-from ctsync.client.http import CommercetoolsClient, QueryPage
+from ctsync.client.http import CommercetoolsClient
+from ctsync.client.pages import QueryPage
 from ctsync.client.retries import RequestStats
 from ctsync.client.throttle import Throttle
 from ctsync.hub import (
@@ -28,7 +29,9 @@ from ctsync.hub import (
     Watermark,
 )
 from ctsync.run.options import PullOptions, PushOptions
-from ctsync.run.report import PushReport, RunFailed, SyncReport
+from ctsync.run.push_report import PushReport
+from ctsync.run.report import RunFailed
+from ctsync.run.sync_report import SyncReport
 
 __all__ = [
     "UNSET",

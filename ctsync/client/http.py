@@ -3,7 +3,9 @@
 It is a thin layer on one `httpx.AsyncClient`: the token lives in an httpx `Auth`
 (`BearerTokenAuth`), the throttle in a transport (`ThrottledTransport`) so that every attempt of
 every request, retries and re-sends after a 401 included, is counted against the block's limits, and
-the retry policy is tenacity's (`ctsync.client.retries`).
+the retry policy is tenacity's (`ctsync.client.retries`). What one request's answer means is
+`ctsync.client.call`'s to say; a query's page is read by `ctsync.client.pages`, a GraphQL answer by
+`ctsync.client.graphql`.
 """
 
 from __future__ import annotations
@@ -12,32 +14,22 @@ import asyncio
 import functools
 import logging
 import re
-import ssl
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
-import orjson
-from pydantic import BaseModel, ConfigDict, Field
 
 from ctsync.client.auth import TRANSIENT_ERRORS, AccessToken, BearerTokenAuth, TokenProvider
+from ctsync.client.call import Call, response_body
 from ctsync.client.config import ConnectionSettings
-from ctsync.client.errors import (
-    AuthenticationError,
-    ConnectionFailed,
-    GraphQLFailed,
-    InvalidInput,
-    OutcomeUnknown,
-    ServiceUnavailable,
-    error_from_response,
-)
+from ctsync.client.errors import InvalidInput
+from ctsync.client.graphql import graphql_data, graphql_request, is_mutation
+from ctsync.client.pages import MAX_PAGE_SIZE, QueryPage, parse_page, query_params
 from ctsync.client.retries import (
-    ANSWER_LOST_STATUSES,
     MAY_HAVE_LANDED,
     READ_METHODS,
     RequestStats,
@@ -47,170 +39,17 @@ from ctsync.client.retries import (
     retrying,
 )
 from ctsync.client.throttle import CallBudget, Sleep, Throttle
+from ctsync.client.transport import ThrottledTransport, sent_tracer, tls_context
 
-MAX_PAGE_SIZE = 500
 MAX_ACTIONS_PER_UPDATE = 500
 USER_AGENT = "prefect-commercetools/0.1 (+httpx)"
 LOGGER = logging.getLogger("ctsync.client.http")
 _CORRELATION_SAFE = re.compile(r"[^A-Za-z0-9_\-]")
-_GRAPHQL_MUTATION = re.compile(r"^\s*(#[^\n]*\n\s*)*mutation\b")
-
-
-class QueryPage(BaseModel):
-    """One page of a commercetools query (`PagedQueryResponse`)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    limit: int
-    offset: int = 0
-    count: int
-    total: int | None = None
-    results: list[dict[str, Any]] = Field(default_factory=list)
-    size_bytes: int = 0
-    """The body's size (decompressed: what parsing holds in memory), for pages sized by bytes."""
-
-
-class _ReleasingStream(httpx.AsyncByteStream):
-    """Holds the connection slot until the response body is read and closed."""
-
-    def __init__(self, inner: httpx.AsyncByteStream, release: Any) -> None:
-        self._inner = inner
-        self._release = release
-        self._released = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._inner.aclose()
-        finally:
-            if not self._released:
-                self._released = True
-                self._release()
-
-
-class ThrottledTransport(httpx.AsyncBaseTransport):
-    """Waits for the throttle before each attempt and counts calls and waits in `stats`."""
-
-    def __init__(
-        self, inner: httpx.AsyncBaseTransport, throttle: CallBudget, stats: RequestStats
-    ) -> None:
-        self._inner = inner
-        self._throttle = throttle
-        self._stats = stats
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        wait = await self._throttle.acquire()
-        self._stats.calls += 1
-        if wait.waited:
-            self._stats.throttle_waits += 1
-            self._stats.throttle_wait_seconds += wait.seconds
-        request.extensions["trace"] = _sent_tracer(wait.sent, request.extensions.get("trace"))
-        try:
-            response = await self._inner.handle_async_request(request)
-        except BaseException:
-            wait.sent()
-            self._throttle.release()
-            raise
-        wait.sent()  # no-op once the trace told it (a transport without traces never does)
-        if response.is_closed or not isinstance(response.stream, httpx.AsyncByteStream):
-            # Already read by an inner transport: nothing is left in flight.
-            self._throttle.release()
-            return response
-        response.stream = _ReleasingStream(response.stream, self._throttle.release)
-        return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-def check_page_size(name: str, value: int, what: str = "records per page") -> int:
-    """`value` when commercetools serves that many per request, else a ValueError naming `name`.
-
-    The one check behind the flows' `page_size` and `batch_size` and the client's `limit`.
-    """
-    if not 1 <= value <= MAX_PAGE_SIZE:
-        raise ValueError(
-            f"{name} is {value}: use 1 to {MAX_PAGE_SIZE} {what} "
-            f"(commercetools pages hold at most {MAX_PAGE_SIZE})"
-        )
-    return value
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context per process: otherwise every client would load and parse the CA bundle."""
-    return httpx.create_ssl_context()
 
 
 def correlation_prefix(text: str) -> str:
     """commercetools accepts letters, digits, '-' and '_' in correlation ids."""
     return _CORRELATION_SAFE.sub("-", text)[:100] or "prefect-commercetools"
-
-
-@dataclass
-class _Call:
-    """One request and its attempts, for the errors that name it."""
-
-    method: str
-    path: str
-    correlation_id: str
-    idempotent: bool = True
-    """A read, or a write that may be sent again as it is (a GraphQL query is sent by POST)."""
-    attempts: int = 0
-
-    @property
-    def context(self) -> dict[str, str]:
-        return {
-            "correlation_id": self.correlation_id,
-            "method": self.method,
-            "path": "/" + self.path,
-        }
-
-    def gave_up(self, last: RetryableResponse) -> ServiceUnavailable:
-        error = error_from_response(last.status, last.body, **self.context)
-        return ServiceUnavailable(
-            f"{error.message} (gave up after {self.attempts} attempts)",
-            attempts=self.attempts,
-            status=last.status,
-            code=error.code,
-            errors=error.errors,
-            **self.context,
-        )
-
-    def unreachable(
-        self, last: httpx.TransportError, settings: ConnectionSettings
-    ) -> ConnectionFailed:
-        if isinstance(last, httpx.TimeoutException):
-            reason = (
-                f"no answer within {settings.timeout_seconds:g}s from {settings.api_origin} "
-                f"({type(last).__name__}, gave up after {self.attempts} attempts)"
-            )
-        else:
-            reason = (
-                f"cannot reach {settings.api_origin} ({type(last).__name__}: {last}; gave up "
-                f"after {self.attempts} attempts): check API URL and the network"
-            )
-        return ConnectionFailed(reason, attempts=self.attempts, **self.context)
-
-    def check_answer(self, status: int) -> None:
-        """A status a gateway may have answered after the write was applied is a lost answer."""
-        if status in ANSWER_LOST_STATUSES:
-            self.raise_if_write(f"HTTP {status} after it was sent", status)
-
-    def raise_if_write(self, lost: str, status: int | None = None) -> None:
-        """OutcomeUnknown for a write whose answer was `lost`; a read may be sent again."""
-        if self.idempotent:
-            return
-        raise OutcomeUnknown(
-            f"the request went out and its answer was lost ({lost}): commercetools may have "
-            "applied it; it is not sent again before what happened is read",
-            attempts=self.attempts,
-            status=status,
-            **self.context,
-        ) from None
 
 
 class CommercetoolsClient:
@@ -280,10 +119,10 @@ class CommercetoolsClient:
             return self._http
         concurrency = self.settings.throttle.concurrency
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        inner = self._transport or httpx.AsyncHTTPTransport(limits=limits, verify=_tls_context())
+        inner = self._transport or httpx.AsyncHTTPTransport(limits=limits, verify=tls_context())
         timeout = httpx.Timeout(self.settings.timeout_seconds)
         self._token_http = httpx.AsyncClient(
-            transport=self._transport or httpx.AsyncHTTPTransport(verify=_tls_context()),
+            transport=self._transport or httpx.AsyncHTTPTransport(verify=tls_context()),
             timeout=timeout,
             headers={"User-Agent": USER_AGENT},
         )
@@ -355,7 +194,7 @@ class CommercetoolsClient:
         method = method.upper()
         if idempotent is None:
             idempotent = method in READ_METHODS
-        call = _Call(method, path, self.new_correlation_id(), idempotent)
+        call = Call(method, path, self.new_correlation_id(), idempotent)
         response = await self._send(call, params=params, json=json, on_sent=on_sent)
         if self.logger.isEnabledFor(logging.DEBUG):
             # The path only: a query's predicate may hold personal data, and headers a token.
@@ -368,18 +207,12 @@ class CommercetoolsClient:
                 call.correlation_id,
             )
         if response.status_code >= 400:
-            error = error_from_response(response.status_code, _body(response), **call.context)
-            if isinstance(error, AuthenticationError):
-                error.message += (
-                    " (the token was rejected again after one re-mint: the API client may have "
-                    "been deleted or its scopes changed)"
-                )
-            raise error
-        return _body(response), len(response.content)
+            raise call.refused(response)
+        return response_body(response), len(response.content)
 
     async def _send(
         self,
-        call: _Call,
+        call: Call,
         *,
         params: dict[str, Any] | None,
         json: Any,
@@ -387,7 +220,7 @@ class CommercetoolsClient:
     ) -> httpx.Response:
         """The response once it is not worth retrying; typed errors once the retries are spent."""
         http = self._open()
-        extensions = {"trace": _sent_tracer(on_sent)} if on_sent is not None else None
+        extensions = {"trace": sent_tracer(on_sent)} if on_sent is not None else None
         headers = {"X-Correlation-ID": call.correlation_id}
         url = self.url(call.path)
         policy = retrying(
@@ -411,14 +244,14 @@ class CommercetoolsClient:
                             extensions=extensions,
                         )
                     except MAY_HAVE_LANDED as exc:
-                        call.raise_if_write(_lost_what(exc, self.settings))
+                        call.check_sent(exc, self.settings)
                         raise
                     self._note_server_date(response)
                     call.check_answer(response.status_code)
                     if is_retryable_status(response.status_code, call.method):
                         raise RetryableResponse(
                             response.status_code,
-                            _body(response),
+                            response_body(response),
                             parse_retry_after(response.headers.get("Retry-After")),
                         )
         except RetryableResponse as exc:
@@ -427,7 +260,7 @@ class CommercetoolsClient:
             raise call.unreachable(exc, self.settings) from None
         return response
 
-    def _warn_retry(self, call: _Call, reason: str, attempt: int, wait: float) -> None:
+    def _warn_retry(self, call: Call, reason: str, attempt: int, wait: float) -> None:
         what = f"HTTP {reason}" if reason.isdigit() else reason
         self.logger.warning(
             "%s /%s: %s on attempt %d/%d, retrying in %.1f s (correlation id %s)",
@@ -470,18 +303,15 @@ class CommercetoolsClient:
         on_sent: Callable[[], None] | None = None,
     ) -> QueryPage:
         """One page; `with_total` is off by default: counting is costly and paging needs none."""
-        check_page_size("limit", limit)
-        params: dict[str, Any] = {"limit": limit, "withTotal": "true" if with_total else "false"}
-        if where:
-            params["where"] = [where] if isinstance(where, str) else list(where)
-        if sort:
-            params["sort"] = [sort] if isinstance(sort, str) else list(sort)
-        if expand:
-            params["expand"] = [expand] if isinstance(expand, str) else list(expand)
-        if offset is not None:
-            params["offset"] = offset
-        for name, value in (variables or {}).items():
-            params[f"var.{name}"] = value
+        params = query_params(
+            where=where,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            with_total=with_total,
+            variables=variables,
+            expand=expand,
+        )
         body, size = await self._request("GET", endpoint, params=params, json=None, on_sent=on_sent)
         page = parse_page(body)
         page.size_bytes = size
@@ -509,71 +339,13 @@ class CommercetoolsClient:
     ) -> dict[str, Any]:
         """The `data` of a GraphQL query; GraphQLFailed when commercetools reports errors (it
         answers 200 with `errors` for a field it could not resolve, 400 for invalid input)."""
-        request: dict[str, Any] = {"query": query}
-        if variables:
-            request["variables"] = variables
-        if operation_name:
-            request["operationName"] = operation_name
-        # A query is a read sent by POST: retried as one; a mutation is a write.
+        request = graphql_request(query, variables, operation_name)
         body = await self.request(
-            "POST", "graphql", json=request, idempotent=not _GRAPHQL_MUTATION.match(query)
+            "POST", "graphql", json=request, idempotent=not is_mutation(query)
         )
-        errors = body.get("errors") if isinstance(body, dict) else None
-        if errors:
-            raise GraphQLFailed.from_errors(errors, body.get("data"), path="graphql")
-        data: dict[str, Any] = body.get("data") or {}
-        return data
+        return graphql_data(body)
 
     async def delete(self, endpoint: str, resource_id: str, version: int) -> dict[str, Any]:
         return await self.request(
             "DELETE", f"{endpoint}/{resource_id}", params={"version": version}
         )
-
-
-_SENT_EVENTS = frozenset({"http11.send_request_body.complete", "http2.send_request_body.complete"})
-
-
-def _sent_tracer(
-    on_sent: Callable[[], None],
-    then: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
-) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
-    """An httpcore `trace` extension that reports the moment the request is on the wire (and
-    passes every event on to `then`, a trace set before it)."""
-
-    async def trace(event: str, info: dict[str, Any]) -> None:
-        if event in _SENT_EVENTS:
-            on_sent()
-        if then is not None:
-            await then(event, info)
-
-    return trace
-
-
-def _lost_what(exc: httpx.TransportError, settings: ConnectionSettings) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return f"no answer within {settings.timeout_seconds:g} s"
-    return f"the connection dropped: {type(exc).__name__}"
-
-
-def _body(response: httpx.Response) -> Any:
-    """The decoded JSON body (orjson: pages are most of a pull's parsing), else the text."""
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return response.text
-
-
-def parse_page(body: Any) -> QueryPage:
-    """A query's page from its body (decoded, or the raw bytes).
-
-    The envelope is validated; the documents are kept as commercetools sent them, not copied
-    one by one by pydantic: each is checked by its entity's model when it is written.
-    """
-    if isinstance(body, bytes | bytearray):
-        body = orjson.loads(body)
-    if not isinstance(body, dict) or not isinstance(body.get("results", []), list):
-        return QueryPage.model_validate(body)  # raises, naming what is wrong
-    results = body.get("results", [])
-    page = QueryPage.model_validate({**body, "results": []})
-    page.results = results
-    return page

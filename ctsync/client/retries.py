@@ -53,7 +53,8 @@ def is_retryable_status(status: int, method: str) -> bool:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds form; HTTP dates are rare here)."""
+    """Seconds from a Retry-After header in its delta-seconds form; None (the backoff applies)
+    for anything else, an HTTP date included."""
     if not value:
         return None
     try:

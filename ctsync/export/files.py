@@ -5,8 +5,9 @@ in the hub, so a killed export loses nothing. The file is the truth after a cras
 short by the kill is cut away, and a cursor behind the file's last line is moved up to it, so the
 rerun appends exactly what comes after: every change once, in order.
 
-A consumer reads one project and writes one file, both fixed by its first run (`export_guard`):
-an export never appends to a file it did not start, nor goes on with other settings.
+A consumer reads one project and writes one file, both fixed by its first run
+(`ctsync.export.guard`): an export never appends to a file it did not start, nor goes on with
+other settings.
 """
 
 from __future__ import annotations
@@ -100,11 +101,11 @@ def export_changes(
 
     `project` is a project key or the name of its credentials block; None reads the hub's
     only project (ProjectRequired when it holds several). The consumer writes only into the file
-    its first run started, with the settings it started with (`export_guard.py`): anything else
+    its first run started, with the settings it started with (`ctsync.export.guard`): anything else
     is refused (ExportRefused) before a byte is written; `reset` starts it over into a new file.
 
     `only="insertions"` takes the records inserted after the cursor instead, by the number of
-    their insertion, even when they changed again since (`HubStore.insertions`): what is new,
+    their insertion, even when they changed again since (`Feed.insertions`): what is new,
     for a consumer that wants each new record once (export_new_orders).
 
     CSV takes exactly one entity and writes its typed view's columns (`ctsync.hub.views`) after
@@ -116,7 +117,7 @@ def export_changes(
     holder = f"export-{uuid.uuid4()}"
     key = cursor_name(consumer, only)
     try:
-        with hub.locked(_LOCK_SCOPE, key, holder, direction=_LOCK_DIRECTION):
+        with hub.locks.held(_LOCK_SCOPE, key, holder, direction=_LOCK_DIRECTION):
             wanted = ConsumerSetup(
                 path=str(Path(path).resolve()),
                 format=file_format,
@@ -125,7 +126,7 @@ def export_changes(
                 columns=view_header(hub, names[0]) if file_format == "csv" and names else None,
             )
             setup, restarted = set_up(hub, key, wanted, reset)
-            feed = hub.exact.insertions if only == "insertions" else hub.exact.changes
+            feed = hub.exact.feed.insertions if only == "insertions" else hub.exact.feed.changes
             return _export(hub, setup, consumer, key, batch_size, feed, restarted)
     except SyncLocked as locked:
         raise ExportLocked(
@@ -155,15 +156,15 @@ def _export(
     restarted: bool,
 ) -> ExportReport:
     target = Path(setup.path)
-    start = hub.consumer_cursor(key).seq
+    start = hub.feed.cursor(key).seq
     recovered, cut, last_in_file = _recover(target, setup.format, start)
     if last_in_file > start:
-        start = hub.advance_consumer(key, last_in_file, recovered).seq
+        start = hub.feed.advance(key, last_in_file, recovered).seq
     report = ExportReport(consumer, setup.path, setup.format, start, start, recovered=recovered)
     report.cut, report.project, report.restarted = cut, setup.project_key, restarted
     # A run ends: changes committed while it runs wait for the next. A hub without a project
     # has nothing to read.
-    newest = hub.last_change() if setup.project_key is not None else 0
+    newest = hub.feed.last_seq() if setup.project_key is not None else 0
     view = None
     if setup.format == "csv" and setup.entities and setup.columns:
         view = CsvView(hub, setup.entities[0], setup.columns)
@@ -203,7 +204,7 @@ def _append(
         out.flush()
         os.fsync(out.fileno())
         cursor = batch[-1].seq
-        hub.advance_consumer(key, cursor, len(batch))
+        hub.feed.advance(key, cursor, len(batch))
         report.exported += len(batch)
         report.by_entity.update(change.entity for change in batch)
         report.by_change.update(change.change for change in batch)

@@ -36,14 +36,14 @@ def set_up(
     """The setup this run writes with, once the file and settings are checked (and recorded
     when new); True when the consumer's file is gone and a new one starts from the cursor."""
     target = Path(wanted.path)
-    owner = hub.consumer_of_file(wanted.path)
+    owner = hub.feed.consumer_of_file(wanted.path)
     if owner is not None and owner != consumer:
         raise ExportRefused(
             f"{target} is the file of consumer {owner!r}: two consumers in one file would mix "
             f"their changes, so nothing was written. Give consumer {consumer!r} a file of its "
             f"own, or run consumer {owner!r}."
         )
-    cursor = hub.consumer_cursor(consumer)
+    cursor = hub.feed.cursor(consumer)
     written = target.exists() and target.stat().st_size > 0
     restarted = not written and (cursor.seq > 0 or cursor.exported > 0)
     if reset:
@@ -88,13 +88,13 @@ def _start_over(
             "away first"
         )
     _record(hub, consumer, wanted)  # first: it may find the file taken
-    hub.reset_consumer(consumer)
+    hub.feed.reset(consumer)
     return wanted
 
 
 def _record(hub: HubStore, consumer: str, setup: ConsumerSetup) -> ConsumerSetup:
     try:
-        hub.set_up_consumer(consumer, setup)
+        hub.feed.set_up(consumer, setup)
     except FileTaken as taken:  # another consumer took the file a moment ago
         raise ExportRefused(f"{taken}: nothing was written. {_FIXES}") from None
     return setup

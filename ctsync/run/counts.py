@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+from pydantic import BaseModel
 
 from ctsync.client.retries import RequestStats
 from ctsync.hub import RejectedRecord
-
-if TYPE_CHECKING:
-    from ctsync.push.draft_files import DraftRow
 
 MAX_FAILURES_KEPT = 20
 """Failure messages a run keeps for its report; every failure is in the dead letters."""
 MAX_PLAN_ROWS = 1000
 MAX_NOTES = 10
 MAX_DESTRUCTIVE_EXAMPLES = 10
+
+
+class DraftLine(Protocol):
+    """What a failed push's count needs of its draft: the line it came from and the draft
+    (`ctsync.push.draft_files.DraftRow` is one; the run does not import the push)."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def draft(self) -> BaseModel: ...
 
 
 @dataclass
@@ -101,7 +111,7 @@ class PushCounts(RunCounts):
     )
     """A dry run's plan rows that remove or unset something; shown before the others."""
 
-    def fail(self, row: DraftRow[Any], identity: str, reason: str) -> None:
+    def fail(self, row: DraftLine, identity: str, reason: str) -> None:
         """A draft that could not be pushed: counted, kept for the report and the dead letters."""
         message = f"line {row.line} ({identity}): {reason}"
         self.note_failure(message)

@@ -1,8 +1,8 @@
 """How a report fits the Prefect UI's table artifact: ten rows a page, one line a cell.
 
-The UI (Prefect 3.9's default, V2) pages a table by ten rows and keeps each cell on one line,
-so a table is as wide as its longest cell: at 1440 px the table has about 740 px. Reports put
-what a person looks for first on the first page and keep cells short enough to fit.
+The UI pages a table by ten rows and keeps each cell on one line, so a table is as wide as its
+longest cell. Reports put what a person looks for first on the first page and keep cells short
+enough to fit a 1440 px screen.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ TABLE_CELL_CHARS = 72
 """The longest text a cell of a table with a row per entity shows; the summary has it whole."""
 TABLE_ROW_CHARS = 96
 """The characters of a metric and its value that fit one row at 1440 px: a page's values are cut
-to what its longest metric leaves (87 beside `watermark`, 83 beside `throttled (s)`)."""
+to what its longest metric leaves."""
 
 
 def pairs(counts: dict[str, Any]) -> str:

@@ -19,7 +19,9 @@ from prefect.client.schemas.actions import ArtifactCreate
 
 from ctsync.copy.plan import CopyReport, CopyRow
 from ctsync.registry import ENTITIES
-from ctsync.run.report import PushReport, SyncAllReport, SyncReport
+from ctsync.run.push_report import PushReport
+from ctsync.run.sync_all_report import SyncAllReport
+from ctsync.run.sync_report import SyncReport
 from ctsync.run.tables import TABLE_PAGE_ROWS
 from flows._parameters import COPYABLE
 from tests.browser.prefect_ui import PrefectServer, StackError, chromium, new_page

@@ -16,7 +16,7 @@ import pytest
 
 from blocks import HubDatabase
 from ctsync.hub import SyncLocked
-from ctsync.run.report import SyncReport
+from ctsync.run.sync_report import SyncReport
 from flows.sync import sync_customers
 from sandbox import Sandbox
 from sandbox.seed import customers_only
@@ -49,7 +49,7 @@ def test_second_run_is_refused_naming_the_first(busy, hub_url) -> None:
     runner.start()
     try:
         deadline = time.monotonic() + 60
-        while (holder := store.get_lock(busy.project_key, "customers")) is None:
+        while (holder := store.locks.get(busy.project_key, "customers")) is None:
             assert time.monotonic() < deadline, "the first run never took the lock"
             time.sleep(0.02)
         with pytest.raises(SyncLocked) as caught:
@@ -60,7 +60,7 @@ def test_second_run_is_refused_naming_the_first(busy, hub_url) -> None:
         busy.clear_faults()
         runner.join(120)
     assert first and first[0].status == "completed" and first[0].inserted == 1_500
-    assert store.get_lock(busy.project_key, "customers") is None
+    assert store.locks.get(busy.project_key, "customers") is None
     assert hub_documents(hub, busy.project_key, "customers") == source(busy, "customers")
 
 
@@ -68,7 +68,7 @@ def test_lock_left_by_a_dead_run_is_taken_over(busy, hub_url) -> None:
     busy.clear_faults()
     script = (
         "import sys; from ctsync.hub import HubStore; "
-        "HubStore.connect(sys.argv[1]).acquire_lock('sandbox', 'customers', 'run-that-died')"
+        "HubStore.connect(sys.argv[1]).locks.acquire('sandbox', 'customers', 'run-that-died')"
     )
     subprocess.run(
         [sys.executable, "-c", script, hub_url], check=True, cwd=Path(__file__).resolve().parents[2]
@@ -77,4 +77,4 @@ def test_lock_left_by_a_dead_run_is_taken_over(busy, hub_url) -> None:
     report = sync_customers(credentials_for(busy), hub=hub, mode="full")
     assert report.status == "completed" and report.inserted == 1_500
     assert report.note and "run-that-died" in report.note
-    assert hub.get_store().get_lock(busy.project_key, "customers") is None
+    assert hub.get_store().locks.get(busy.project_key, "customers") is None

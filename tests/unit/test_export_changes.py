@@ -42,7 +42,7 @@ def customer(number: int, version: int = 1, **extra: Any) -> HubRecord:
 def seed(hub: HubStore, count: int) -> None:
     for start in range(0, count, 500):
         page = [customer(n) for n in range(start, min(count, start + 500))]
-        hub.upsert_page(PROJECT, "customers", page, run_id=f"seed-{start}")
+        hub.records.upsert_page(PROJECT, "customers", page, run_id=f"seed-{start}")
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
@@ -52,7 +52,7 @@ def lines(path: Path) -> list[dict[str, Any]]:
 def test_changes_to_json_lines_then_only_what_came_after(tmp_path: Path) -> None:
     hub = HubStore.connect(f"sqlite:///{tmp_path}/hub.db")
     seed(hub, 30)
-    hub.upsert_page(PROJECT, "orders", [customer(900)], run_id="o")
+    hub.records.upsert_page(PROJECT, "orders", [customer(900)], run_id="o")
     target = tmp_path / "out" / "changes.jsonl"
     report = export_changes(hub, target, consumer="erp", entities=["customers"], batch_size=7)
     assert report.exported == 30 and report.by_change == {"insert": 30}
@@ -60,10 +60,10 @@ def test_changes_to_json_lines_then_only_what_came_after(tmp_path: Path) -> None
     assert [w["seq"] for w in written] == sorted(w["seq"] for w in written)
     assert {w["id"] for w in written} == {f"c-{n:05d}" for n in range(30)}
     assert written[0]["document"]["firstName"] == 'Zoë, "the"\nsecond'
-    assert hub.consumer_cursor("erp").seq == written[-1]["seq"]
+    assert hub.feed.cursor("erp").seq == written[-1]["seq"]
 
-    hub.upsert_page(PROJECT, "customers", [customer(3, 2)], run_id="u")
-    hub.mark_deleted(PROJECT, "customers", ["c-00004"])
+    hub.records.upsert_page(PROJECT, "customers", [customer(3, 2)], run_id="u")
+    hub.records.mark_deleted(PROJECT, "customers", ["c-00004"])
     again = export_changes(hub, target, consumer="erp", entities=["customers"])
     assert again.exported == 2 and again.after == written[-1]["seq"]
     tail = lines(target)[30:]
@@ -87,15 +87,15 @@ def test_one_consumer_name_for_both_feeds_keeps_two_cursors(tmp_path: Path) -> N
     hub = HubStore.connect(f"sqlite:///{tmp_path}/hub.db")
     seed(hub, 5)
     new = export_changes(hub, tmp_path / "new.jsonl", consumer="erp", only="insertions")
-    hub.upsert_page(PROJECT, "customers", [customer(1, 2)], run_id="u")  # changed, not new
-    hub.upsert_page(PROJECT, "customers", [customer(7)], run_id="n")
+    hub.records.upsert_page(PROJECT, "customers", [customer(1, 2)], run_id="u")  # changed, not new
+    hub.records.upsert_page(PROJECT, "customers", [customer(7)], run_id="n")
     every = export_changes(hub, tmp_path / "all.jsonl", consumer="erp")
     assert new.exported == 5 and every.exported == 6  # 4 untouched inserts, 1 update, 1 new
     again = export_changes(hub, tmp_path / "new.jsonl", consumer="erp", only="insertions")
     assert [line["id"] for line in lines(tmp_path / "new.jsonl")[5:]] == ["c-00007"]
     assert again.exported == 1
-    assert hub.consumer_cursor("erp").seq == every.through
-    assert hub.consumer_cursor("erp:insertions").seq == again.through
+    assert hub.feed.cursor("erp").seq == every.through
+    assert hub.feed.cursor("erp:insertions").seq == again.through
 
 
 def test_bad_parameters_name_the_field_and_the_fix(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_bad_parameters_name_the_field_and_the_fix(tmp_path: Path) -> None:
 
 def test_one_export_per_consumer_at_a_time(tmp_path: Path) -> None:
     hub = HubStore.connect(f"sqlite:///{tmp_path}/hub.db")
-    with hub.locked("*", "erp", "another-run", direction="export"):
+    with hub.locks.held("*", "erp", "another-run", direction="export"):
         with pytest.raises(ExportLocked, match="consumer 'erp' is being exported by"):
             export_changes(hub, tmp_path / "x.jsonl", consumer="erp")
     assert not (tmp_path / "x.jsonl").exists()
@@ -123,19 +123,19 @@ KILLER = textwrap.dedent(
     import os, signal, sys
     from ctsync.export.files import export_changes
     from ctsync.hub import HubStore
-    from ctsync.hub.store import HubStore as Store
+    from ctsync.hub.feed import Feed
 
     url, path, moment = sys.argv[1], sys.argv[2], sys.argv[3]
     calls = {"n": 0}
     if moment == "before-cursor":
         # The batch is in the file and fsynced; the process dies before its cursor moves.
-        original = Store.advance_consumer
+        original = Feed.advance
         def advance(self, *args, **kwargs):
             calls["n"] += 1
             if calls["n"] == 4:
                 os.kill(os.getpid(), signal.SIGKILL)
             return original(self, *args, **kwargs)
-        Store.advance_consumer = advance
+        Feed.advance = advance
     else:
         # The process dies in the middle of writing a batch: half a line is left.
         import ctsync.export.files as export
@@ -170,14 +170,14 @@ def test_a_killed_export_resumes_from_its_cursor_every_change_once(
     partial = target.read_bytes()
     if moment == "mid-line":
         assert not partial.endswith(b"\n")  # the kill left half a line
-    cursor_at_kill = hub.consumer_cursor("erp").seq
-    assert 0 < cursor_at_kill < hub.last_change()
+    cursor_at_kill = hub.feed.cursor("erp").seq
+    assert 0 < cursor_at_kill < hub.feed.last_seq()
 
     report = export_changes(hub, target, consumer="erp", batch_size=100)
     seqs = [w["seq"] for w in lines(target)]
-    assert seqs == [c.seq for c in hub.changes(0, limit=5000)], "every change once, in order"
+    assert seqs == [c.seq for c in hub.feed.changes(0, limit=5000)], "every change once, in order"
     assert len(seqs) == 1000
-    assert hub.consumer_cursor("erp").seq == seqs[-1]
+    assert hub.feed.cursor("erp").seq == seqs[-1]
     if moment == "before-cursor":
         assert report.recovered == 100 and report.cut == 0
     else:
@@ -187,7 +187,7 @@ def test_a_killed_export_resumes_from_its_cursor_every_change_once(
 def test_one_entity_to_csv_with_its_view_columns(tmp_path: Path) -> None:
     hub = HubStore.connect(f"sqlite:///{tmp_path}/hub.db")
     seed(hub, 5)
-    hub.mark_deleted(PROJECT, "customers", ["c-00001"])
+    hub.records.mark_deleted(PROJECT, "customers", ["c-00001"])
     target = tmp_path / "customers.csv"
     report = export_changes(hub, target, consumer="crm", entities=["customers"], file_format="csv")
     assert report.exported == 5
@@ -199,7 +199,7 @@ def test_one_entity_to_csv_with_its_view_columns(tmp_path: Path) -> None:
     assert by_id["c-00002"]["first_name"] == 'Zoë, "the"\\nsecond'  # one line per change
     assert by_id["c-00001"]["change"] == "delete" and by_id["c-00001"]["email"] == ""
     assert len(target.read_text().splitlines()) == 6  # the header and one line per change
-    hub.upsert_page(PROJECT, "customers", [customer(2, 2)], run_id="u")
+    hub.records.upsert_page(PROJECT, "customers", [customer(2, 2)], run_id="u")
     export_changes(hub, target, consumer="crm", entities=["customers"], file_format="csv")
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert [(r["id"], r["change"], r["version"]) for r in rows[5:]] == [("c-00002", "update", "2")]

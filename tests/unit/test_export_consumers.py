@@ -52,7 +52,7 @@ def order(number: int, project: str) -> HubRecord:
 
 def seed(hub: HubStore, project: str, count: int, start: int = 0) -> None:
     page = [customer(n, project=project) for n in range(start, start + count)]
-    hub.upsert_page(project, "customers", page, run_id=f"seed-{project}-{start}")
+    hub.records.upsert_page(project, "customers", page, run_id=f"seed-{project}-{start}")
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_a_file_that_was_there_before_is_refused_and_left_as_it_was(
         )
         assert "Give the export a new path, or move that file away." in message
         assert drafts.read_bytes() == DRAFTS  # byte for byte
-        cursor = hub.consumer_cursor("crm")
+        cursor = hub.feed.cursor("crm")
         assert (cursor.seq, cursor.updated_at, cursor.setup) == (0, None, None)
 
     # A new path works, and its CSV starts with its header.
@@ -118,7 +118,7 @@ def test_another_consumers_file_is_refused_naming_that_consumer(
         assert f"{target} is the file of consumer 'erp'" in message
         assert "run consumer 'erp'" in message
     assert target.read_bytes() == before
-    assert hub.consumer_cursor("bi").updated_at is None
+    assert hub.feed.cursor("bi").updated_at is None
 
 
 def test_what_a_consumer_was_set_up_with_is_recorded(hub: HubStore, tmp_path: Path) -> None:
@@ -126,14 +126,14 @@ def test_what_a_consumer_was_set_up_with_is_recorded(hub: HubStore, tmp_path: Pa
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(tmp_path.parent)
         export_changes(hub, relative, consumer="crm", entities=["customers"], file_format="csv")
-    setup = hub.consumer_cursor("crm").setup
+    setup = hub.feed.cursor("crm").setup
     assert setup is not None
     assert setup.path == str((tmp_path / "crm.csv").resolve())  # absolute
     assert (setup.format, setup.entities, setup.project_key) == ("csv", ("customers",), "sandbox")
     header = (tmp_path / "crm.csv").read_text().splitlines()[0]
     assert setup.columns is not None and ",".join(setup.columns) == header
     export_changes(hub, tmp_path / "all.jsonl", consumer="bi")
-    bi = hub.consumer_cursor("bi").setup
+    bi = hub.feed.cursor("bi").setup
     assert bi is not None and (bi.format, bi.entities, bi.columns) == ("jsonl", None, None)
 
 
@@ -150,7 +150,7 @@ def test_a_consumer_run_with_other_settings_is_refused_saying_what_differs(
     hub: HubStore, tmp_path: Path, change: dict[str, Any], was_now: str
 ) -> None:
     seed(hub, "target", 2)
-    hub.upsert_page("sandbox", "orders", [order(1, "sandbox")], run_id="o")
+    hub.records.upsert_page("sandbox", "orders", [order(1, "sandbox")], run_id="o")
     settings: dict[str, Any] = {
         "path": "erp.jsonl",
         "entities": ["customers"],
@@ -160,7 +160,7 @@ def test_a_consumer_run_with_other_settings_is_refused_saying_what_differs(
     first = export_changes(hub, tmp_path / settings["path"], consumer="erp", **_rest(settings))
     assert first.exported == 30 and first.project == "sandbox"
     before = (tmp_path / "erp.jsonl").read_bytes()
-    cursor = hub.consumer_cursor("erp")
+    cursor = hub.feed.cursor("erp")
     if change.get("file_format") == "csv":
         settings["path"] = "erp.jsonl"  # same file, other format
     settings.update(change)
@@ -173,7 +173,7 @@ def test_a_consumer_run_with_other_settings_is_refused_saying_what_differs(
     assert "give these settings another consumer name" in message
     assert "start 'erp' over with reset=True (Start over) into a new file" in message
     assert (tmp_path / "erp.jsonl").read_bytes() == before
-    assert hub.consumer_cursor("erp") == cursor
+    assert hub.feed.cursor("erp") == cursor
     assert not (tmp_path / "other.jsonl").exists()
 
     # reset=True into a new file records the new settings; the old ones are refused from then on.
@@ -182,7 +182,7 @@ def test_a_consumer_run_with_other_settings_is_refused_saying_what_differs(
         hub, tmp_path / settings["path"], consumer="erp", reset=True, **_rest(settings)
     )
     assert again.exported == {"project": 2, "entities": 1}.get(next(iter(change)), 30)
-    setup = hub.consumer_cursor("erp").setup
+    setup = hub.feed.cursor("erp").setup
     assert setup is not None and setup.path == str(tmp_path / settings["path"])
     assert export_changes(hub, tmp_path / settings["path"], consumer="erp", **_rest(settings))
     with pytest.raises(ExportRefused, match="was set up with other settings"):
@@ -206,7 +206,7 @@ def test_a_moved_away_file_starts_again_with_its_header_from_the_cursor(
     options: dict[str, Any] = {"consumer": "crm", "entities": ["customers"], "file_format": "csv"}
     first = export_changes(hub, target, **options)
     shutil.move(target, tmp_path / "crm-delivered.csv")
-    hub.upsert_page("sandbox", "customers", [customer(3, 2), customer(99)], run_id="later")
+    hub.records.upsert_page("sandbox", "customers", [customer(3, 2), customer(99)], run_id="later")
     second = export_changes(hub, target, **options)
     assert second.restarted and second.after == first.through
     assert "the file was missing (moved away?), so a new one was started there" in second.summary()
@@ -236,7 +236,7 @@ def test_a_csv_keeps_the_header_it_started_with_when_the_view_gains_a_column(
         conn.execute(
             text(f"CREATE VIEW customers AS SELECT v.*, 'gold' AS tier FROM ({select_part}) v")
         )
-    hub.upsert_page("sandbox", "customers", [customer(5, 2)], run_id="later")
+    hub.records.upsert_page("sandbox", "customers", [customer(5, 2)], run_id="later")
     export_changes(hub, target, **options)
     written = target.read_text().splitlines()
     assert written[0] == header and "tier" not in header
@@ -264,13 +264,13 @@ def test_its_own_file_replaced_by_something_else_is_refused_not_a_json_error(
     options: dict[str, Any] = {"consumer": "erp", "entities": ["customers"]}
     export_changes(hub, target, file_format=file_format, **options)  # type: ignore[arg-type]
     target.write_bytes(replacement)
-    cursor = hub.consumer_cursor("erp")
+    cursor = hub.feed.cursor("erp")
     with pytest.raises(ExportRefused) as refused:
         export_changes(hub, target, file_format=file_format, **options)  # type: ignore[arg-type]
     message = str(refused.value)
     assert f"{target} is consumer 'erp'" in message and why in message
     assert "Move that file away" in message and "reset=True into a new file" in message
-    assert target.read_bytes() == replacement and hub.consumer_cursor("erp") == cursor
+    assert target.read_bytes() == replacement and hub.feed.cursor("erp") == cursor
 
 
 def test_an_edited_line_read_back_after_a_kill_is_refused_not_a_json_error(
@@ -296,7 +296,7 @@ def test_a_consumer_from_before_setups_adopts_only_a_file_that_holds_its_export(
     (tmp_path / "bi.csv").write_bytes(DRAFTS)
     with hub.database.begin() as conn:
         conn.execute(text("UPDATE feed_consumers SET path = NULL, format = NULL, columns = NULL"))
-    hub.advance_consumer("bi", 10, 10)
+    hub.feed.advance("bi", 10, 10)
     seed(hub, "sandbox", 2, start=100)
 
     erp = export_changes(hub, tmp_path / "erp.jsonl", consumer="erp")
@@ -309,7 +309,7 @@ def test_a_consumer_from_before_setups_adopts_only_a_file_that_holds_its_export(
         "sandbox-0101",
     ]
     assert len(rows(tmp_path / "crm.csv")) == 32
-    setup = hub.consumer_cursor("erp").setup
+    setup = hub.feed.cursor("erp").setup
     assert setup is not None and setup.path == str(tmp_path / "erp.jsonl")
 
     with pytest.raises(ExportRefused) as refused:
@@ -318,7 +318,7 @@ def test_a_consumer_from_before_setups_adopts_only_a_file_that_holds_its_export(
         )
     assert "was not written by the export of consumer 'bi'" in str(refused.value)
     assert "its first line is not the header this export writes" in str(refused.value)
-    assert (tmp_path / "bi.csv").read_bytes() == DRAFTS and hub.consumer_cursor("bi").setup is None
+    assert (tmp_path / "bi.csv").read_bytes() == DRAFTS and hub.feed.cursor("bi").setup is None
 
 
 def test_a_hub_of_two_projects_is_exported_one_project_at_a_time(
@@ -326,15 +326,17 @@ def test_a_hub_of_two_projects_is_exported_one_project_at_a_time(
 ) -> None:
     """copy_project pulls source and target into one hub: the crm export got both."""
     seed(hub, "target", 20)
-    hub.upsert_page("sandbox", "orders", [order(n, "sandbox") for n in range(3)], run_id="o1")
-    hub.upsert_page("target", "orders", [order(n, "target") for n in range(4)], run_id="o2")
+    hub.records.upsert_page(
+        "sandbox", "orders", [order(n, "sandbox") for n in range(3)], run_id="o1"
+    )
+    hub.records.upsert_page("target", "orders", [order(n, "target") for n in range(4)], run_id="o2")
     for only in ("changes", "insertions"):
         target = tmp_path / f"mixed-{only}.jsonl"
         with pytest.raises(ProjectRequired) as refused:
             export_changes(hub, target, consumer=f"mixed-{only}", only=only)  # type: ignore[arg-type]
         assert "2 projects (sandbox, target)" in str(refused.value)
         assert not target.exists()
-        assert hub.consumer_cursor(f"mixed-{only}").updated_at is None
+        assert hub.feed.cursor(f"mixed-{only}").updated_at is None
 
     jsonl = export_changes(hub, tmp_path / "crm.jsonl", consumer="crm", project="sandbox")
     assert jsonl.exported == 33 and jsonl.project == "sandbox"
@@ -375,7 +377,7 @@ def test_an_empty_hub_exports_nothing_then_the_project_it_first_holds(tmp_path: 
     seed(hub, "sandbox", 3)
     first = export_changes(hub, target, **options)
     assert (first.exported, first.project) == (3, "sandbox")
-    setup = hub.consumer_cursor("crm").setup
+    setup = hub.feed.cursor("crm").setup
     assert setup is not None and setup.project_key == "sandbox"
     seed(hub, "target", 1)
     with pytest.raises(ProjectRequired):

@@ -20,7 +20,10 @@ from ctsync.pull import plan_pull
 from ctsync.registry import get_entity
 from ctsync.run.counts import PullCounts
 from ctsync.run.options import PullOptions
-from ctsync.run.report import PushReport, SyncAllReport, SyncReport, plural
+from ctsync.run.push_report import PushReport
+from ctsync.run.report import plural
+from ctsync.run.sync_all_report import SyncAllReport
+from ctsync.run.sync_report import SyncReport
 from ctsync.run.tables import TABLE_PAGE_ROWS, TABLE_ROW_CHARS
 from ctsync.timestamps import clock, short
 
@@ -85,7 +88,7 @@ async def test_partitions_asked_for_are_named_when_fewer_are_used(api, store) ->
 
 
 async def test_a_delta_names_its_window_and_settle(api, store) -> None:
-    store.save_state("shop", "customers", watermark=Watermark("2026-11-01T00:00:00.000Z", "id-1"))
+    store.states.save("shop", "customers", watermark=Watermark("2026-11-01T00:00:00.000Z", "id-1"))
     planned = await plan(store, settle=60)
     assert (planned.mode, planned.mode_reason) == ("delta", "from the watermark")
     assert planned.describe() == (
@@ -258,7 +261,7 @@ def test_the_copy_table_is_compact_and_shows_failed_and_changed_entities_first()
 
 
 async def test_a_delta_says_which_changes_it_left_to_the_next_run(api, store) -> None:
-    store.save_state("shop", "customers", watermark=Watermark("2026-11-01T00:00:00.000Z", "id-1"))
+    store.states.save("shop", "customers", watermark=Watermark("2026-11-01T00:00:00.000Z", "id-1"))
     planned = await plan(store, settle=60)
     done = planned.report(PullCounts(), duration=1.0)
     assert done.unread_after == "2026-11-29T11:59:00.000Z"

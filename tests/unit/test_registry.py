@@ -1,5 +1,6 @@
-"""The registry covers every collection commercetools and the sandbox serve, and docs/entities.md's
-entity table says what the registry does."""
+"""The registry covers every collection commercetools and the sandbox serve, a row states only what
+differs from the defaults, the views follow the rows, and docs/entities.md's entity table says
+what the registry does."""
 
 from __future__ import annotations
 
@@ -8,8 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from ctsync.registry import ENTITIES, dependency_levels, entity_of_type, get_entity
+from ctsync.hub.views.catalog import LOCALIZED_FIELDS, VIEWS
+from ctsync.hub.views.main_views import main_view
+from ctsync.registry import (
+    ENTITIES,
+    Entity,
+    Resource,
+    dependency_levels,
+    entity_of_type,
+    get_entity,
+)
+from ctsync.registry.view_columns import integer, text
 from deployments.catalog import SYNC_INTERVALS
+from deployments.generated_files import WRITE_COMMAND, expected
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVED_TYPES = ROOT / "sandbox" / "adapter" / "served-types.mjs"
@@ -45,6 +57,52 @@ def test_every_entity_names_its_scope_and_known_dependencies() -> None:
     order = {name: n for n, level in enumerate(levels) for name in level}
     assert order["carts"] < order["quote-requests"] < order["staged-quotes"] < order["quotes"]
     assert order["orders"] < order["recurring-orders"]
+
+
+def test_a_row_states_only_what_differs_from_the_defaults() -> None:
+    plain = Entity("gift-cards", Resource)
+    assert (plain.endpoint, plain.type_id, plain.scope) == (
+        "gift-cards",
+        "gift-card",
+        "view_gift_cards",
+    )
+    assert Entity("tax-categories", Resource).type_id == "tax-category"
+    assert (plain.natural_key, plain.depends_on, plain.singleton, plain.retention) == (
+        "key",
+        (),
+        False,
+        None,
+    )
+    said = Entity("inventory", Resource, type_id="inventory-entry", scope="view_products")
+    assert (said.endpoint, said.type_id, said.scope) == (
+        "inventory",
+        "inventory-entry",
+        "view_products",
+    )
+    project = get_entity("project")
+    assert (project.endpoint, project.type_id) == ("", "project")
+
+
+def test_the_hub_views_follow_the_rows() -> None:
+    """A new entity's row brings its main view and its localized values; ctsync/hub names none."""
+    row = Entity(
+        "gift-cards",
+        Resource,
+        view_columns=(text("code", "code"), integer("balance", "balance.centAmount")),
+        localized_fields=("name", ("short", "texts.short")),
+    )
+    view = main_view(row)
+    assert (view.name, view.entity) == ("gift_cards", "gift-cards")
+    assert [name for name, _ in view.outputs()][6:] == ["code", "balance"]
+    assert [(c.path, c.kind) for c in view.columns] == [
+        (("code",), "text"),
+        (("balance", "centAmount"), "integer"),
+    ]
+    for entity in ENTITIES.values():
+        name = entity.name.replace("-", "_")
+        assert VIEWS[name] == main_view(entity)
+        shown = [field for field, _ in LOCALIZED_FIELDS.get(entity.name, ())]
+        assert shown == [f if isinstance(f, str) else f[0] for f in entity.localized_fields]
 
 
 def test_a_custom_object_is_known_by_container_and_key() -> None:
@@ -149,3 +207,9 @@ def test_the_docs_entity_table_says_what_the_registry_does(name: str) -> None:
 
 def test_the_docs_entity_table_has_a_row_per_entity_and_no_more() -> None:
     assert list(_docs_rows()) == list(ENTITIES)
+
+
+def test_the_docs_entity_table_is_what_the_registry_generates() -> None:
+    assert (ROOT / "docs" / "entities.md").read_text() == expected("docs/entities.md"), (
+        f"docs/entities.md's entity table drifted from the registry: {WRITE_COMMAND}"
+    )

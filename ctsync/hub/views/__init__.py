@@ -67,7 +67,6 @@ from ctsync.hub.views.declarations import (
     timestamp,
 )
 from ctsync.hub.views.in_python import python_rows
-from ctsync.hub.views.main_views import ENTITY_NAMES
 from ctsync.hub.views.statements import (
     create_view_statements,
     drop_view_statements,
@@ -82,7 +81,6 @@ from ctsync.hub.views.value_rules import (
 )
 
 __all__ = [
-    "ENTITY_NAMES",
     "INTEGER_DIGITS",
     "LANGUAGE_PATTERN",
     "LIST_SEPARATOR",

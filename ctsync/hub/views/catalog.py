@@ -7,38 +7,19 @@ from typing import Final
 
 from ctsync.hub.views.child_views import CHILD_VIEWS
 from ctsync.hub.views.declarations import SqlType, Step, View, parse_path
-from ctsync.hub.views.main_views import MAIN_VIEW_COLUMNS
+from ctsync.hub.views.main_views import MAIN_VIEWS
+from ctsync.registry import ENTITIES
 
-_SEO = ("description", "metaTitle", "metaDescription", "metaKeywords")
 LOCALIZED_FIELDS: Final[dict[str, tuple[tuple[str, tuple[Step, ...]], ...]]] = {
-    entity: tuple((name, parse_path(path)) for name, path in fields)
-    for entity, fields in {
-        "types": [("name", "name"), ("description", "description")],
-        "states": [("name", "name"), ("description", "description")],
-        "channels": [("name", "name"), ("description", "description")],
-        "stores": [("name", "name")],
-        "shipping-methods": [
-            ("localizedName", "localizedName"),
-            ("localizedDescription", "localizedDescription"),
-        ],
-        "categories": [("name", "name"), ("slug", "slug")] + [(f, f) for f in _SEO],
-        "products": [
-            (f"{data}.{f}", f"masterData.{data}.{f}")
-            for data in ("current", "staged")
-            for f in ("name", "slug", *_SEO)
-        ],
-        "product-discounts": [("name", "name"), ("description", "description")],
-        "product-selections": [("name", "name")],
-        "attribute-groups": [("name", "name"), ("description", "description")],
-        "discount-groups": [("name", "name"), ("description", "description")],
-        "cart-discounts": [("name", "name"), ("description", "description")],
-        "discount-codes": [("name", "name"), ("description", "description")],
-        "shopping-lists": [("name", "name"), ("description", "description"), ("slug", "slug")],
-        "recurrence-policies": [("name", "name"), ("description", "description")],
-        "payments": [("paymentMethodInfo.name", "paymentMethodInfo.name")],
-    }.items()
+    entity.name: tuple(
+        (field, parse_path(field)) if isinstance(field, str) else (field[0], parse_path(field[1]))
+        for field in entity.localized_fields
+    )
+    for entity in ENTITIES.values()
+    if entity.localized_fields
 }
-"""The localized fields of each entity in `localized_values`: (field as shown, path)."""
+"""The localized fields of each entity in `localized_values`, as its registry row declares
+them: (field as shown, path)."""
 
 PROJECT_LANGUAGE: Final = "project_language"
 LOCALIZED_VALUES: Final = "localized_values"
@@ -51,13 +32,7 @@ _LOCALIZED_OUTPUTS: list[tuple[str, SqlType]] = [
     ("value", "text"),
 ]
 
-VIEWS: Final[dict[str, View]] = {
-    view.name: view
-    for view in [
-        *(View(e.replace("-", "_"), e, columns) for e, columns in MAIN_VIEW_COLUMNS.items()),
-        *CHILD_VIEWS,
-    ]
-}
+VIEWS: Final[dict[str, View]] = {view.name: view for view in [*MAIN_VIEWS, *CHILD_VIEWS]}
 
 
 def view_names() -> list[str]:

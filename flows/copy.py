@@ -40,7 +40,8 @@ from ctsync.push.lookup import ReferenceCache
 from ctsync.registry import ENTITIES, dependency_levels
 from ctsync.run.counts import MAX_PLAN_ROWS
 from ctsync.run.options import PullOptions, PushOptions
-from ctsync.run.report import RunFailed, SyncReport
+from ctsync.run.report import RunFailed
+from ctsync.run.sync_report import SyncReport
 from flows import _parameters as param
 from flows._engine import run_with_client
 from flows._naming import (
@@ -111,7 +112,7 @@ def _forget_watermarks(
 ) -> None:
     """`reset`: the copy watermarks of these entities into this target are forgotten."""
     for name in names:
-        store.exact.reset_state(
+        store.exact.states.reset(
             source.project_key, name, direction=copy_direction(target.project_key)
         )
 
@@ -182,10 +183,7 @@ def copy_project(
         dry_run=dry_run,
         unread_after=min(filter(None, unread), default=""),
     )
-    for name in names:
-        row = copy.entity(PUSH_ENTITIES[name], options, delete_missing)
-        report.rows.append(row)
-        logger.info("%s: %s", name, row.model_dump(exclude={"skip_reasons", "missing_examples"}))
+    report.rows = copy.entities(names, options, delete_missing)
     report.duration_seconds = round(time.perf_counter() - started, 3)
     report.flow_run_id = current_flow_run_id()
     _publish(report, copy.plan)
@@ -214,6 +212,15 @@ class _Copy:
         # for the next (a category's type, a product's categories): without them, a dry run
         # into an empty project would report every reference to them as not found.
         self.planned = ReferenceCache() if dry_run else None
+
+    def entities(self, names: list[str], options: PushOptions, delete: bool) -> list[CopyRow]:
+        """Each entity's copy, in the order given, each one logged."""
+        rows = []
+        for name in names:
+            rows.append(self.entity(PUSH_ENTITIES[name], options, delete))
+            shown = rows[-1].model_dump(exclude={"skip_reasons", "missing_examples"})
+            get_run_logger().info("%s: %s", name, shown)
+        return rows
 
     def entity(self, push: PushEntity[Any], options: PushOptions, delete: bool) -> CopyRow:
         source_key, target_key = self.source.project_key, self.target.project_key
@@ -276,7 +283,9 @@ class _Copy:
             return len(plan.missing)
 
         row.deleted = run_with_client(self.target, prefix, delete_all)
-        self.store.mark_deleted(self.target.project_key, push.name, [r.id for r in plan.missing])
+        self.store.records.mark_deleted(
+            self.target.project_key, push.name, [r.id for r in plan.missing]
+        )
 
 
 def _publish(report: CopyReport, plan: list[dict[str, Any]]) -> None:

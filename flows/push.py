@@ -9,11 +9,12 @@ failures, a plan table on a dry run, and a `commercetools.push.completed` / `.fa
 
 from __future__ import annotations
 
+import inspect
 import time
 import uuid
 from typing import Any
 
-from prefect import flow, task
+from prefect import Flow, flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import wait
 from prefect.runtime import flow_run
@@ -39,7 +40,8 @@ from ctsync.push import (
 from ctsync.push.draft_files import DraftRow
 from ctsync.run.counts import MAX_PLAN_ROWS, PushCounts
 from ctsync.run.options import PushOptions
-from ctsync.run.report import PushReport, RunFailed
+from ctsync.run.push_report import PushReport
+from ctsync.run.report import RunFailed
 from flows._engine import run_with_client
 from flows._heap import frozen_heap
 from flows._naming import (
@@ -200,7 +202,7 @@ def run_push(
 
 
 def _run_name() -> str:
-    entity = flow_run.flow_name.removeprefix("push-")
+    entity = flow_run.parameters.get("entity") or flow_run.flow_name.removeprefix("push-")
     dry = "-dry-run" if flow_run.parameters.get("dry_run") else ""
     return timestamped("push", f"{entity}{dry}")
 
@@ -208,29 +210,47 @@ def _run_name() -> str:
 _TASK_RUNNER = ThreadPoolTaskRunner(max_workers=16)
 
 
-def _entity_flow(name: str) -> Any:
-    def push(
-        credentials: Credentials,
-        source: PushSource = None,
-        dry_run: PushDryRun = False,
-        batch_size: BatchSize = 100,
-        create_missing: CreateMissing = True,
-        hub: Hub = None,
-        replace: Replace = False,
-        allow_destructive: PushAllowDestructive = False,
-        max_destructive_share: MaxDestructiveShare = 0.1,
-    ) -> PushReport:
-        block = resolve_tagged(credentials, name)
-        options = PushOptions(
-            batch_size=batch_size,
-            dry_run=dry_run,
-            create_missing=create_missing,
-            replace=replace,
-            allow_destructive=allow_destructive,
-            max_destructive_share=max_destructive_share,
-        )
-        return run_push(name, block, source, hub, options)
+@flow(name="push-entity", flow_run_name=_run_name, task_runner=_TASK_RUNNER)
+def push_entity(
+    entity: str,
+    credentials: Credentials,
+    source: PushSource = None,
+    dry_run: PushDryRun = False,
+    batch_size: BatchSize = 100,
+    create_missing: CreateMissing = True,
+    hub: Hub = None,
+    replace: Replace = False,
+    allow_destructive: PushAllowDestructive = False,
+    max_destructive_share: MaxDestructiveShare = 0.1,
+) -> PushReport:
+    """Bring commercetools `entity` in line with drafts from a .jsonl/.csv file, a list, or
+    (source=None) the hub outbox's pending drafts: create what is missing, update with minimal
+    actions, leave equal records alone. Bad rows go to the hub's dead letters; `dry_run` writes
+    nothing and shows the plan. Each `push_<entity>` flow is this one with `entity` bound."""
+    name = get_push_entity(entity).name
+    block = resolve_tagged(credentials, name)
+    options = PushOptions(
+        batch_size=batch_size,
+        dry_run=dry_run,
+        create_missing=create_missing,
+        replace=replace,
+        allow_destructive=allow_destructive,
+        max_destructive_share=max_destructive_share,
+    )
+    return run_push(name, block, source, hub, options)
 
+
+def _entity_flow(name: str) -> Flow[..., PushReport]:
+    """`push_<entity>`: push_entity for one entity, in a flow of its own. Its signature, which
+    Prefect builds the Run form from, is push_entity's without `entity`."""
+
+    def push(*args: Any, **kwargs: Any) -> PushReport:
+        return push_entity.fn(name, *args, **kwargs)
+
+    signature = inspect.signature(push_entity.fn, eval_str=True)
+    push.__signature__ = signature.replace(
+        parameters=[p for key, p in signature.parameters.items() if key != "entity"]
+    )
     push.__name__ = push.__qualname__ = "push_" + name.replace("-", "_")
     push.__doc__ = (
         f"Bring commercetools {name} in line with drafts from a .jsonl/.csv file, a list, or "
@@ -242,21 +262,8 @@ def _entity_flow(name: str) -> Any:
 
 
 PUSH_FLOWS = {name: _entity_flow(name) for name in PUSH_ENTITIES}
-push_cart_discounts = PUSH_FLOWS["cart-discounts"]
-push_categories = PUSH_FLOWS["categories"]
-push_channels = PUSH_FLOWS["channels"]
-push_custom_objects = PUSH_FLOWS["custom-objects"]
-push_customer_groups = PUSH_FLOWS["customer-groups"]
-push_customers = PUSH_FLOWS["customers"]
-push_discount_codes = PUSH_FLOWS["discount-codes"]
-push_inventory = PUSH_FLOWS["inventory"]
-push_product_types = PUSH_FLOWS["product-types"]
-push_products = PUSH_FLOWS["products"]
-push_shipping_methods = PUSH_FLOWS["shipping-methods"]
-push_shopping_lists = PUSH_FLOWS["shopping-lists"]
-push_standalone_prices = PUSH_FLOWS["standalone-prices"]
-push_states = PUSH_FLOWS["states"]
-push_stores = PUSH_FLOWS["stores"]
-push_tax_categories = PUSH_FLOWS["tax-categories"]
-push_types = PUSH_FLOWS["types"]
-push_zones = PUSH_FLOWS["zones"]
+"""Every push flow, by entity."""
+PUSH_FLOWS_BY_FUNCTION = {push.fn.__name__: push for push in PUSH_FLOWS.values()}
+"""The same flows by function name: each is also this module's `push_<entity>`, the name
+prefect.yaml's entrypoints (`flows.push:push_customers`) and `from flows import …` use."""
+globals().update(PUSH_FLOWS_BY_FUNCTION)

@@ -1,8 +1,8 @@
 """What a write whose answer was lost did, read from commercetools before anything is sent again.
 
-A create is looked up by the identity commercetools keeps unique for its draft: the key; a
-customer's email; an inventory entry's SKU and supply channel; a custom object's container and
-key. A draft with none of them cannot be found again, so it is not sent again either: the
+A create is looked up by the identity commercetools keeps unique for its draft (`identity`): the
+key; a customer's email; an inventory entry's SKU and supply channel; a custom object's container
+and key. A draft with none of them cannot be found again, so it is not sent again either: the
 OutcomeUnknown is raised with the fix (give drafts keys).
 """
 
@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from ctsync.client.errors import NotFound, OutcomeUnknown
 from ctsync.client.http import CommercetoolsClient
+from ctsync.client.identity import customer_emails, is_customer, is_inventory_entry
 
 MAX_LOST_ANSWERS = 3
 """Sends of one write after lost answers that a read showed had not landed."""
@@ -73,9 +74,9 @@ async def _customer_by_email(
     client: CommercetoolsClient, endpoint: str, email: str
 ) -> dict[str, Any] | None:
     """commercetools keeps customer emails unique regardless of case."""
-    values = ", ".join(json.dumps(v) for v in dict.fromkeys((email, email.lower())))
+    values = ", ".join(json.dumps(v) for v in customer_emails(email))
     page = await client.query(endpoint, where=f"email in ({values})", limit=20)
-    return next((c for c in page.results if str(c.get("email", "")).lower() == email.lower()), None)
+    return next((c for c in page.results if is_customer(c, email)), None)
 
 
 async def _inventory_entry(
@@ -90,7 +91,4 @@ async def _inventory_entry(
             return None  # the create could not have landed: its channel does not exist
         channel_id = found["id"]
     page = await client.query(endpoint, where=f"sku = {json.dumps(draft['sku'])}", limit=500)
-    for entry in page.results:
-        if (entry.get("supplyChannel") or {}).get("id") == channel_id:
-            return entry
-    return None
+    return next((e for e in page.results if is_inventory_entry(e, draft["sku"], channel_id)), None)

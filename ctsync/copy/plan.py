@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from ctsync.hub import HubStore, StoredRecord, Watermark
-from ctsync.push.entities import PushEntity
+from ctsync.push.entity import PushEntity
 from ctsync.push.keys import KeyOf, NotCopyable
 from ctsync.registry import ENTITIES
 from ctsync.run.report import Status, plural, unread_sentence
@@ -41,7 +41,7 @@ def key_index(store: HubStore, project_key: str) -> KeyOf:
     for entity in ENTITIES.values():
         if entity.singleton:
             continue
-        for record in store.exact.iter_records(project_key, entity.name):
+        for record in store.exact.records.iterate(project_key, entity.name):
             key = record.document.get("key")
             keys[(entity.type_id, record.id)] = key if isinstance(key, str) else None
 
@@ -102,7 +102,7 @@ def plan_entity_copy(
     (source_key, source_keys), (target_key, target_keys) = source, target
     plan = EntityCopy(push.name)
     wanted: set[str] = set()
-    for record in store.exact.iter_records(source_key, push.name):
+    for record in store.exact.records.iterate(source_key, push.name):
         try:
             identity, draft = draft_of(push, record.document, source_keys)
         except NotCopyable as reason:
@@ -121,7 +121,7 @@ def plan_entity_copy(
 def _missing(
     store: HubStore, push: PushEntity[Any], target_key: str, key_of: KeyOf, wanted: set[str]
 ) -> Iterable[StoredRecord]:
-    for record in store.exact.iter_records(target_key, push.name):
+    for record in store.exact.records.iterate(target_key, push.name):
         try:
             identity = identity_of(push, record.document, key_of)
         except NotCopyable:
@@ -131,7 +131,7 @@ def _missing(
 
 
 def copy_watermark(store: HubStore, source_key: str, target_key: str, entity: str) -> str | None:
-    state = store.exact.get_state(source_key, entity, direction=copy_direction(target_key))
+    state = store.exact.states.get(source_key, entity, direction=copy_direction(target_key))
     return state.watermark.last_modified_at if state and state.watermark else None
 
 
@@ -141,7 +141,7 @@ def save_copy_watermark(
     """Move the copy watermark to the latest change copied (kept when nothing was read)."""
     if plan.changed_until is None:
         return
-    store.save_state(
+    store.states.save(
         source_key,
         plan.entity,
         watermark=Watermark(plan.changed_until, ""),

@@ -16,10 +16,10 @@ from typing import Any
 from ctsync.client.errors import CommercetoolsError, ConcurrentModification, OutcomeUnknown
 from ctsync.client.http import MAX_ACTIONS_PER_UPDATE, CommercetoolsClient
 from ctsync.client.lost_answers import write_once
-from ctsync.push import actions as act
 from ctsync.push import guard
+from ctsync.push.diff import Action, Ids
 from ctsync.push.draft_files import DraftRow
-from ctsync.push.entities import PushEntity
+from ctsync.push.entity import PushEntity
 from ctsync.push.lookup import ReferenceCache, query_in
 from ctsync.run.counts import MAX_PLAN_ROWS, PushCounts
 from ctsync.run.options import PushOptions
@@ -27,7 +27,7 @@ from ctsync.run.options import PushOptions
 MAX_CONFLICT_RETRIES = 3
 
 
-def upserted_fields(document: dict[str, Any], current: dict[str, Any]) -> list[act.Action]:
+def upserted_fields(document: dict[str, Any], current: dict[str, Any]) -> list[Action]:
     """What an upsert changes, one `set<Field>` per top-level field that differs (`setValue`
     for a custom object), with the new value: never read as an unset by the guard."""
     changed = [
@@ -118,7 +118,7 @@ async def push_batch(
 class _RecordPusher:
     client: CommercetoolsClient
     entity: PushEntity[Any]
-    ids: act.Ids
+    ids: Ids
     cache: ReferenceCache
     counts: PushCounts
     options: PushOptions
@@ -204,7 +204,7 @@ class _RecordPusher:
 
     async def _update(self, row: DraftRow[Any], identity: str, current: dict[str, Any]) -> None:
         destructive: list[str] = []
-        lost: list[act.Action] = []  # the actions of a send whose answer was lost
+        lost: list[Action] = []  # the actions of a send whose answer was lost
         for attempt in range(self.max_conflict_retries + 1):
             actions, document = self._changes(row.draft, current)
             if not actions:
@@ -244,7 +244,7 @@ class _RecordPusher:
 
     def _changes(
         self, draft: Any, current: dict[str, Any]
-    ) -> tuple[list[act.Action], dict[str, Any] | None]:
+    ) -> tuple[list[Action], dict[str, Any] | None]:
         """The update actions; for an entity without any (`upsert`), the document to POST and
         the fields it changes as `set<Field>` actions, which the report and the guard read."""
         upsert = self.entity.upsert
@@ -264,7 +264,7 @@ class _RecordPusher:
         return found[0] if found else None
 
     async def _apply(
-        self, current: dict[str, Any], actions: list[act.Action], document: dict[str, Any] | None
+        self, current: dict[str, Any], actions: list[Action], document: dict[str, Any] | None
     ) -> None:
         if document is not None:
             await self.client.create(self.entity.endpoint, document)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ctsync.push.actions import Action
+from ctsync.push.diff import Action
 from ctsync.run.counts import MAX_DESTRUCTIVE_EXAMPLES, PushCounts
 from ctsync.run.options import PushOptions
 

@@ -7,7 +7,8 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ctsync.client.http import MAX_PAGE_SIZE, CommercetoolsClient
+from ctsync.client.http import CommercetoolsClient
+from ctsync.client.pages import MAX_PAGE_SIZE
 from ctsync.registry import entity_of_type
 
 # commercetools answers 414 past ~8 KB of URL; predicates stay well below, whatever the keys.

@@ -1,29 +1,29 @@
-"""Every entity a push knows, by registry name: the four first pushes and the groups after them
-(project configuration, catalog set-up, discounts and shipping, lists and custom objects)."""
+"""Every entity a push knows, by registry name: the `PUSH` of each module of
+`ctsync.push.resources`, in the registry's order of entities."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
-from ctsync.push.catalog_setup import CATALOG_SETUP_PUSHES
-from ctsync.push.configuration import CONFIGURATION_PUSHES
-from ctsync.push.discounts import DISCOUNT_PUSHES
-from ctsync.push.entities import CATEGORIES, CUSTOMERS, INVENTORY, PRODUCTS, PushEntity
-from ctsync.push.lists import LIST_PUSHES
+from ctsync.push import resources
+from ctsync.push.entity import PushEntity
+from ctsync.registry import ENTITIES
 
-PUSH_ENTITIES: dict[str, PushEntity[Any]] = {
-    e.name: e
-    for e in (
-        CUSTOMERS,
-        CATEGORIES,
-        PRODUCTS,
-        INVENTORY,
-        *CONFIGURATION_PUSHES,
-        *CATALOG_SETUP_PUSHES,
-        *DISCOUNT_PUSHES,
-        *LIST_PUSHES,
-    )
-}
+
+def _discovered() -> dict[str, PushEntity[Any]]:
+    """The push of each resource module, by entity name (a module named `_…` is a helper)."""
+    pushes: dict[str, PushEntity[Any]] = {}
+    for module in pkgutil.iter_modules(resources.__path__):
+        if module.name.startswith("_"):
+            continue
+        push = importlib.import_module(f"{resources.__name__}.{module.name}").PUSH
+        pushes[push.name] = push
+    return {name: pushes[name] for name in ENTITIES if name in pushes}
+
+
+PUSH_ENTITIES: dict[str, PushEntity[Any]] = _discovered()
 
 
 def get_push_entity(name: str) -> PushEntity[Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ctsync.hub import HubStore, RejectedRecord
 from ctsync.push.draft_files import DraftRow, numbered, read_file, validate_rows
-from ctsync.push.entities import PushEntity
+from ctsync.push.entity import PushEntity
 from ctsync.run.counts import PushCounts
 
 DraftSource = str | Path | list[Any] | None
@@ -65,7 +65,7 @@ def _validated(
 def _read_outbox(entity: PushEntity[Any], hub: HubStore, project_key: str) -> Drafts:
     """Pending outbox drafts numbered by their outbox id; for a record queued more than once
     the newest draft wins and the older rows are superseded (done with it)."""
-    items = hub.exact.pending(project_key, entity.name)
+    items = hub.exact.outbox.pending(project_key, entity.name)
     rows, counts = _validated(entity, ((item.id, item.draft) for item in items))
     newest: dict[str, DraftRow[Any]] = {}
     for row in rows:
@@ -104,11 +104,11 @@ def record_outcome(
 ) -> None:
     """Keep the failed drafts as dead letters; settle the outbox rows the push worked on:
     pushed ones (and the older drafts they replaced) are processed, failed ones keep why."""
-    hub.add_dead_letters(project_key, entity.name, counts.dead, run_id=run_id)
+    hub.dead_letters.add(project_key, entity.name, counts.dead, run_id=run_id)
     if not drafts.from_outbox:
         return
     failed: dict[int, str] = {}
     for line, reason in counts.failed_lines:
         failed.setdefault(line, reason)
     done = [row.line for row in drafts.rows if row.line not in failed] + drafts.superseded
-    hub.mark_outbox(sorted(done), sorted(failed.items()))
+    hub.outbox.mark(sorted(done), sorted(failed.items()))

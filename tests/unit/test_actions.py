@@ -7,8 +7,16 @@ from typing import Any
 
 import pytest
 
-from ctsync.push import actions as act
-from ctsync.push.drafts import CategoryDraft, CustomerDraft, InventoryDraft, ProductDraft
+from ctsync.push.custom_fields import custom_actions
+from ctsync.push.resources.categories import CategoryDraft, category_actions
+from ctsync.push.resources.customers import (
+    CustomerDraft,
+    address_actions,
+    customer_actions,
+    customer_create,
+)
+from ctsync.push.resources.inventory import InventoryDraft, inventory_actions
+from ctsync.push.resources.products import ProductDraft, product_actions, product_create
 
 IDS = {
     ("customer-group", "vip"): "group-1",
@@ -28,7 +36,7 @@ CURRENT: dict[str, Any] = {"id": "c1", "version": 3, "email": "ada@example.com",
 
 def test_equal_customer_needs_no_action() -> None:
     current = {**CURRENT, "key": "k", "firstName": "Ada", "lastName": ""}
-    assert act.customer_actions(customer(key="k", firstName="Ada"), current, IDS) == []
+    assert customer_actions(customer(key="k", firstName="Ada"), current, IDS) == []
 
 
 @pytest.mark.parametrize(
@@ -43,47 +51,45 @@ def test_equal_customer_needs_no_action() -> None:
     ],
 )
 def test_set_and_unset_a_name_field(field: str, action: str) -> None:
-    assert act.customer_actions(customer(**{field: "X"}), CURRENT, IDS) == [
+    assert customer_actions(customer(**{field: "X"}), CURRENT, IDS) == [
         {"action": action, field: "X"}
     ]
     has_it = {**CURRENT, field: "X"}
-    assert act.customer_actions(customer(**{field: None}), has_it, IDS) == [{"action": action}]
-    assert act.customer_actions(customer(), has_it, IDS) == []  # not named: left as it is
-    assert act.customer_actions(customer(), has_it, IDS, replace=True) == [{"action": action}]
+    assert customer_actions(customer(**{field: None}), has_it, IDS) == [{"action": action}]
+    assert customer_actions(customer(), has_it, IDS) == []  # not named: left as it is
+    assert customer_actions(customer(), has_it, IDS, replace=True) == [{"action": action}]
 
 
 def test_key_is_set_only_when_the_draft_has_one() -> None:
-    assert act.customer_actions(customer(key="k"), CURRENT, IDS) == [
-        {"action": "setKey", "key": "k"}
-    ]
-    assert act.customer_actions(customer(), {**CURRENT, "key": "other"}, IDS) == []
+    assert customer_actions(customer(key="k"), CURRENT, IDS) == [{"action": "setKey", "key": "k"}]
+    assert customer_actions(customer(), {**CURRENT, "key": "other"}, IDS) == []
 
 
 def test_email_changes_ignore_case() -> None:
-    assert act.customer_actions(customer(email="ADA@example.com"), CURRENT, IDS) == []
-    assert act.customer_actions(customer(email="ada@new.example"), CURRENT, IDS) == [
+    assert customer_actions(customer(email="ADA@example.com"), CURRENT, IDS) == []
+    assert customer_actions(customer(email="ada@new.example"), CURRENT, IDS) == [
         {"action": "changeEmail", "email": "ada@new.example"}
     ]
 
 
 def test_customer_group_by_key() -> None:
-    assert act.customer_actions(customer(customerGroup="vip"), CURRENT, IDS) == [
+    assert customer_actions(customer(customerGroup="vip"), CURRENT, IDS) == [
         {
             "action": "setCustomerGroup",
             "customerGroup": {"typeId": "customer-group", "id": "group-1"},
         }
     ]
     same = {**CURRENT, "customerGroup": {"typeId": "customer-group", "id": "group-1"}}
-    assert act.customer_actions(customer(customerGroup="vip"), same, IDS) == []
-    assert act.customer_actions(customer(), same, IDS) == []
+    assert customer_actions(customer(customerGroup="vip"), same, IDS) == []
+    assert customer_actions(customer(), same, IDS) == []
     unset = [{"action": "setCustomerGroup"}]
-    assert act.customer_actions(customer(customerGroup=None), same, IDS) == unset
-    assert act.customer_actions(customer(), same, IDS, replace=True) == unset
+    assert customer_actions(customer(customerGroup=None), same, IDS) == unset
+    assert customer_actions(customer(), same, IDS, replace=True) == unset
 
 
 def test_a_missing_reference_raises_naming_the_key() -> None:
     with pytest.raises(KeyError, match="nobody"):
-        act.customer_actions(customer(customerGroup="nobody"), CURRENT, IDS)
+        customer_actions(customer(customerGroup="nobody"), CURRENT, IDS)
 
 
 def test_addresses_are_matched_by_key() -> None:
@@ -101,7 +107,7 @@ def test_addresses_are_matched_by_key() -> None:
             {"key": "new", "country": "AT"},
         ]
     )
-    assert act.address_actions(draft, current) == [
+    assert address_actions(draft, current) == [
         {"action": "removeAddress", "addressKey": "old"},
         {"action": "removeAddress", "addressId": "a3"},
         {
@@ -113,7 +119,7 @@ def test_addresses_are_matched_by_key() -> None:
     ]
     same = customer(addresses=[{"key": "home", "country": "DE", "city": "Berlin"}])
     only_home = {**CURRENT, "addresses": current["addresses"][:1]}
-    assert act.address_actions(same, only_home) == []
+    assert address_actions(same, only_home) == []
 
 
 def test_default_addresses_by_key() -> None:
@@ -127,23 +133,21 @@ def test_default_addresses_by_key() -> None:
         defaultShippingAddress="home",
         defaultBillingAddress="home",
     )
-    assert act.customer_actions(draft, current, IDS) == [
+    assert customer_actions(draft, current, IDS) == [
         {"action": "setDefaultBillingAddress", "addressKey": "home"}
     ]
     unnamed = customer(addresses=[{"key": "home", "country": "DE"}])
-    assert act.customer_actions(unnamed, current, IDS) == []
+    assert customer_actions(unnamed, current, IDS) == []
     unset = [{"action": "setDefaultShippingAddress"}]
-    assert act.customer_actions(unnamed, current, IDS, replace=True) == unset
+    assert customer_actions(unnamed, current, IDS, replace=True) == unset
     null = customer(addresses=[{"key": "home", "country": "DE"}], defaultShippingAddress=None)
-    assert act.customer_actions(null, current, IDS) == unset
+    assert customer_actions(null, current, IDS) == unset
 
 
 def test_addresses_are_left_alone_unless_named() -> None:
     current = {**CURRENT, "addresses": [{"id": "a1", "key": "home", "country": "DE"}]}
-    assert (
-        act.customer_actions(customer(firstName="Ada"), {**current, "firstName": "Ada"}, IDS) == []
-    )
-    assert act.customer_actions(customer(addresses=[]), current, IDS) == [
+    assert customer_actions(customer(firstName="Ada"), {**current, "firstName": "Ada"}, IDS) == []
+    assert customer_actions(customer(addresses=[]), current, IDS) == [
         {"action": "removeAddress", "addressKey": "home"}
     ]
 
@@ -151,25 +155,23 @@ def test_addresses_are_left_alone_unless_named() -> None:
 def test_custom_fields_per_field_then_type() -> None:
     current = {"type": {"typeId": "type", "id": "type-1"}, "fields": {"a": 1, "b": "x"}}
     draft = customer(custom={"type": "extra", "fields": {"a": 2, "c": True}})
-    assert act.custom_actions(draft.custom, current, IDS) == [
+    assert custom_actions(draft.custom, current, IDS) == [
         {"action": "setCustomField", "name": "a", "value": 2},
         {"action": "setCustomField", "name": "c", "value": True},
     ]
-    assert act.custom_actions(draft.custom, current, IDS, replace=True) == [
+    assert custom_actions(draft.custom, current, IDS, replace=True) == [
         {"action": "setCustomField", "name": "a", "value": 2},
         {"action": "setCustomField", "name": "b"},
         {"action": "setCustomField", "name": "c", "value": True},
     ]
     null = customer(custom={"type": "extra", "fields": {"b": None}})
-    assert act.custom_actions(null.custom, current, IDS) == [
-        {"action": "setCustomField", "name": "b"}
-    ]
+    assert custom_actions(null.custom, current, IDS) == [{"action": "setCustomField", "name": "b"}]
     other = customer(custom={"type": "other", "fields": {"a": 1}})
-    assert act.custom_actions(other.custom, current, IDS) == [
+    assert custom_actions(other.custom, current, IDS) == [
         {"action": "setCustomType", "type": {"typeId": "type", "id": "type-2"}, "fields": {"a": 1}}
     ]
-    assert act.custom_actions(None, current, IDS) == [{"action": "setCustomType"}]
-    assert act.custom_actions(None, None, IDS) == []
+    assert custom_actions(None, current, IDS) == [{"action": "setCustomType"}]
+    assert custom_actions(None, None, IDS) == []
 
 
 def test_customer_create_uses_address_positions_and_ids() -> None:
@@ -179,7 +181,7 @@ def test_customer_create_uses_address_positions_and_ids() -> None:
         addresses=[{"key": "a", "country": "DE"}, {"key": "b", "country": "DE"}],
         defaultBillingAddress="b",
     )
-    document = act.customer_create(draft, IDS)
+    document = customer_create(draft, IDS)
     assert document["defaultBillingAddress"] == 1
     assert document["customerGroup"] == {"typeId": "customer-group", "id": "group-1"}
     assert document["authenticationMode"] == "ExternalAuth"
@@ -203,22 +205,22 @@ def category(**fields: Any) -> CategoryDraft:
 
 
 def test_category_actions() -> None:
-    assert act.category_actions(category(), CATEGORY, IDS) == []
-    assert act.category_actions(category(name={"en": "Gowns"}), CATEGORY, IDS) == [
+    assert category_actions(category(), CATEGORY, IDS) == []
+    assert category_actions(category(name={"en": "Gowns"}), CATEGORY, IDS) == [
         {"action": "changeName", "name": {"en": "Gowns"}}
     ]
-    assert act.category_actions(category(slug={"de": "kleider"}), CATEGORY, IDS) == [
+    assert category_actions(category(slug={"de": "kleider"}), CATEGORY, IDS) == [
         {"action": "changeSlug", "slug": {"de": "kleider"}}
     ]
-    assert act.category_actions(category(description={"en": "D"}), CATEGORY, IDS) == [
+    assert category_actions(category(description={"en": "D"}), CATEGORY, IDS) == [
         {"action": "setDescription", "description": {"en": "D"}}
     ]
-    assert act.category_actions(category(parent="women"), CATEGORY, IDS) == [
+    assert category_actions(category(parent="women"), CATEGORY, IDS) == [
         {"action": "changeParent", "parent": {"typeId": "category", "id": "cat-1"}}
     ]
     with_parent = {**CATEGORY, "parent": {"typeId": "category", "id": "cat-1"}}
-    assert act.category_actions(category(parent="women"), with_parent, IDS) == []
-    assert act.category_actions(category(orderHint="0.5"), CATEGORY, IDS) == [
+    assert category_actions(category(parent="women"), with_parent, IDS) == []
+    assert category_actions(category(orderHint="0.5"), CATEGORY, IDS) == [
         {"action": "changeOrderHint", "orderHint": "0.5"}
     ]
 
@@ -228,26 +230,26 @@ INVENTORY: dict[str, Any] = {"id": "i", "version": 1, "sku": "S1", "quantityOnSt
 
 def test_inventory_actions() -> None:
     draft = InventoryDraft(sku="S1", quantityOnStock=5)
-    assert act.inventory_actions(draft, INVENTORY, IDS) == []
-    assert act.inventory_actions(InventoryDraft(sku="S1", quantityOnStock=7), INVENTORY, IDS) == [
+    assert inventory_actions(draft, INVENTORY, IDS) == []
+    assert inventory_actions(InventoryDraft(sku="S1", quantityOnStock=7), INVENTORY, IDS) == [
         {"action": "changeQuantity", "quantity": 7}
     ]
     later = InventoryDraft(
         sku="S1", quantityOnStock=5, restockableInDays=3, expectedDelivery="2026-03-01T08:00:00Z"
     )
-    assert act.inventory_actions(later, INVENTORY, IDS) == [
+    assert inventory_actions(later, INVENTORY, IDS) == [
         {"action": "setRestockableInDays", "restockableInDays": 3},
         {"action": "setExpectedDelivery", "expectedDelivery": "2026-03-01T08:00:00.000Z"},
     ]
     same = {**INVENTORY, "restockableInDays": 3, "expectedDelivery": "2026-03-01T08:00:00Z"}
-    assert act.inventory_actions(later, same, IDS) == []
-    assert act.inventory_actions(draft, same, IDS) == []  # a stock feed names the quantity only
+    assert inventory_actions(later, same, IDS) == []
+    assert inventory_actions(draft, same, IDS) == []  # a stock feed names the quantity only
     unset = [{"action": "setRestockableInDays"}, {"action": "setExpectedDelivery"}]
-    assert act.inventory_actions(draft, same, IDS, replace=True) == unset
+    assert inventory_actions(draft, same, IDS, replace=True) == unset
     nulls = InventoryDraft(
         sku="S1", quantityOnStock=5, restockableInDays=None, expectedDelivery=None
     )
-    assert act.inventory_actions(nulls, same, IDS) == unset
+    assert inventory_actions(nulls, same, IDS) == unset
 
 
 # -- products -----------------------------------------------------------------------------------
@@ -312,43 +314,43 @@ def current_product(published: bool = False, **staged: Any) -> dict[str, Any]:
 
 
 def test_equal_product_needs_no_action() -> None:
-    assert act.product_actions(product(), current_product(), PRODUCT_IDS) == []
+    assert product_actions(product(), current_product(), PRODUCT_IDS) == []
     published = product(publish=True)
-    assert act.product_actions(published, current_product(published=True), PRODUCT_IDS) == []
+    assert product_actions(published, current_product(published=True), PRODUCT_IDS) == []
 
 
 def test_name_slug_description() -> None:
     draft = product(name={"en": "Tee 2"}, slug={"en": "tee-2"}, description=None)
-    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+    assert product_actions(draft, current_product(), PRODUCT_IDS) == [
         {"action": "changeName", "name": {"en": "Tee 2"}},
         {"action": "changeSlug", "slug": {"en": "tee-2"}},
         {"action": "setDescription"},
     ]
     draft = product(description={"en": "Softer"})
-    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+    assert product_actions(draft, current_product(), PRODUCT_IDS) == [
         {"action": "setDescription", "description": {"en": "Softer"}}
     ]
 
 
 def test_categories_are_added_and_removed_by_key() -> None:
-    assert act.product_actions(product(categories=["men"]), current_product(), PRODUCT_IDS) == [
+    assert product_actions(product(categories=["men"]), current_product(), PRODUCT_IDS) == [
         {"action": "removeFromCategory", "category": {"typeId": "category", "id": "cat-1"}},
         {"action": "addToCategory", "category": {"typeId": "category", "id": "cat-2"}},
     ]
 
 
 def test_tax_category_set_and_unset() -> None:
-    assert act.product_actions(product(taxCategory="reduced"), current_product(), PRODUCT_IDS) == [
+    assert product_actions(product(taxCategory="reduced"), current_product(), PRODUCT_IDS) == [
         {"action": "setTaxCategory", "taxCategory": {"typeId": "tax-category", "id": "tax-2"}}
     ]
-    assert act.product_actions(product(taxCategory=None), current_product(), PRODUCT_IDS) == [
+    assert product_actions(product(taxCategory=None), current_product(), PRODUCT_IDS) == [
         {"action": "setTaxCategory"}
     ]
 
 
 def test_variants_are_added_and_removed_by_sku() -> None:
     draft = product(variants=[{"sku": "tee-l", "attributes": {"size": "L"}, "prices": []}])
-    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+    assert product_actions(draft, current_product(), PRODUCT_IDS) == [
         {"action": "addVariant", "sku": "tee-l", "attributes": [{"name": "size", "value": "L"}]},
         {"action": "removeVariant", "sku": "tee-m"},
     ]
@@ -356,7 +358,7 @@ def test_variants_are_added_and_removed_by_sku() -> None:
 
 def test_a_new_master_variant_is_switched_before_the_old_one_goes() -> None:
     draft = product(masterVariant={"sku": "tee-m"}, variants=[])
-    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+    assert product_actions(draft, current_product(), PRODUCT_IDS) == [
         {"action": "changeMasterVariant", "sku": "tee-m"},
         {"action": "removeVariant", "sku": "tee-s"},
     ]
@@ -365,15 +367,15 @@ def test_a_new_master_variant_is_switched_before_the_old_one_goes() -> None:
 def test_attributes_set_and_unset_per_sku() -> None:
     master = {"sku": "tee-s", "prices": [{"value": EUR}], "attributes": {"size": 42}}
     draft = product(masterVariant=master)
-    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+    assert product_actions(draft, current_product(), PRODUCT_IDS) == [
         {"action": "setAttribute", "sku": "tee-s", "name": "size", "value": 42},
     ]
-    assert act.product_actions(draft, current_product(), PRODUCT_IDS, replace=True) == [
+    assert product_actions(draft, current_product(), PRODUCT_IDS, replace=True) == [
         {"action": "setAttribute", "sku": "tee-s", "name": "color"},
         {"action": "setAttribute", "sku": "tee-s", "name": "size", "value": 42},
     ]
     null = {"sku": "tee-s", "attributes": {"color": None}}
-    assert act.product_actions(product(masterVariant=null), current_product(), PRODUCT_IDS) == [
+    assert product_actions(product(masterVariant=null), current_product(), PRODUCT_IDS) == [
         {"action": "setAttribute", "sku": "tee-s", "name": "color"},
     ]
 
@@ -386,7 +388,7 @@ def test_prices_matched_by_scope_are_changed_added_and_removed() -> None:
     draft = product(
         masterVariant={"sku": "tee-s", "prices": prices, "attributes": {"color": "red"}}
     )
-    assert act.product_actions(draft, current_product(), PRODUCT_IDS) == [
+    assert product_actions(draft, current_product(), PRODUCT_IDS) == [
         {
             "action": "changePrice",
             "priceId": "pr-1",
@@ -403,11 +405,11 @@ def test_prices_matched_by_scope_are_changed_added_and_removed() -> None:
         },
     ]
     no_prices = product(masterVariant={"sku": "tee-s", "attributes": {"color": "red"}})
-    assert act.product_actions(no_prices, current_product(), PRODUCT_IDS) == []
+    assert product_actions(no_prices, current_product(), PRODUCT_IDS) == []
     removed = [{"action": "removePrice", "priceId": "pr-1"}]
-    assert act.product_actions(no_prices, current_product(), PRODUCT_IDS, replace=True) == removed
+    assert product_actions(no_prices, current_product(), PRODUCT_IDS, replace=True) == removed
     empty = product(masterVariant={"sku": "tee-s", "prices": []})
-    assert act.product_actions(empty, current_product(), PRODUCT_IDS) == removed
+    assert product_actions(empty, current_product(), PRODUCT_IDS) == removed
 
 
 def test_unnamed_variants_categories_and_tax_category_are_left_alone() -> None:
@@ -420,8 +422,8 @@ def test_unnamed_variants_categories_and_tax_category_are_left_alone() -> None:
             "masterVariant": {"sku": "tee-s", "prices": [{"value": EUR}]},
         }
     )
-    assert act.product_actions(partial, current_product(), PRODUCT_IDS) == []
-    assert act.product_actions(partial, current_product(), PRODUCT_IDS, replace=True) == [
+    assert product_actions(partial, current_product(), PRODUCT_IDS) == []
+    assert product_actions(partial, current_product(), PRODUCT_IDS, replace=True) == [
         {"action": "setDescription"},
         {"action": "removeFromCategory", "category": {"typeId": "category", "id": "cat-1"}},
         {"action": "setTaxCategory"},
@@ -431,24 +433,24 @@ def test_unnamed_variants_categories_and_tax_category_are_left_alone() -> None:
 
 
 def test_publish_after_changes_or_when_unpublished_and_unpublish_when_not_wanted() -> None:
-    assert act.product_actions(product(publish=True), current_product(), PRODUCT_IDS) == [
+    assert product_actions(product(publish=True), current_product(), PRODUCT_IDS) == [
         {"action": "publish"}
     ]
     renamed = product(publish=True, name={"en": "New"})
-    assert act.product_actions(renamed, current_product(published=True), PRODUCT_IDS) == [
+    assert product_actions(renamed, current_product(published=True), PRODUCT_IDS) == [
         {"action": "changeName", "name": {"en": "New"}},
         {"action": "publish"},
     ]
     staged_only = current_product(published=True)
     staged_only["masterData"]["hasStagedChanges"] = True
-    assert act.product_actions(product(publish=True), staged_only, PRODUCT_IDS) == [
+    assert product_actions(product(publish=True), staged_only, PRODUCT_IDS) == [
         {"action": "publish"}
     ]
-    assert act.product_actions(product(), current_product(published=True), PRODUCT_IDS) == []
+    assert product_actions(product(), current_product(published=True), PRODUCT_IDS) == []
     unpublish = [{"action": "unpublish"}]
     published = current_product(published=True)
-    assert act.product_actions(product(publish=False), published, PRODUCT_IDS) == unpublish
-    assert act.product_actions(product(), published, PRODUCT_IDS, replace=True) == unpublish
+    assert product_actions(product(publish=False), published, PRODUCT_IDS) == unpublish
+    assert product_actions(product(), published, PRODUCT_IDS, replace=True) == unpublish
 
 
 def test_product_create_resolves_every_reference() -> None:
@@ -456,7 +458,7 @@ def test_product_create_resolves_every_reference() -> None:
         publish=True,
         variants=[{"sku": "tee-m", "prices": [{"value": EUR, "channel": "eu"}]}],
     )
-    assert act.product_create(draft, PRODUCT_IDS) == {
+    assert product_create(draft, PRODUCT_IDS) == {
         "key": "tee",
         "productType": {"typeId": "product-type", "id": "pt-1"},
         "name": {"en": "Tee"},

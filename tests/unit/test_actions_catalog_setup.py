@@ -9,21 +9,24 @@ from typing import Any
 import pytest
 
 from ctsync.client.errors import CommercetoolsError
-from ctsync.push.actions.channels import ChannelDraft, channel_actions, channel_create
-from ctsync.push.actions.customer_groups import (
+from ctsync.push.keys import NotCopyable
+from ctsync.push.resources.channels import PUSH as CHANNELS
+from ctsync.push.resources.channels import ChannelDraft, channel_actions, channel_create
+from ctsync.push.resources.customer_groups import PUSH as CUSTOMER_GROUPS
+from ctsync.push.resources.customer_groups import (
     CustomerGroupDraft,
     customer_group_actions,
     customer_group_create,
 )
-from ctsync.push.actions.product_types import (
+from ctsync.push.resources.product_types import PUSH as PRODUCT_TYPES
+from ctsync.push.resources.product_types import (
     ProductTypeDraft,
     UnchangeableAttribute,
     product_type_actions,
     product_type_create,
 )
-from ctsync.push.actions.stores import StoreDraft, store_actions, store_create
-from ctsync.push.catalog_setup import CHANNELS, CUSTOMER_GROUPS, PRODUCT_TYPES, STORES
-from ctsync.push.keys import NotCopyable
+from ctsync.push.resources.stores import PUSH as STORES
+from ctsync.push.resources.stores import StoreDraft, store_actions, store_create
 
 IDS = {
     ("type", "extra"): "type-1",

@@ -11,16 +11,19 @@ import pytest
 from pydantic import ValidationError
 
 from ctsync.push import guard
-from ctsync.push.actions.states import StateDraft, state_actions, state_create
-from ctsync.push.actions.tax_categories import (
+from ctsync.push.keys import NotCopyable
+from ctsync.push.resources.states import PUSH as STATES
+from ctsync.push.resources.states import StateDraft, state_actions, state_create
+from ctsync.push.resources.tax_categories import PUSH as TAX_CATEGORIES
+from ctsync.push.resources.tax_categories import (
     TaxCategoryDraft,
     tax_category_actions,
     tax_category_create,
 )
-from ctsync.push.actions.types import ImmutableField, TypeDraft, type_actions, type_create
-from ctsync.push.actions.zones import ZoneDraft, zone_actions, zone_create
-from ctsync.push.configuration import STATES, TAX_CATEGORIES, TYPES, ZONES
-from ctsync.push.keys import NotCopyable
+from ctsync.push.resources.types import PUSH as TYPES
+from ctsync.push.resources.types import ImmutableField, TypeDraft, type_actions, type_create
+from ctsync.push.resources.zones import PUSH as ZONES
+from ctsync.push.resources.zones import ZoneDraft, zone_actions, zone_create
 
 IDS = {("state", "open"): "s-open", ("state", "shipped"): "s-shipped", ("state", "x"): "s-x"}
 KEYS = {("state", v): k for (_, k), v in IDS.items()}

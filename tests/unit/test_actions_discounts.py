@@ -8,16 +8,14 @@ from typing import Any
 
 import pytest
 
-from ctsync.push.actions.standalone_prices import ScopeChanged
-from ctsync.push.discounts import (
-    CART_DISCOUNTS,
-    DISCOUNT_CODES,
-    SHIPPING_METHODS,
-    STANDALONE_PRICES,
-)
-from ctsync.push.entities import PushEntity
+from ctsync.push.entity import PushEntity
 from ctsync.push.keys import NotCopyable
 from ctsync.push.lookup import predicate_chunks
+from ctsync.push.resources.cart_discounts import PUSH as CART_DISCOUNTS
+from ctsync.push.resources.discount_codes import PUSH as DISCOUNT_CODES
+from ctsync.push.resources.shipping_methods import PUSH as SHIPPING_METHODS
+from ctsync.push.resources.standalone_prices import PUSH as STANDALONE_PRICES
+from ctsync.push.resources.standalone_prices import ScopeChanged
 
 IDS = {
     ("store", "berlin"): "store-1",

@@ -9,17 +9,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ctsync.push.actions import lists as act_lists
-from ctsync.push.actions.lists import (
-    custom_object_upsert,
-    same_json,
+from ctsync.push.batch import upserted_fields
+from ctsync.push.keys import NotCopyable
+from ctsync.push.registry import PUSH_ENTITIES
+from ctsync.push.resources.custom_objects import CustomObjectDraft, custom_object_upsert, same_json
+from ctsync.push.resources.shopping_lists import (
+    ShoppingListDraft,
+    ShoppingListLineItemDraft,
     shopping_list_actions,
     shopping_list_create,
 )
-from ctsync.push.batch import upserted_fields
-from ctsync.push.keys import NotCopyable
-from ctsync.push.list_drafts import CustomObjectDraft, ShoppingListDraft, ShoppingListLineItemDraft
-from ctsync.push.registry import PUSH_ENTITIES
 
 IDS = {
     ("customer", "ada"): "cust-1",
@@ -555,7 +554,7 @@ def test_line_items_by_product_and_variant_are_matched_added_and_changed() -> No
             {"id": "li-2", "productId": "prod-9", "variantId": 1, "quantity": 1},
         ],
     }
-    assert act_lists.shopping_list_actions(draft, current, ids) == [
+    assert shopping_list_actions(draft, current, ids) == [
         {"action": "removeLineItem", "lineItemId": "li-2"},
         {"action": "changeLineItemQuantity", "lineItemId": "li-1", "quantity": 3},
         {"action": "addLineItem", "quantity": 1, "productId": "prod-1", "variantId": 1},
@@ -567,6 +566,6 @@ def test_line_items_by_product_and_variant_are_matched_added_and_changed() -> No
             {"id": "li-3", "productId": "prod-1", "variantId": 1, "quantity": 1},
         ],
     }
-    assert act_lists.shopping_list_actions(draft, settled, ids) == []
+    assert shopping_list_actions(draft, settled, ids) == []
     with pytest.raises(ValueError, match="by sku, or by product"):
         ShoppingListLineItemDraft.model_validate({"sku": "A", "product": "shirt"})

@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ctsync.push.draft_files import read_file, unflatten, validate_rows
-from ctsync.push.drafts import (
-    CategoryDraft,
-    CustomerDraft,
-    InventoryDraft,
-    ProductDraft,
-    VariantDraft,
-)
+from ctsync.push.resources.categories import CategoryDraft
+from ctsync.push.resources.customers import CustomerDraft
+from ctsync.push.resources.inventory import InventoryDraft
+from ctsync.push.resources.products import ProductDraft, VariantDraft
 
 
 def test_unflatten_nests_dotted_columns_and_reads_custom_values_as_json() -> None:

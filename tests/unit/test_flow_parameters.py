@@ -7,9 +7,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from flows import _parameters as param
 from flows.copy import copy_project
-from flows.push import PUSH_FLOWS
+from flows.push import PUSH_FLOWS, push_entity
+from flows.sync import ENTITY_FLOWS, sync_entity
 
 
 def _assigned_names(path: Path) -> Counter[str]:
@@ -47,3 +50,23 @@ def test_push_and_copy_run_forms_describe_their_own_allow_destructive() -> None:
         assert (field["title"], field["description"]) == (push["title"], push["description"]), name
     field = copy_project.parameters.model_dump()["properties"]["allow_destructive"]
     assert (field["title"], field["description"]) == (copy["title"], copy["description"])
+
+
+def test_each_entity_flow_is_its_general_flow_with_the_entity_bound() -> None:
+    for general, flows_of in ((sync_entity, ENTITY_FLOWS), (push_entity, PUSH_FLOWS)):
+        schema = general.parameters.model_dump()
+        del schema["properties"]["entity"]
+        schema["required"].remove("entity")
+        for properties in schema["properties"].values():
+            properties.pop("position")
+        for name, flow in flows_of.items():
+            shown = flow.parameters.model_dump()
+            for properties in shown["properties"].values():
+                properties.pop("position")
+            assert shown == schema, name
+            assert flow.name.endswith(name)
+
+
+def test_push_entity_refuses_an_entity_without_push_with_the_ones_that_have_one() -> None:
+    with pytest.raises(ValueError, match=r"no push for entity 'orders': pushes exist for .*zones"):
+        push_entity.fn("orders", credentials="unused")

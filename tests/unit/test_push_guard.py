@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ctsync.push import actions as act
-from ctsync.push.drafts import CustomerDraft
 from ctsync.push.guard import describe, is_destructive, note, refusal
+from ctsync.push.resources.customers import CustomerDraft, customer_actions
 from ctsync.run.counts import PushCounts
 from ctsync.run.options import PushOptions
 
@@ -52,7 +51,7 @@ def test_removing_a_default_address_needs_no_unset_of_the_default() -> None:
         "defaultShippingAddressId": "a1",
     }
     draft = CustomerDraft(email="a@example.com", addresses=[])
-    assert act.customer_actions(draft, current, {}, replace=True) == [
+    assert customer_actions(draft, current, {}, replace=True) == [
         {"action": "removeAddress", "addressKey": "home"}
     ]
 

@@ -3,6 +3,9 @@
 commercetools changes a channel's name and description but cannot unset them (`changeName`,
 `changeDescription` need a value), so a null there leaves them as they are. A channel created
 without roles gets `InventorySupply`: a draft without roles under `replace` wants that default.
+
+Here: the channels draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
 """
 
 from __future__ import annotations
@@ -11,21 +14,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ctsync.push.actions.common import (
-    Action,
-    Ids,
-    blank,
-    change_field,
+from ctsync.push.custom_fields import (
+    CustomFieldsDraft,
     custom_actions,
     custom_draft,
-    manages,
-    set_field,
+    custom_refs,
+    with_custom,
 )
-from ctsync.push.drafts import AddressDraft, CustomFieldsDraft, DraftModel, Key, LocalizedString
+from ctsync.push.diff import Action, Ids, blank, change_field, manages, set_field
+from ctsync.push.draft_types import AddressDraft, DraftModel, Key, LocalizedString
+from ctsync.push.entity import PushEntity
+from ctsync.push.keys import KeyOf, own_key
+from ctsync.push.matching import by_keys, find_by_key
+from ctsync.registry import get_entity
 
 ChannelRole = Literal[
     "InventorySupply", "ProductDistribution", "OrderExport", "OrderImport", "Primary"
 ]
+
 DEFAULT_ROLES: list[str] = ["InventorySupply"]
 """What commercetools gives a channel created without roles."""
 
@@ -110,3 +116,33 @@ def channel_create(draft: ChannelDraft, ids: Ids) -> dict[str, Any]:
     if draft.custom:
         document["custom"] = custom_draft(draft.custom, ids)
     return document
+
+
+def channel_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    draft: dict[str, Any] = {
+        "key": own_key(resource, "channel"),
+        "roles": list(resource.get("roles") or []),
+    }
+    for field in ("name", "description", "geoLocation"):
+        if not blank(resource.get(field)):
+            draft[field] = resource[field]
+    address = resource.get("address")
+    if isinstance(address, dict):
+        fields = BaseAddressDraft.model_fields
+        kept = {k: v for k, v in address.items() if k in fields and not blank(v)}
+        if kept:
+            draft["address"] = kept
+    return with_custom(draft, resource, key_of, keyed_fields=False)
+
+
+PUSH: PushEntity[ChannelDraft] = PushEntity(
+    entity=get_entity("channels"),
+    model=ChannelDraft,
+    identity=lambda d: d.identity,
+    references=lambda d: custom_refs(d.custom),
+    lookups=by_keys,
+    find=find_by_key,
+    create=channel_create,
+    actions=channel_actions,
+    to_draft=channel_to_draft,
+)

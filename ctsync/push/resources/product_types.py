@@ -5,6 +5,9 @@ attribute constraint only to `None`: a draft that asks for any of these fails it
 reason rather than pushing something else. Enum values are matched by key; a value that goes while
 one with the same label comes is a renamed key (`changeEnumKey`, which keeps the products' values),
 not a removal and an addition.
+
+Here: the product types draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
 """
 
 from __future__ import annotations
@@ -14,8 +17,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from ctsync.client.errors import CommercetoolsError
-from ctsync.push.actions.common import Action, Ids, change_field, manages, ref_id, reference, same
-from ctsync.push.drafts import DraftModel, Key, KeyReference, LocalizedString
+from ctsync.push.diff import Action, Ids, blank, change_field, manages, same
+from ctsync.push.draft_types import DraftModel, Key, KeyReference, LocalizedString
+from ctsync.push.entity import PushEntity
+from ctsync.push.keys import KeyOf, key_of_reference, own_key
+from ctsync.push.matching import by_keys, find_by_key
+from ctsync.push.references import ref_id, reference
+from ctsync.push.resources._attribute_enums import enum_actions, enum_of
+from ctsync.registry import get_entity
 
 AttributeTypeName = Literal[
     "boolean",
@@ -32,10 +41,15 @@ AttributeTypeName = Literal[
     "set",
     "nested",
 ]
+
 AttributeConstraint = Literal["None", "Unique", "CombinationUnique", "SameForAll"]
+
 TextInputHint = Literal["SingleLine", "MultiLine"]
+
 AttributeLevel = Literal["Product", "Variant"]
+
 AttributeName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{2,256}$")]
+
 
 # What each type needs besides its name.
 _TYPE_NEEDS = {
@@ -229,7 +243,7 @@ def _attribute_changes(
         value = getattr(wanted, field)
         if (replace or field in named) and value != have.get(field, default):
             actions.append({"action": action_name, "attributeName": name, "newValue": value})
-    wanted_enum, have_enum = _enum_of(wanted_type), _enum_of(have.get("type") or {})
+    wanted_enum, have_enum = enum_of(wanted_type), enum_of(have.get("type") or {})
     if wanted_enum is not None and have_enum is not None:
         actions += enum_actions(name, wanted_enum[0], wanted_enum[1], have_enum[1])
     return actions
@@ -287,67 +301,47 @@ def _type_name(shape: dict[str, Any]) -> str:
     return name
 
 
-def _enum_of(kind: dict[str, Any]) -> tuple[bool, list[dict[str, Any]]] | None:
-    """(localized, values) of an enum type or a set of one; None for any other type."""
-    name = kind.get("name")
-    if name in ("enum", "lenum"):
-        return name == "lenum", list(kind.get("values") or [])
-    if name == "set":
-        return _enum_of(kind.get("elementType") or {})
-    return None
+def _product_type_parent(draft: ProductTypeDraft) -> str | None:
+    """A product type nesting another comes a level after it (the first one it nests)."""
+    nested = [key for key in nested_type_keys(draft) if key != draft.key]
+    return f"key {nested[0]}" if nested else None
 
 
-def enum_actions(
-    attribute: str, localized: bool, wanted: list[dict[str, Any]], have: list[dict[str, Any]]
-) -> list[Action]:
-    """The draft's enum values are the desired set, in order: renamed keys, new values, changed
-    labels, removed values, then the order."""
-    kind = "Localized" if localized else "Plain"
-    renames = _renamed_keys(wanted, have)
-    actions: list[Action] = [
-        {"action": "changeEnumKey", "attributeName": attribute, "key": old, "newKey": new}
-        for old, new in renames.items()
+def _type_to_draft(kind: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    draft = {k: v for k, v in kind.items() if k not in ("elementType", "typeReference")}
+    if isinstance(kind.get("elementType"), dict):
+        draft["elementType"] = _type_to_draft(kind["elementType"], key_of)
+    if isinstance(kind.get("typeReference"), dict):
+        draft["typeReference"] = {"key": key_of_reference(kind["typeReference"], key_of)}
+    return draft
+
+
+def product_type_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    fields = AttributeDefinitionDraft.model_fields
+    attributes = [
+        {
+            **{k: v for k, v in attribute.items() if k in fields and k != "type" and not blank(v)},
+            "type": _type_to_draft(attribute.get("type") or {}, key_of),
+        }
+        for attribute in resource.get("attributes") or []
     ]
-    labels = {renames.get(v["key"], v["key"]): v.get("label") for v in have}
-    for value in wanted:
-        if value["key"] not in labels:
-            actions.append(
-                {"action": f"add{kind}EnumValue", "attributeName": attribute, "value": value}
-            )
-        elif not same(value["label"], labels[value["key"]]):
-            actions.append(
-                {
-                    "action": f"change{kind}EnumValueLabel",
-                    "attributeName": attribute,
-                    "newValue": value,
-                }
-            )
-    keys = [value["key"] for value in wanted]
-    gone = [key for key in labels if key not in keys]
-    if gone:
-        actions.append({"action": "removeEnumValues", "attributeName": attribute, "keys": gone})
-    order = [key for key in labels if key in keys] + [k for k in keys if k not in labels]
-    if order != keys:
-        actions.append(
-            {"action": f"change{kind}EnumValueOrder", "attributeName": attribute, "values": wanted}
-        )
-    return actions
+    return {
+        "key": own_key(resource, "product-type"),
+        "name": resource.get("name"),
+        "description": resource.get("description") or "",
+        "attributes": attributes,
+    }
 
 
-def _renamed_keys(wanted: list[dict[str, Any]], have: list[dict[str, Any]]) -> dict[str, str]:
-    """old key -> new key of each value that goes while a new one with its label comes."""
-    wanted_keys, have_keys = {v["key"] for v in wanted}, {v["key"] for v in have}
-    coming = [value for value in wanted if value["key"] not in have_keys]
-    renames: dict[str, str] = {}
-    for old in (value for value in have if value["key"] not in wanted_keys):
-        match = next(
-            (
-                value["key"]
-                for value in coming
-                if value["label"] == old.get("label") and value["key"] not in renames.values()
-            ),
-            None,
-        )
-        if match is not None:
-            renames[old["key"]] = match
-    return renames
+PUSH: PushEntity[ProductTypeDraft] = PushEntity(
+    entity=get_entity("product-types"),
+    model=ProductTypeDraft,
+    identity=lambda d: d.identity,
+    references=lambda d: [("product-type", key) for key in nested_type_keys(d)],
+    lookups=by_keys,
+    find=find_by_key,
+    create=product_type_create,
+    actions=product_type_actions,
+    parent=_product_type_parent,
+    to_draft=product_type_to_draft,
+)

@@ -1,5 +1,9 @@
 """Shipping methods: names, descriptions, tax category, predicate, flags, custom fields, and the
-zone rates (zones by key, each with its shipping rates) as the desired set."""
+zone rates (zones by key, each with its shipping rates) as the desired set.
+
+Here: the shipping methods draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +12,16 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from ctsync.push.actions.common import (
-    Action,
-    Ids,
-    change_field,
-    custom_actions,
-    custom_draft,
-    manages,
-    ref_id,
-    reference,
-    set_field,
-    set_reference,
-)
-from ctsync.push.actions.discount_support import money
-from ctsync.push.drafts import (
-    CustomFieldsDraft,
-    DraftModel,
-    Key,
-    KeyReference,
-    LocalizedString,
-    MoneyDraft,
-)
+from ctsync.push.copied import copied, keyed_references
+from ctsync.push.custom_fields import CustomFieldsDraft, custom_actions, custom_draft, with_custom
+from ctsync.push.diff import Action, Ids, change_field, manages, set_field
+from ctsync.push.draft_types import DraftModel, Key, KeyReference, LocalizedString, MoneyDraft
+from ctsync.push.entity import PushEntity
+from ctsync.push.keys import KeyOf, key_of_reference, own_key
+from ctsync.push.matching import by_keys, find_by_key
+from ctsync.push.money import money
+from ctsync.push.references import ref_id, reference, set_reference
+from ctsync.registry import get_entity
 
 
 class ShippingRateDraft(DraftModel):
@@ -201,3 +194,35 @@ def shipping_method_references(draft: ShippingMethodDraft) -> list[tuple[str, st
     if draft.custom is not None:
         refs.append(("type", draft.custom.type.key))
     return refs
+
+
+def shipping_method_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    draft: dict[str, Any] = {"key": own_key(resource, "shipping-method")}
+    draft |= copied(
+        resource, "name", "localizedName", "description", "localizedDescription", "predicate"
+    )
+    draft |= keyed_references(resource, key_of, "taxCategory")
+    for flag in ("isDefault", "active"):
+        if isinstance(resource.get(flag), bool):
+            draft[flag] = resource[flag]
+    draft["zoneRates"] = [
+        {
+            "zone": key_of_reference(entry["zone"], key_of),
+            "shippingRates": [rate_document(r) for r in entry.get("shippingRates") or []],
+        }
+        for entry in resource.get("zoneRates") or []
+    ]
+    return with_custom(draft, resource, key_of, keyed_fields=False)
+
+
+PUSH: PushEntity[ShippingMethodDraft] = PushEntity(
+    entity=get_entity("shipping-methods"),
+    model=ShippingMethodDraft,
+    identity=lambda d: d.identity,
+    references=shipping_method_references,
+    lookups=by_keys,
+    find=find_by_key,
+    create=shipping_method_create,
+    actions=shipping_method_actions,
+    to_draft=shipping_method_to_draft,
+)

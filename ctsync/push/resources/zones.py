@@ -2,6 +2,9 @@
 
 A zone's locations are a set: a draft that names them is the whole set, and a location is its
 country and state (commercetools has no other identity for one).
+
+Here: the zones draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
 """
 
 from __future__ import annotations
@@ -10,8 +13,13 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
 
-from ctsync.push.actions.common import Action, Ids, key_name_description_actions, manages
-from ctsync.push.drafts import CountryCode, DraftModel, Key
+from ctsync.push.copied import copied
+from ctsync.push.diff import Action, Ids, key_name_description_actions, manages
+from ctsync.push.draft_types import CountryCode, DraftModel, Key
+from ctsync.push.entity import PushEntity
+from ctsync.push.keys import KeyOf, own_key
+from ctsync.push.matching import by_keys_and_names, find_by_key_or_name
+from ctsync.registry import get_entity
 
 Location = tuple[str, str | None]
 """(country, state): how a zone's location is recognised."""
@@ -91,3 +99,26 @@ def zone_create(draft: ZoneDraft, ids: Ids) -> dict[str, Any]:
     document: dict[str, Any] = draft.model_dump(exclude_none=True, exclude={"locations"})
     document["locations"] = [location_document(location.pair) for location in draft.locations]
     return document
+
+
+def zone_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    locations = []
+    for location in resource.get("locations") or []:
+        locations.append({"country": location["country"]})
+        locations[-1] |= copied(location, "state")
+    draft = {"key": own_key(resource, "zone"), "name": resource["name"], "locations": locations}
+    draft |= copied(resource, "description")
+    return draft
+
+
+PUSH: PushEntity[ZoneDraft] = PushEntity(
+    entity=get_entity("zones"),
+    model=ZoneDraft,
+    identity=lambda d: d.identity,
+    references=lambda d: [],
+    lookups=by_keys_and_names,
+    find=find_by_key_or_name,
+    create=zone_create,
+    actions=zone_actions,
+    to_draft=zone_to_draft,
+)

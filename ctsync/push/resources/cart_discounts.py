@@ -1,4 +1,8 @@
-"""Cart discounts: value, predicate, target, sort order, activity, validity, stores, custom."""
+"""Cart discounts: value, predicate, target, sort order, activity, validity, stores, custom.
+
+Here: the cart discounts draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from ctsync.push.actions.common import (
-    Action,
-    Ids,
-    change_field,
-    custom_actions,
-    custom_draft,
-    manages,
-    ref_id,
-    reference,
-    set_field,
-)
-from ctsync.push.actions.discount_support import (
-    money,
-    store_keys,
-    stores_document,
-    validity_actions,
-)
-from ctsync.push.drafts import (
-    CustomFieldsDraft,
+from ctsync.push.copied import copied, keyed_references
+from ctsync.push.custom_fields import CustomFieldsDraft, custom_actions, custom_draft, with_custom
+from ctsync.push.diff import Action, Ids, change_field, manages, set_field
+from ctsync.push.draft_types import (
     DraftModel,
     Key,
     KeyReference,
@@ -32,6 +21,13 @@ from ctsync.push.drafts import (
     MoneyDraft,
     Timestamp,
 )
+from ctsync.push.entity import PushEntity
+from ctsync.push.keys import KeyOf, key_of_reference, own_key
+from ctsync.push.matching import by_keys, find_by_key
+from ctsync.push.money import money
+from ctsync.push.references import ref_id, reference, store_keys, stores_document
+from ctsync.push.validity import validity_actions
+from ctsync.registry import get_entity
 
 ApplicationMode = Literal["ProportionateDistribution", "EvenDistribution", "IndividualApplication"]
 
@@ -230,3 +226,42 @@ def cart_discount_references(draft: CartDiscountDraft) -> list[tuple[str, str]]:
     if draft.custom is not None:
         refs.append(("type", draft.custom.type.key))
     return list(dict.fromkeys(refs))
+
+
+def _cart_discount_value(value: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    kind = value.get("type")
+    if kind == "relative":
+        return {"type": kind, "permyriad": value["permyriad"]}
+    if kind in ("absolute", "fixed"):
+        amounts = [money(m) for m in value.get("money") or []]
+        return {"type": kind, "money": amounts, **copied(value, "applicationMode")}
+    gift = {"type": kind, "variantId": value.get("variantId")}
+    return gift | keyed_references(value, key_of, "product", "supplyChannel", "distributionChannel")
+
+
+def cart_discount_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    """A cart discount as a draft (its discount group and recurring-order scope are not part
+    of what this push manages and stay behind)."""
+    draft: dict[str, Any] = {"key": own_key(resource, "cart-discount")}
+    draft |= copied(resource, "name", "description", "cartPredicate", "target", "sortOrder")
+    draft["value"] = _cart_discount_value(resource.get("value") or {}, key_of)
+    draft |= copied(resource, "validFrom", "validUntil", "stackingMode")
+    for flag in ("isActive", "requiresDiscountCode"):
+        if isinstance(resource.get(flag), bool):
+            draft[flag] = resource[flag]
+    if resource.get("stores"):
+        draft["stores"] = [key_of_reference(s, key_of) for s in resource["stores"]]
+    return with_custom(draft, resource, key_of, keyed_fields=False)
+
+
+PUSH: PushEntity[CartDiscountDraft] = PushEntity(
+    entity=get_entity("cart-discounts"),
+    model=CartDiscountDraft,
+    identity=lambda d: d.identity,
+    references=cart_discount_references,
+    lookups=by_keys,
+    find=find_by_key,
+    create=cart_discount_create,
+    actions=cart_discount_actions,
+    to_draft=cart_discount_to_draft,
+)

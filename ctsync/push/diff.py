@@ -1,5 +1,5 @@
-"""What every entity's update actions share: set, change and unset a field, references, custom
-fields, and which fields a draft manages.
+"""Draft vs current resource, field by field: set, change and unset a field, and which fields a
+draft manages. Pure functions: an empty list of actions means "already equal".
 
 A draft manages the fields it names: an absent field is left as it is, `null` unsets it. With
 `replace` a draft is the whole desired state instead, and an absent field is unset too (feeds that
@@ -14,9 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ctsync.push.drafts import CustomFieldsDraft, KeyReference
-
 Action = dict[str, Any]
+
 Ids = Mapping[tuple[str, str], str]
 
 
@@ -70,32 +69,6 @@ def key_name_description_actions(
     return actions
 
 
-def reference(type_id: str, ref: KeyReference | None, ids: Ids) -> dict[str, str] | None:
-    """The draft's key reference as an id reference; KeyError names the missing key."""
-    if ref is None:
-        return None
-    return {"typeId": type_id, "id": ids[(type_id, ref.key)]}
-
-
-def ref_id(current: Any) -> str | None:
-    return current.get("id") if isinstance(current, dict) else None
-
-
-def set_reference(
-    action: str, field: str, type_id: str, draft: KeyReference | None, current: Any, ids: Ids
-) -> list[Action]:
-    wanted = reference(type_id, draft, ids)
-    if ref_id(wanted) == ref_id(current):
-        return []
-    return [{"action": action, field: wanted} if wanted else {"action": action}]
-
-
-def custom_draft(custom: CustomFieldsDraft | None, ids: Ids) -> dict[str, Any] | None:
-    if custom is None:
-        return None
-    return {"type": reference("type", custom.type, ids), "fields": dict(custom.fields)}
-
-
 def named_values(
     draft: Mapping[str, Any], current: Mapping[str, Any], replace: bool
 ) -> list[tuple[str, Any]]:
@@ -109,29 +82,8 @@ def named_values(
     ]
 
 
-def custom_actions(
-    draft: CustomFieldsDraft | None,
-    current: Any,
-    ids: Ids,
-    prefix: str = "",
-    *,
-    replace: bool = False,
-) -> list[Action]:
-    """`setCustomType` when the type changes (or goes), else one `setCustomField` per field
-    the draft names (with `replace`, every field it does not name is unset too)."""
-    current = current if isinstance(current, dict) else None
-    current_type = ref_id(current.get("type")) if current else None
-    if draft is None:
-        return [{"action": f"set{prefix}CustomType"}] if current else []
-    wanted = custom_draft(draft, ids)
-    assert wanted is not None
-    if wanted["type"]["id"] != current_type:
-        return [{"action": f"set{prefix}CustomType", **wanted}]
-    fields: dict[str, Any] = (current or {}).get("fields") or {}
-    actions = []
-    for name, value in named_values(draft.fields, fields, replace):
-        action: Action = {"action": f"set{prefix}CustomField", "name": name}
-        if not blank(value):
-            action["value"] = value
-        actions.append(action)
-    return actions
+def set_list(action: str, field: str, wanted: list[Any], same_set: bool) -> list[Action]:
+    """`setX` with the whole list when the set differs; without a value when it goes empty."""
+    if same_set:
+        return []
+    return [{"action": action, field: wanted} if wanted else {"action": action}]

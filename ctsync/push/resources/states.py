@@ -2,6 +2,9 @@
 
 `transitions` has three meanings in commercetools, and a draft keeps them apart: absent or null
 lets a state move to any state of its type, `[]` makes it final, a list allows only those.
+
+Here: the states draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
 """
 
 from __future__ import annotations
@@ -10,8 +13,14 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from ctsync.push.actions.common import Action, Ids, manages, ref_id, reference, set_field
-from ctsync.push.drafts import DraftModel, Key, KeyReference, LocalizedString
+from ctsync.push.copied import copied
+from ctsync.push.diff import Action, Ids, manages, set_field
+from ctsync.push.draft_types import DraftModel, Key, KeyReference, LocalizedString
+from ctsync.push.entity import PushEntity, Reference
+from ctsync.push.keys import KeyOf, key_of_reference, own_key
+from ctsync.push.matching import by_keys, find_by_key
+from ctsync.push.references import ref_id, reference
+from ctsync.registry import get_entity
 
 StateType = Literal[
     "OrderState",
@@ -23,6 +32,7 @@ StateType = Literal[
     "StagedQuoteState",
     "QuoteState",
 ]
+
 StateRole = Literal["ReviewIncludedInStatistics", "Return"]
 
 
@@ -114,3 +124,42 @@ def state_create(draft: StateDraft, ids: Ids) -> dict[str, Any]:
     if transitions is not None:
         document["transitions"] = transitions
     return document
+
+
+def state_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    draft: dict[str, Any] = {
+        "key": own_key(resource, "state"),
+        "type": resource["type"],
+        "initial": bool(resource.get("initial")),
+        "roles": list(resource.get("roles") or []),
+    }
+    draft |= copied(resource, "name", "description")
+    if resource.get("transitions") is not None:
+        draft["transitions"] = [key_of_reference(ref, key_of) for ref in resource["transitions"]]
+    return draft
+
+
+def _state_refs(draft: StateDraft) -> list[Reference]:
+    return [("state", key) for key in draft.transition_keys or []]
+
+
+def _state_parent(draft: StateDraft) -> str | None:
+    """A transition target pushed a level before the state (the first other one it names), so
+    a chain of states created in one push is created target first. A state's other targets and
+    cycles get no such order: a target not created yet fails the state, naming its key."""
+    other = [key for key in draft.transition_keys or [] if key != draft.key]
+    return f"key {other[0]}" if other else None
+
+
+PUSH: PushEntity[StateDraft] = PushEntity(
+    entity=get_entity("states"),
+    model=StateDraft,
+    identity=lambda d: d.identity,
+    references=_state_refs,
+    lookups=by_keys,
+    find=find_by_key,
+    create=state_create,
+    actions=state_actions,
+    parent=_state_parent,
+    to_draft=state_to_draft,
+)

@@ -1,6 +1,10 @@
 """Standalone prices: value, validity, tiers, activity, custom fields. Their scope (SKU,
 currency, country, customer group, channel) is fixed once created: a draft that moves it fails
-with the reason instead of being applied to another price."""
+with the reason instead of being applied to another price.
+
+Here: the standalone prices draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +13,24 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ctsync.client.errors import InvalidInput
-from ctsync.push.actions.common import (
-    Action,
-    Ids,
-    custom_actions,
-    custom_draft,
-    manages,
-    ref_id,
-    reference,
-)
-from ctsync.push.actions.discount_support import money, validity_actions
-from ctsync.push.drafts import (
+from ctsync.push.copied import copied, keyed_references
+from ctsync.push.custom_fields import CustomFieldsDraft, custom_actions, custom_draft, with_custom
+from ctsync.push.diff import Action, Ids, manages
+from ctsync.push.draft_types import (
     CountryCode,
-    CustomFieldsDraft,
     DraftModel,
     Key,
     KeyReference,
     MoneyDraft,
     Timestamp,
 )
+from ctsync.push.entity import PushEntity
+from ctsync.push.keys import KeyOf, own_key
+from ctsync.push.matching import by_keys, find_by_key
+from ctsync.push.money import money
+from ctsync.push.references import ref_id, reference
+from ctsync.push.validity import validity_actions
+from ctsync.registry import get_entity
 
 
 class PriceTierDraft(DraftModel):
@@ -170,3 +173,36 @@ def standalone_price_references(draft: StandalonePriceDraft) -> list[tuple[str, 
     if draft.custom is not None:
         refs.append(("type", draft.custom.type.key))
     return refs
+
+
+def standalone_price_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    """A standalone price as a draft; its discounted value and staged changes stay behind (a
+    product discount or a later edit sets them)."""
+    draft: dict[str, Any] = {
+        "key": own_key(resource, "standalone-price"),
+        "sku": resource.get("sku"),
+        "value": money(resource.get("value")),
+    }
+    draft |= copied(resource, "country", "validFrom", "validUntil")
+    draft |= keyed_references(resource, key_of, "customerGroup", "channel")
+    if resource.get("tiers"):
+        draft["tiers"] = [
+            {"minimumQuantity": t["minimumQuantity"], "value": money(t["value"])}
+            for t in resource["tiers"]
+        ]
+    if isinstance(resource.get("active"), bool):
+        draft["active"] = resource["active"]
+    return with_custom(draft, resource, key_of, keyed_fields=False)
+
+
+PUSH: PushEntity[StandalonePriceDraft] = PushEntity(
+    entity=get_entity("standalone-prices"),
+    model=StandalonePriceDraft,
+    identity=lambda d: d.identity,
+    references=standalone_price_references,
+    lookups=by_keys,
+    find=find_by_key,
+    create=standalone_price_create,
+    actions=standalone_price_actions,
+    to_draft=standalone_price_to_draft,
+)

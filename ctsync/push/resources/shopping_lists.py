@@ -1,57 +1,101 @@
-"""Custom objects (a whole value, no update actions) and shopping lists (fields, line items
-matched by key or SKU, text line items matched by key or name, custom fields)."""
+"""Shopping lists: matched by key; name, slug, description, customer, store, line items (by
+key, else by SKU or product and variant), text line items (by key, else by name), custom fields.
+A named list of line items is the desired set of them.
+
+Here: the shopping lists draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from ctsync.push.actions.common import (
-    Action,
-    Ids,
-    blank,
-    change_field,
-    custom_actions,
-    custom_draft,
-    manages,
-    reference,
-    same,
-    set_field,
-    set_reference,
-)
-from ctsync.push.list_drafts import (
-    CustomObjectDraft,
-    ShoppingListDraft,
-    ShoppingListLineItemDraft,
-    TextLineItemDraft,
-)
+from pydantic import Field, StringConstraints, model_validator
+
+from ctsync.push.copied import copied
+from ctsync.push.custom_fields import CustomFieldsDraft, custom_actions, custom_draft, with_custom
+from ctsync.push.diff import Action, Ids, blank, change_field, manages, same, set_field
+from ctsync.push.draft_types import DraftModel, Key, KeyReference, LocalizedString
+from ctsync.push.entity import PushEntity, Reference
+from ctsync.push.keys import KeyOf, NotCopyable, key_of_reference, own_key
+from ctsync.push.matching import by_keys, find_by_key
+from ctsync.push.references import reference, set_reference
+from ctsync.registry import get_entity
+
+LINE_ITEM_KEY = re.compile(r"^[A-Za-z0-9_-]{2,256}$")
+"""What commercetools accepts as the key of a line item."""
 
 
-def same_json(draft: Any, current: Any) -> bool:
-    """JSON equality that tells `true` from `1` (Python's `==` does not); 1 and 1.0 are equal."""
-    if isinstance(draft, bool) or isinstance(current, bool):
-        return type(draft) is type(current) and draft == current
-    if isinstance(draft, dict) and isinstance(current, dict):
-        return draft.keys() == current.keys() and all(
-            same_json(value, current[name]) for name, value in draft.items()
-        )
-    if isinstance(draft, list) and isinstance(current, list):
-        return len(draft) == len(current) and all(map(same_json, draft, current))
-    numbers = {type(draft), type(current)} <= {int, float}
-    return (type(draft) is type(current) or numbers) and draft == current
+class ShoppingListLineItemDraft(DraftModel):
+    """A product variant on the list: by SKU, or by product key and variant id (what a copy
+    knows, since commercetools returns a line item's product id and variant id, not its SKU).
+    `key` is how a push recognises the line item on the next run."""
+
+    sku: Key | None = None
+    product: KeyReference | None = None
+    variantId: int | None = Field(default=None, ge=1)
+    quantity: int = Field(default=1, ge=1)
+    key: Annotated[str, StringConstraints(pattern=LINE_ITEM_KEY.pattern)] | None = None
+
+    @model_validator(mode="after")
+    def _one_variant(self) -> ShoppingListLineItemDraft:
+        if (self.sku is None) == (self.product is None):
+            raise ValueError("a line item names its variant by sku, or by product and variantId")
+        return self
+
+    @property
+    def match_key(self) -> str | None:
+        """The key the push gives the line item: the draft's, else the SKU when it is a valid
+        line item key (else the line item is recognised by its SKU or product and variant)."""
+        if self.key:
+            return self.key
+        return self.sku if self.sku and LINE_ITEM_KEY.match(self.sku) else None
 
 
-def custom_object_create(draft: CustomObjectDraft, _ids: Ids) -> dict[str, Any]:
-    return {"container": draft.container, "key": draft.key, "value": draft.value}
+class TextLineItemDraft(DraftModel):
+    """A text line item, recognised by `key` when it has one, else by its name."""
+
+    name: Annotated[LocalizedString, Field(min_length=1)]
+    description: LocalizedString | None = None
+    quantity: int = Field(default=1, ge=1)
+    key: Annotated[str, StringConstraints(pattern=LINE_ITEM_KEY.pattern)] | None = None
 
 
-def custom_object_upsert(
-    draft: CustomObjectDraft, current: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The CustomObjectDraft to POST over `current`, None when its value is already the draft's.
-    It names the current version: a change made meanwhile answers 409 instead of being lost."""
-    if same_json(draft.value, current.get("value")):
-        return None
-    return {**custom_object_create(draft, {}), "version": current["version"]}
+class ShoppingListDraft(DraftModel):
+    """Matched by `key`; the customer and the store by key."""
+
+    key: Key
+    name: Annotated[LocalizedString, Field(min_length=1)]
+    slug: LocalizedString | None = None
+    description: LocalizedString | None = None
+    customer: KeyReference | None = None
+    anonymousId: str | None = None
+    deleteDaysAfterLastModification: int | None = Field(default=None, ge=1)
+    store: KeyReference | None = None
+    lineItems: list[ShoppingListLineItemDraft] = Field(default_factory=list)
+    textLineItems: list[TextLineItemDraft] = Field(default_factory=list)
+    custom: CustomFieldsDraft | None = None
+
+    @model_validator(mode="after")
+    def _items_recognisable(self) -> ShoppingListDraft:
+        variants = [
+            item.sku or (item.product and item.product.key, item.variantId or 1)
+            for item in self.lineItems
+        ]
+        if len(set(variants)) != len(variants):
+            raise ValueError("lineItems: two line items name the same variant")
+        keys = [k for k in (item.match_key for item in self.lineItems) if k]
+        if len(set(keys)) != len(keys):
+            raise ValueError("lineItems: two line items have the same key")
+        texts = [item.key or repr(sorted(item.name.items())) for item in self.textLineItems]
+        if len(set(texts)) != len(texts):
+            raise ValueError("textLineItems: two text line items have the same key or name")
+        return self
+
+    @property
+    def identity(self) -> str:
+        return f"key {self.key}"
 
 
 def _line_item_sku(item: dict[str, Any]) -> str | None:
@@ -247,3 +291,67 @@ def shopping_list_create(draft: ShoppingListDraft, ids: Ids) -> dict[str, Any]:
     if draft.custom:
         document["custom"] = custom_draft(draft.custom, ids)
     return document
+
+
+def _line_item(item: dict[str, Any], shopping_list: str, key_of: KeyOf) -> dict[str, Any]:
+    """A line item by SKU when the document has it (an expanded variant), else by product key
+    and variant id, which commercetools always returns."""
+    variant = item.get("variant")
+    sku = (variant.get("sku") if isinstance(variant, dict) else None) or item.get("sku")
+    kept = copied(item, "quantity", "key")
+    if sku:
+        return {"sku": sku, **kept}
+    if not item.get("productId"):
+        raise NotCopyable(
+            f"shopping list {shopping_list}: line item {item.get('id')} has no product"
+        )
+    product = key_of_reference({"typeId": "product", "id": item["productId"]}, key_of)
+    return {"product": product, "variantId": item.get("variantId", 1), **kept}
+
+
+def shopping_list_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    key = own_key(resource, "shopping-list")
+    draft: dict[str, Any] = {"key": key}
+    draft |= copied(
+        resource, "name", "slug", "description", "anonymousId", "deleteDaysAfterLastModification"
+    )
+    for name in ("customer", "store"):
+        if resource.get(name):
+            draft[name] = key_of_reference(resource[name], key_of)
+    line_items = [_line_item(item, key, key_of) for item in resource.get("lineItems") or []]
+    if line_items:
+        draft["lineItems"] = line_items
+    text_items = [
+        copied(item, "name", "description", "quantity", "key")
+        for item in resource.get("textLineItems") or []
+    ]
+    if text_items:
+        draft["textLineItems"] = text_items
+    return with_custom(draft, resource, key_of)
+
+
+def _shopping_list_refs(draft: ShoppingListDraft) -> list[Reference]:
+    """The customer, the store, the products of line items named by product, and the custom
+    type. SKUs commercetools resolves itself: an unknown one fails that list's write."""
+    refs: list[Reference] = []
+    if draft.customer:
+        refs.append(("customer", draft.customer.key))
+    if draft.store:
+        refs.append(("store", draft.store.key))
+    refs += [("product", item.product.key) for item in draft.lineItems if item.product]
+    if draft.custom:
+        refs.append(("type", draft.custom.type.key))
+    return refs
+
+
+PUSH: PushEntity[ShoppingListDraft] = PushEntity(
+    entity=get_entity("shopping-lists"),
+    model=ShoppingListDraft,
+    identity=lambda d: d.identity,
+    references=_shopping_list_refs,
+    lookups=by_keys,
+    find=find_by_key,
+    create=shopping_list_create,
+    actions=shopping_list_actions,
+    to_draft=shopping_list_to_draft,
+)

@@ -1,5 +1,9 @@
 """Discount codes: matched by their code, which commercetools never changes; the cart discounts
-they unlock, name, description, predicate, limits, groups, validity, custom fields."""
+they unlock, name, description, predicate, limits, groups, validity, custom fields.
+
+Here: the discount codes draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,15 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from ctsync.push.actions.common import (
-    Action,
-    Ids,
-    custom_actions,
-    custom_draft,
-    manages,
-    reference,
-    set_field,
-)
-from ctsync.push.actions.discount_support import id_set, validity_actions
-from ctsync.push.drafts import (
-    CustomFieldsDraft,
-    DraftModel,
-    Key,
-    KeyReference,
-    LocalizedString,
-    Timestamp,
-)
+from ctsync.push.copied import copied
+from ctsync.push.custom_fields import CustomFieldsDraft, custom_actions, custom_draft, with_custom
+from ctsync.push.diff import Action, Ids, manages, set_field
+from ctsync.push.draft_types import DraftModel, Key, KeyReference, LocalizedString, Timestamp
+from ctsync.push.entity import PushEntity
+from ctsync.push.keys import KeyOf, NotCopyable, key_of_reference
+from ctsync.push.references import reference, sorted_ids
+from ctsync.push.validity import validity_actions
+from ctsync.registry import get_entity
 
 
 class DiscountCodeDraft(DraftModel):
@@ -75,7 +70,7 @@ def discount_code_actions(
         if manages(draft, field, replace):
             actions += set_field(action, field, getattr(draft, field), current.get(field))
     wanted = _cart_discounts(draft, ids)
-    if id_set(wanted) != id_set(current.get("cartDiscounts")):
+    if sorted_ids(wanted) != sorted_ids(current.get("cartDiscounts")):
         actions.append({"action": "changeCartDiscounts", "cartDiscounts": wanted})
     if draft.isActive is not None and draft.isActive != current.get("isActive"):
         actions.append({"action": "changeIsActive", "isActive": draft.isActive})
@@ -104,3 +99,47 @@ def discount_code_references(draft: DiscountCodeDraft) -> list[tuple[str, str]]:
     if draft.custom is not None:
         refs.append(("type", draft.custom.type.key))
     return refs
+
+
+def discount_code_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    """A discount code as a draft; its code is what names it, so it is always copyable."""
+    if not resource.get("code"):
+        raise NotCopyable(f"discount-code {resource.get('id')} has no code")
+    draft: dict[str, Any] = {
+        "code": resource["code"],
+        "cartDiscounts": [key_of_reference(r, key_of) for r in resource.get("cartDiscounts", [])],
+    }
+    draft |= copied(
+        resource,
+        "key",
+        "name",
+        "description",
+        "cartPredicate",
+        "maxApplications",
+        "maxApplicationsPerCustomer",
+        "groups",
+        "validFrom",
+        "validUntil",
+    )
+    if isinstance(resource.get("isActive"), bool):
+        draft["isActive"] = resource["isActive"]
+    return with_custom(draft, resource, key_of, keyed_fields=False)
+
+
+def _find_by_code(
+    draft: DiscountCodeDraft, candidates: list[dict[str, Any]], _ids: Ids
+) -> dict[str, Any] | None:
+    return next((c for c in candidates if c.get("code") == draft.code), None)
+
+
+PUSH: PushEntity[DiscountCodeDraft] = PushEntity(
+    entity=get_entity("discount-codes"),
+    model=DiscountCodeDraft,
+    identity=lambda d: d.identity,
+    references=discount_code_references,
+    lookups=lambda drafts: [("code", sorted({d.code for d in drafts}))],
+    find=_find_by_code,
+    create=discount_code_create,
+    actions=discount_code_actions,
+    to_draft=discount_code_to_draft,
+)

@@ -3,6 +3,9 @@
 A rate is matched by its key; a draft rate is matched to a rate without a key by country and
 state (rates made in the Merchant Center have none). A named rate list is the desired set: a
 matched rate that differs is replaced, an unmatched one added, a current one left over removed.
+
+Here: the tax categories draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
 """
 
 from __future__ import annotations
@@ -11,10 +14,16 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
 
-from ctsync.push.actions.common import Action, Ids, key_name_description_actions, manages
-from ctsync.push.drafts import CountryCode, DraftModel, Key
+from ctsync.push.copied import copied
+from ctsync.push.diff import Action, Ids, key_name_description_actions, manages
+from ctsync.push.draft_types import CountryCode, DraftModel, Key
+from ctsync.push.entity import PushEntity
+from ctsync.push.keys import KeyOf, own_key
+from ctsync.push.matching import by_keys_and_names, find_by_key_or_name
+from ctsync.registry import get_entity
 
 Text = Annotated[str, StringConstraints(min_length=1)]
+
 Rate = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -162,3 +171,34 @@ def tax_category_create(draft: TaxCategoryDraft, ids: Ids) -> dict[str, Any]:
     document: dict[str, Any] = draft.model_dump(exclude_none=True, exclude={"rates"})
     document["rates"] = [rate_document(rate) for rate in draft.rates]
     return document
+
+
+def _rate_draft(rate: dict[str, Any]) -> dict[str, Any]:
+    draft = {k: rate[k] for k in ("name", "amount", "includedInPrice", "country") if k in rate}
+    draft |= copied(rate, "key", "state")
+    if rate.get("subRates"):
+        draft["subRates"] = [{"name": s["name"], "amount": s["amount"]} for s in rate["subRates"]]
+    return draft
+
+
+def tax_category_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    draft = {
+        "key": own_key(resource, "tax-category"),
+        "name": resource["name"],
+        "rates": [_rate_draft(rate) for rate in resource.get("rates") or []],
+    }
+    draft |= copied(resource, "description")
+    return draft
+
+
+PUSH: PushEntity[TaxCategoryDraft] = PushEntity(
+    entity=get_entity("tax-categories"),
+    model=TaxCategoryDraft,
+    identity=lambda d: d.identity,
+    references=lambda d: [],
+    lookups=by_keys_and_names,
+    find=find_by_key_or_name,
+    create=tax_category_create,
+    actions=tax_category_actions,
+    to_draft=tax_category_to_draft,
+)

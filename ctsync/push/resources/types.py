@@ -3,6 +3,9 @@
 commercetools cannot change a type's resourceTypeIds, a field's type or whether it is required,
 nor remove an enum value: a draft asking for one fails its record with `ImmutableField` (the push
 fails a record on any CommercetoolsError, so it is one) instead of pushing half of it.
+
+Here: the types draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
 """
 
 from __future__ import annotations
@@ -12,8 +15,13 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from ctsync.client.errors import CommercetoolsError
-from ctsync.push.actions.common import Action, Ids, change_field, manages, same, set_field
-from ctsync.push.drafts import DraftModel, Key, LocalizedString
+from ctsync.push.copied import copied
+from ctsync.push.diff import Action, Ids, change_field, manages, same, set_field
+from ctsync.push.draft_types import DraftModel, Key, LocalizedString
+from ctsync.push.entity import PushEntity
+from ctsync.push.keys import KeyOf, own_key
+from ctsync.push.matching import by_keys, find_by_key
+from ctsync.registry import get_entity
 
 FieldTypeName = Literal[
     "Boolean",
@@ -29,6 +37,7 @@ FieldTypeName = Literal[
     "Reference",
     "Set",
 ]
+
 FieldName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{2,36}$")]
 
 
@@ -208,3 +217,47 @@ def type_actions(
 
 def type_create(draft: TypeDraft, ids: Ids) -> dict[str, Any]:
     return draft.model_dump(exclude_none=True)
+
+
+def _field_type_draft(field_type: dict[str, Any]) -> dict[str, Any]:
+    draft = {"name": field_type["name"]}
+    if "values" in field_type:
+        draft["values"] = [{"key": v["key"], "label": v["label"]} for v in field_type["values"]]
+    draft |= copied(field_type, "referenceTypeId")
+    if field_type.get("elementType"):
+        draft["elementType"] = _field_type_draft(field_type["elementType"])
+    return draft
+
+
+def type_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    fields = []
+    for field in resource.get("fieldDefinitions") or []:
+        field_draft = {
+            "name": field["name"],
+            "type": _field_type_draft(field["type"]),
+            "label": field["label"],
+            "required": bool(field.get("required")),
+        }
+        field_draft |= copied(field, "inputHint")
+        fields.append(field_draft)
+    draft = {
+        "key": own_key(resource, "type"),
+        "name": resource["name"],
+        "resourceTypeIds": list(resource["resourceTypeIds"]),
+        "fieldDefinitions": fields,
+    }
+    draft |= copied(resource, "description")
+    return draft
+
+
+PUSH: PushEntity[TypeDraft] = PushEntity(
+    entity=get_entity("types"),
+    model=TypeDraft,
+    identity=lambda d: d.identity,
+    references=lambda d: [],
+    lookups=by_keys,
+    find=find_by_key,
+    create=type_create,
+    actions=type_actions,
+    to_draft=type_to_draft,
+)

@@ -4,6 +4,9 @@ and custom fields.
 Each list a draft names is the desired set, set whole (`setLanguages`, `setCountries`,
 `setDistributionChannels`, `setSupplyChannels`, `setProductSelections`) when the set differs:
 commercetools keeps no meaning in their order.
+
+Here: the stores draft, its update actions, how a resource becomes one (copy_project)
+and the push's row, `PUSH`.
 """
 
 from __future__ import annotations
@@ -12,25 +15,20 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-from ctsync.push.actions.catalog_setup_support import id_set, key_references, set_list
-from ctsync.push.actions.common import (
-    Action,
-    Ids,
+from ctsync.push.custom_fields import (
+    CustomFieldsDraft,
     custom_actions,
     custom_draft,
-    manages,
-    ref_id,
-    reference,
-    set_field,
+    custom_refs,
+    with_custom,
 )
-from ctsync.push.drafts import (
-    CountryCode,
-    CustomFieldsDraft,
-    DraftModel,
-    Key,
-    KeyReference,
-    LocalizedString,
-)
+from ctsync.push.diff import Action, Ids, blank, manages, set_field, set_list
+from ctsync.push.draft_types import CountryCode, DraftModel, Key, KeyReference, LocalizedString
+from ctsync.push.entity import PushEntity, Reference
+from ctsync.push.keys import KeyOf, key_of_reference, own_key
+from ctsync.push.matching import by_keys, find_by_key
+from ctsync.push.references import id_set, key_references, ref_id, reference
+from ctsync.registry import get_entity
 
 
 def _country_from_code(value: Any) -> Any:
@@ -140,3 +138,43 @@ def store_create(draft: StoreDraft, ids: Ids) -> dict[str, Any]:
     if draft.custom:
         document["custom"] = custom_draft(draft.custom, ids)
     return document
+
+
+def _store_refs(draft: StoreDraft) -> list[Reference]:
+    refs: list[Reference] = [
+        ("channel", ref.key)
+        for ref in [*(draft.distributionChannels or []), *(draft.supplyChannels or [])]
+    ]
+    refs += [("product-selection", s.productSelection.key) for s in draft.productSelections or []]
+    return list(dict.fromkeys(refs + custom_refs(draft.custom)))
+
+
+def store_to_draft(resource: dict[str, Any], key_of: KeyOf) -> dict[str, Any]:
+    draft: dict[str, Any] = {"key": own_key(resource, "store")}
+    if not blank(resource.get("name")):
+        draft["name"] = resource["name"]
+    draft["languages"] = list(resource.get("languages") or [])
+    draft["countries"] = [{"code": c.get("code")} for c in resource.get("countries") or []]
+    for field in ("distributionChannels", "supplyChannels"):
+        draft[field] = [{"key": key_of_reference(ref, key_of)} for ref in resource.get(field) or []]
+    draft["productSelections"] = [
+        {
+            "productSelection": {"key": key_of_reference(s.get("productSelection"), key_of)},
+            "active": bool(s.get("active")),
+        }
+        for s in resource.get("productSelections") or []
+    ]
+    return with_custom(draft, resource, key_of, keyed_fields=False)
+
+
+PUSH: PushEntity[StoreDraft] = PushEntity(
+    entity=get_entity("stores"),
+    model=StoreDraft,
+    identity=lambda d: d.identity,
+    references=_store_refs,
+    lookups=by_keys,
+    find=find_by_key,
+    create=store_create,
+    actions=store_actions,
+    to_draft=store_to_draft,
+)

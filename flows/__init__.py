@@ -1,74 +1,22 @@
 """Prefect flows of prefect-commercetools, callable ad hoc: `sync_customers(credentials="prod")`."""
 
 from ctsync.run.options import PullOptions, PushOptions
-from ctsync.run.report import PushReport, RunFailed, SyncAllReport, SyncReport
+from ctsync.run.push_report import PushReport
+from ctsync.run.report import RunFailed
+from ctsync.run.sync_all_report import SyncAllReport
+from ctsync.run.sync_report import SyncReport
 from flows.check import ConnectionCheckFailed, ConnectionReport, check_connection
 from flows.copy import copy_project
 from flows.export import export_changes, export_new_orders
-from flows.push import (
-    push_cart_discounts,
-    push_categories,
-    push_channels,
-    push_custom_objects,
-    push_customer_groups,
-    push_customers,
-    push_discount_codes,
-    push_inventory,
-    push_product_types,
-    push_products,
-    push_shipping_methods,
-    push_shopping_lists,
-    push_standalone_prices,
-    push_states,
-    push_stores,
-    push_tax_categories,
-    push_types,
-    push_zones,
-)
-from flows.sync import (
-    ENTITY_FLOWS,
-    sync_all,
-    sync_associate_roles,
-    sync_attribute_groups,
-    sync_business_units,
-    sync_cart_discounts,
-    sync_carts,
-    sync_categories,
-    sync_channels,
-    sync_custom_objects,
-    sync_customer_groups,
-    sync_customers,
-    sync_discount_codes,
-    sync_discount_groups,
-    sync_entity,
-    sync_extensions,
-    sync_inventory,
-    sync_orders,
-    sync_payments,
-    sync_product_discounts,
-    sync_product_selections,
-    sync_product_types,
-    sync_products,
-    sync_project,
-    sync_quote_requests,
-    sync_quotes,
-    sync_recurrence_policies,
-    sync_recurring_orders,
-    sync_reviews,
-    sync_shipping_methods,
-    sync_shopping_lists,
-    sync_staged_quotes,
-    sync_standalone_prices,
-    sync_states,
-    sync_stores,
-    sync_subscriptions,
-    sync_tax_categories,
-    sync_types,
-    sync_zones,
-)
+from flows.push import PUSH_FLOWS_BY_FUNCTION, push_entity
+from flows.sync import ENTITY_FLOWS, SYNC_FLOWS_BY_FUNCTION, sync_all, sync_entity
 
 SyncFailed = PushFailed = RunFailed
 """The names 0.1.0 raised under: both are `RunFailed`, which every failed run raises."""
+
+globals().update(SYNC_FLOWS_BY_FUNCTION)  # sync_customers, …: one per entity (flows.sync)
+
+globals().update(PUSH_FLOWS_BY_FUNCTION)  # push_customers, …: one per push (flows.push)
 
 __all__ = [
     "ENTITY_FLOWS",
@@ -86,60 +34,9 @@ __all__ = [
     "copy_project",
     "export_changes",
     "export_new_orders",
-    "push_cart_discounts",
-    "push_categories",
-    "push_channels",
-    "push_custom_objects",
-    "push_customer_groups",
-    "push_customers",
-    "push_discount_codes",
-    "push_inventory",
-    "push_product_types",
-    "push_products",
-    "push_shipping_methods",
-    "push_shopping_lists",
-    "push_standalone_prices",
-    "push_states",
-    "push_stores",
-    "push_tax_categories",
-    "push_types",
-    "push_zones",
+    "push_entity",
+    *PUSH_FLOWS_BY_FUNCTION,
     "sync_all",
-    "sync_associate_roles",
-    "sync_attribute_groups",
-    "sync_business_units",
-    "sync_cart_discounts",
-    "sync_carts",
-    "sync_categories",
-    "sync_channels",
-    "sync_custom_objects",
-    "sync_customer_groups",
-    "sync_customers",
-    "sync_discount_codes",
-    "sync_discount_groups",
     "sync_entity",
-    "sync_extensions",
-    "sync_inventory",
-    "sync_orders",
-    "sync_payments",
-    "sync_product_discounts",
-    "sync_product_selections",
-    "sync_product_types",
-    "sync_products",
-    "sync_project",
-    "sync_quote_requests",
-    "sync_quotes",
-    "sync_recurrence_policies",
-    "sync_recurring_orders",
-    "sync_reviews",
-    "sync_shipping_methods",
-    "sync_shopping_lists",
-    "sync_staged_quotes",
-    "sync_standalone_prices",
-    "sync_states",
-    "sync_stores",
-    "sync_subscriptions",
-    "sync_tax_categories",
-    "sync_types",
-    "sync_zones",
+    *SYNC_FLOWS_BY_FUNCTION,
 ]

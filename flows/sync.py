@@ -9,35 +9,32 @@ markdown summary with the first failures, and a `commercetools.sync.completed` /
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, wait
-from prefect.runtime import flow_run
 from prefect.states import Completed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import allow_failure
 
 from blocks import CommercetoolsCredentials, HubDatabase
-from blocks.resolve import resolve_credentials, resolve_hub
-from ctsync.pull import expected_mode
+from blocks.resolve import resolve_hub
 from ctsync.registry import ENTITIES, Entity, dependency_levels, get_entity
 from ctsync.run.options import DEFAULT_PAGE_BYTES, Mode, PullOptions
-from ctsync.run.report import RunFailed, SyncAllReport, SyncReport, plural
+from ctsync.run.report import RunFailed, plural
+from ctsync.run.sync_all_report import SyncAllReport
+from ctsync.run.sync_report import SyncReport
 from flows import _parameters as param
 from flows._entity_sync import EntitySync, run_locked
 from flows._heap import frozen_heap
-from flows._naming import (
-    artifact_key,
-    rename_flow_run,
-    run_name_mode,
-    timestamped,
-)
+from flows._naming import artifact_key, rename_flow_run
+from flows._sync_names import all_run_name, entity_run_name
 from flows._tags import resolve_tagged
 from flows._workers import THREADS, PartitionCluster, Workers, running_cluster
 
@@ -73,58 +70,11 @@ def partition_cluster(
         yield cluster
 
 
-def _run_name() -> str:
-    """`<entity>-<mode>-<UTC time>`, the mode the run will read (a first delta is a full read);
-    should its plan read otherwise after all, the run is renamed (EntitySync). A mode that is
-    neither delta nor full is left out: the run fails saying so."""
-    parameters = flow_run.parameters
-    entity = parameters.get("entity") or flow_run.flow_name.removeprefix("sync-")
-    if entity not in ENTITIES:
-        return timestamped(entity, *_known_mode(parameters.get("mode", "delta")))
-    return timestamped(entity, *_expected_modes([ENTITIES[entity]], parameters))
-
-
-def _all_run_name() -> str:
-    """`all-<mode>-<UTC time>`, the mode sync_all's entities will read, singletons left aside
-    as SyncAllReport.mode does: full, delta or mixed."""
-    parameters = flow_run.parameters
-    names = [name for name in parameters.get("entities") or ENTITIES if name in ENTITIES]
-    entities = [ENTITIES[name] for name in names if not ENTITIES[name].singleton]
-    if not _known_mode(parameters.get("mode", "delta")):
-        return timestamped("all")
-    modes = _expected_modes(entities, parameters)
-    return timestamped("all", modes[0] if len(modes) == 1 else "mixed" if modes else "full")
-
-
-def _known_mode(mode: Any) -> list[str]:
-    return [mode] if mode in ("delta", "full") else []
-
-
-def _expected_modes(entities: list[Entity], parameters: dict[str, Any]) -> list[str]:
-    """The modes the entities' plans will choose, from the hub's state; the asked-for mode when
-    the parameters or the hub cannot tell (the run itself then says why); none for a mode that
-    is neither delta nor full."""
-    asked = parameters.get("mode", "delta")
-    if not _known_mode(asked):
-        return []
-    try:
-        block = resolve_credentials(parameters["credentials"])
-        options = PullOptions(
-            mode=asked, since=parameters.get("since"), reset=parameters.get("reset", False)
-        )
-        store = resolve_hub(parameters.get("hub")).get_store()
-        states = {e.name: store.exact.get_state(block.project_key, e.name) for e in entities}
-        modes = {expected_mode(e, options, states[e.name]) for e in entities}
-    except Exception:  # a name must never fail a run
-        modes = {run_name_mode(e, asked) for e in entities}
-    return sorted(modes)
-
-
 # Partitions run as concurrent tasks; the default pool holds only the CPU count + 4 threads.
 _TASK_RUNNER = ThreadPoolTaskRunner(max_workers=80)
 
 
-@flow(name="sync-entity", flow_run_name=_run_name, task_runner=_TASK_RUNNER)
+@flow(name="sync-entity", flow_run_name=entity_run_name, task_runner=_TASK_RUNNER)
 def sync_entity(
     entity: param.EntityName,
     credentials: param.Credentials,
@@ -156,84 +106,42 @@ def sync_entity(
     return run_sync(entity, block, hub, options, workers)
 
 
-def _entity_flow(entity: Entity) -> Any:
-    # The parameters again, not **kwargs: Prefect builds the Run form from this signature.
-    def sync(
-        credentials: param.Credentials,
-        hub: param.Hub = None,
-        mode: param.SyncMode = "delta",
-        since: param.Since = None,
-        reset: param.Reset = False,
-        page_size: param.PageSize = 500,
-        partitions: param.Partitions = None,
-        settle: param.Settle = 120.0,
-        where: param.Where = None,
-        dry_run: param.DryRun = False,
-        workers: param.Workers = THREADS,
-        page_bytes: param.PageBytes = DEFAULT_PAGE_BYTES,
-    ) -> SyncReport:
-        return sync_entity.fn(
-            entity.name,
-            credentials,
-            hub,
-            mode,
-            since,
-            reset,
-            page_size,
-            partitions,
-            settle,
-            where,
-            dry_run,
-            workers,
-            page_bytes,
-        )
+def _entity_flow(entity: Entity) -> Flow[..., SyncReport]:
+    """`sync_<entity>`: sync_entity for one entity, in a flow of its own. Its signature, which
+    Prefect builds the Run form from, is sync_entity's without `entity`."""
 
-    python_name = "sync_" + entity.name.replace("-", "_")
-    sync.__name__ = sync.__qualname__ = python_name
+    def sync(*args: Any, **kwargs: Any) -> SyncReport:
+        return sync_entity.fn(entity.name, *args, **kwargs)
+
+    signature = inspect.signature(sync_entity.fn, eval_str=True)
+    sync.__signature__ = signature.replace(
+        parameters=[p for name, p in signature.parameters.items() if name != "entity"]
+    )
+    sync.__name__ = sync.__qualname__ = "sync_" + entity.name.replace("-", "_")
     sync.__doc__ = (
         f"Pull commercetools {entity.name} into the hub: a delta since the watermark by default, "
         "a full keyset read (in parallel id ranges) on the first run or with mode='full'."
     )
-    return flow(name=f"sync-{entity.name}", flow_run_name=_run_name, task_runner=_TASK_RUNNER)(sync)
+    return flow(
+        name=f"sync-{entity.name}", flow_run_name=entity_run_name, task_runner=_TASK_RUNNER
+    )(sync)
 
 
 ENTITY_FLOWS = {name: _entity_flow(entity) for name, entity in ENTITIES.items()}
-sync_associate_roles = ENTITY_FLOWS["associate-roles"]
-sync_attribute_groups = ENTITY_FLOWS["attribute-groups"]
-sync_business_units = ENTITY_FLOWS["business-units"]
-sync_cart_discounts = ENTITY_FLOWS["cart-discounts"]
-sync_carts = ENTITY_FLOWS["carts"]
-sync_categories = ENTITY_FLOWS["categories"]
-sync_channels = ENTITY_FLOWS["channels"]
-sync_custom_objects = ENTITY_FLOWS["custom-objects"]
-sync_customer_groups = ENTITY_FLOWS["customer-groups"]
-sync_customers = ENTITY_FLOWS["customers"]
-sync_discount_codes = ENTITY_FLOWS["discount-codes"]
-sync_discount_groups = ENTITY_FLOWS["discount-groups"]
-sync_extensions = ENTITY_FLOWS["extensions"]
-sync_inventory = ENTITY_FLOWS["inventory"]
-sync_orders = ENTITY_FLOWS["orders"]
-sync_payments = ENTITY_FLOWS["payments"]
-sync_product_discounts = ENTITY_FLOWS["product-discounts"]
-sync_product_selections = ENTITY_FLOWS["product-selections"]
-sync_product_types = ENTITY_FLOWS["product-types"]
-sync_products = ENTITY_FLOWS["products"]
-sync_project = ENTITY_FLOWS["project"]
-sync_quote_requests = ENTITY_FLOWS["quote-requests"]
-sync_quotes = ENTITY_FLOWS["quotes"]
-sync_recurrence_policies = ENTITY_FLOWS["recurrence-policies"]
-sync_recurring_orders = ENTITY_FLOWS["recurring-orders"]
-sync_reviews = ENTITY_FLOWS["reviews"]
-sync_shipping_methods = ENTITY_FLOWS["shipping-methods"]
-sync_shopping_lists = ENTITY_FLOWS["shopping-lists"]
-sync_staged_quotes = ENTITY_FLOWS["staged-quotes"]
-sync_standalone_prices = ENTITY_FLOWS["standalone-prices"]
-sync_states = ENTITY_FLOWS["states"]
-sync_stores = ENTITY_FLOWS["stores"]
-sync_subscriptions = ENTITY_FLOWS["subscriptions"]
-sync_tax_categories = ENTITY_FLOWS["tax-categories"]
-sync_types = ENTITY_FLOWS["types"]
-sync_zones = ENTITY_FLOWS["zones"]
+"""The flow of each registry entity by its name: `sync_customers` is ENTITY_FLOWS["customers"]."""
+SYNC_FLOWS_BY_FUNCTION = {
+    entity_flow.fn.__name__: entity_flow for entity_flow in ENTITY_FLOWS.values()
+}
+"""The same flows by their function names, each a name of this module (`flows.sync:sync_orders`
+is a deployment's entrypoint)."""
+globals().update(SYNC_FLOWS_BY_FUNCTION)
+__all__ = [
+    "ENTITY_FLOWS",
+    "SYNC_FLOWS_BY_FUNCTION",
+    "sync_all",
+    "sync_entity",
+    *SYNC_FLOWS_BY_FUNCTION,
+]
 
 
 @task(name="sync-entity", cache_policy=NO_CACHE, task_run_name="sync-{entity}")
@@ -289,9 +197,7 @@ def _report_of(outcome: Any, project_key: str, entity: str, mode: Mode) -> SyncR
     return SyncReport.not_started(project_key, entity, mode, f"{type(outcome).__name__}: {outcome}")
 
 
-@flow(
-    name="sync-all", flow_run_name=_all_run_name, task_runner=ThreadPoolTaskRunner(max_workers=24)
-)
+@flow(name="sync-all", flow_run_name=all_run_name, task_runner=ThreadPoolTaskRunner(max_workers=24))
 def sync_all(
     credentials: param.Credentials,
     hub: param.Hub = None,

@@ -12,6 +12,7 @@ PermissionDenied, GraphQLFailed, ServiceUnavailable.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from anyio.from_thread import start_blocking_portal
@@ -22,8 +23,9 @@ from blocks import CommercetoolsCredentials
 from blocks.resolve import resolve_credentials
 from ctsync.client import resources
 from ctsync.client.errors import NotFound
-from ctsync.client.http import MAX_PAGE_SIZE, QueryPage
+from ctsync.client.pages import MAX_PAGE_SIZE, QueryPage
 from ctsync.client.resources import Resolver, ResourceRef, check_endpoint
+from ctsync.pull.keyset import read_all
 from ctsync.run.options import DEFAULT_PAGE_BYTES
 from flows._engine import run_logger, run_with_client
 
@@ -112,8 +114,8 @@ def query_all(
     logger = run_logger()
     with start_blocking_portal() as portal:  # one event loop for the whole read: one client
         client = block.get_client(logger=logger)
-        pages = resources.read_all(
-            client,
+        pages = read_all(
+            client.query,
             endpoint,
             where=where,
             variables=variables,
@@ -232,20 +234,16 @@ def update_resource(
             on_conflict=still_needed,
         )
     """
-    ref = ResourceRef(endpoint, id=id, key=key)
-    return run_with_client(
-        resolve_credentials(credentials),
-        None,
-        lambda client: resources.update(
-            client,
-            ref,
-            actions,
-            version=version,
-            on_conflict=on_conflict,
-            max_conflicts=max_conflicts,
-            expand=expand or (),
-        ),
+    update = partial(
+        resources.update,
+        ref=ResourceRef(endpoint, id=id, key=key),
+        actions=actions,
+        version=version,
+        on_conflict=on_conflict,
+        max_conflicts=max_conflicts,
+        expand=expand or (),
     )
+    return run_with_client(resolve_credentials(credentials), None, update)
 
 
 @task(name="commercetools-delete", task_run_name="delete-{endpoint}", cache_policy=NO_CACHE)

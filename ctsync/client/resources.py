@@ -1,31 +1,25 @@
-"""Calls on one resource by id or key, and a whole read by predicate: the engine under the tasks a
-user composes into flows of their own (flows/tasks.py).
+"""Calls on one resource by id or key: the engine under the tasks a user composes into flows of
+their own (flows/tasks.py; their whole read by predicate is the pull's keyset reader,
+`ctsync.pull.keyset.read_all`).
 
-A read of everything that matches pages by id (keyset), never by offset: commercetools caps
-`offset` at 10 000 and sorts a page at a time, so offset paging skips and repeats records on a
-collection that changes while it is read. An update that meets a newer version (409) can be
-re-planned against the resource as it now is, by a callback that knows what the change meant.
-A write whose answer was lost is resolved by reading before anything is sent again
-(ctsync.client.lost_answers).
+An update that meets a newer version (409) can be re-planned against the resource as it now is,
+by a callback that knows what the change meant. A write whose answer was lost is resolved by
+reading before anything is sent again (ctsync.client.lost_answers).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from ctsync.client.errors import ConcurrentModification, NotFound, OutcomeUnknown
-from ctsync.client.http import MAX_PAGE_SIZE, CommercetoolsClient, check_page_size
+from ctsync.client.http import CommercetoolsClient
 from ctsync.client.lost_answers import MAX_LOST_ANSWERS, find_created, write_once
-from ctsync.paging import FullCursor, IdRange, PageSizer, check_order, full_order, full_query
-from ctsync.run.options import DEFAULT_PAGE_BYTES
 
 _ENDPOINT = re.compile(r"^[a-z][a-z0-9-]*(?:/[A-Za-z0-9_=.\-]+)*$")
-_RESERVED_VARIABLES = frozenset({"after", "lower", "upper"})
-"""Variables the keyset itself binds (ctsync.paging.full_query)."""
 
 Resolver = Callable[[dict[str, Any]], Sequence[dict[str, Any]] | None]
 """Given the resource as it now is, the update actions to send instead (None or []: none)."""
@@ -261,51 +255,3 @@ async def delete(
         return None
 
     return await write_once(send, read_back)
-
-
-async def read_all(
-    client: CommercetoolsClient,
-    endpoint: str,
-    *,
-    where: str | None = None,
-    variables: dict[str, str] | None = None,
-    expand: Sequence[str] = (),
-    page_size: int = MAX_PAGE_SIZE,
-    page_bytes: int | None = DEFAULT_PAGE_BYTES,
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """Every resource of `endpoint` that matches `where`, a page at a time, in id order.
-
-    Keyset paging (`id > last id`, sorted by id) reads each resource once however many there
-    are and whatever changes meanwhile; `variables` bind `:name` in `where` (`var.name`). Pages
-    hold at most `page_size` records, fewer when records are large: each page is sized to stay
-    near `page_bytes` as the syncs' pages are (None: by count alone)."""
-    endpoint = check_endpoint(endpoint)
-    check_page_size("page_size", page_size)
-    variables = dict(variables or {})
-    clash = sorted(_RESERVED_VARIABLES & set(variables))
-    if clash:
-        raise ValueError(
-            f"variables {clash} are bound by the keyset itself (id > :after): rename them in "
-            "your where predicate and variables"
-        )
-    cursor = FullCursor(IdRange())
-    sizer = PageSizer(page_size, page_bytes)
-    while True:
-        predicates, bound = full_query(cursor, where)
-        limit = sizer.limit
-        page = await client.query(
-            endpoint,
-            where=predicates,
-            sort=["id asc"],
-            limit=limit,
-            variables={**variables, **bound},
-            expand=expand,
-        )
-        if not page.results:
-            return
-        check_order(page.results, full_order)
-        sizer.observe(len(page.results), page.size_bytes)
-        yield page.results
-        if len(page.results) < limit:
-            return  # a short page is the last: no request that would find nothing
-        cursor = cursor.after(page.results[-1])

@@ -1,11 +1,13 @@
 """The pull engine: commercetools pages into the hub, each page committed with its checkpoint.
 
-`plan` decides a run before its first page, `pages` moves each page from the API into the hub,
-`finish` closes a complete run. Nothing here knows Prefect: the flows call these functions inside
-tasks and turn the counts into reports.
+`plan` decides a run before its first page, `keyset` reads pages in keyset order (also for the
+tasks' `query_all`), `pages` moves each page into the hub, `finish` closes a complete run.
+Nothing here knows Prefect: the flows call these functions inside tasks and turn the counts into
+reports.
 """
 
 from ctsync.pull.finish import describe_watermark, finish_pull
+from ctsync.pull.keyset import read_all, read_delta, read_full
 from ctsync.pull.pages import (
     PullInterrupted,
     PullRun,
@@ -13,8 +15,6 @@ from ctsync.pull.pages import (
     pull_delta,
     pull_range,
     pull_singleton,
-    read_delta,
-    read_full,
 )
 from ctsync.pull.plan import PullPlan, expected_mode, plan_pull, server_now
 
@@ -30,6 +30,7 @@ __all__ = [
     "pull_delta",
     "pull_range",
     "pull_singleton",
+    "read_all",
     "read_delta",
     "read_full",
     "server_now",

@@ -21,13 +21,16 @@ from __future__ import annotations
 import asyncio
 import bisect
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from ctsync.client.http import MAX_PAGE_SIZE, CommercetoolsClient
+from ctsync.client.http import CommercetoolsClient
+from ctsync.client.pages import MAX_PAGE_SIZE
 from ctsync.hub import HubStore
-from ctsync.paging import FullCursor, IdRange, full_query, id_partitions
+from ctsync.pull.keyset import read_keyset
+from ctsync.pull.paging import BY_ID, FullCursor, IdRange, PageSizer, full_query, id_partitions
 from ctsync.pull.plan import PullPlan
 from ctsync.run.counts import PullCounts
 from ctsync.timestamps import iso
@@ -169,7 +172,7 @@ class _Search:
         present = {record["id"] for record in listed if isinstance(record, dict)}
         plan = self.plan
         stored = await asyncio.to_thread(
-            self.hub.live_ids,
+            self.hub.records.live_ids,
             plan.project_key,
             plan.entity.name,
             lower=id_range.lower,
@@ -181,29 +184,35 @@ class _Search:
         gone = stored - present
         if gone:
             self.counts.deleted += await asyncio.to_thread(
-                self.hub.mark_deleted, plan.project_key, plan.entity.name, gone
+                self.hub.records.mark_deleted, plan.project_key, plan.entity.name, gone
             )
 
     async def _changed_after(self, until: str) -> list[dict[str, Any]] | None:
         """Records last modified after the delta's upper bound (None: too many to read)."""
         found: list[dict[str, Any]] = []
-        last: str | None = None
-        for _ in range(MAX_RECENT_PAGES):
-            where = ["lastModifiedAt > :until"] + (["id > :after"] if last else [])
-            variables = {"until": until} | ({"after": last} if last else {})
-            page = await self.client.query(
-                self.plan.entity.endpoint, where=where, sort=["id asc"], variables=variables
-            )
-            found += page.results
-            if len(page.results) < MAX_PAGE_SIZE:
-                return found
-            last = page.results[-1]["id"]
-        return None
+        pages = read_keyset(
+            self.client.query,
+            self.plan.entity.endpoint,
+            FullCursor(IdRange()),
+            BY_ID,
+            PageSizer(MAX_PAGE_SIZE, None),
+            where="lastModifiedAt > :until",
+            variables={"until": until},
+            read_ahead=False,
+        )
+        async with aclosing(pages):
+            async for page, _ in pages:
+                found += page.results
+                if page.last:
+                    return found
+                if len(found) >= MAX_RECENT_PAGES * MAX_PAGE_SIZE:
+                    return None
+        return found
 
     async def _hub_count(self, id_range: IdRange) -> int:
         plan = self.plan
         return await asyncio.to_thread(
-            self.hub.exact.count_records,
+            self.hub.exact.records.count,
             plan.project_key,
             plan.entity.name,
             lower=id_range.lower,
@@ -212,7 +221,7 @@ class _Search:
 
     def _live_ids(self, ids: list[str]) -> set[str]:
         plan = self.plan
-        return self.hub.live_ids(plan.project_key, plan.entity.name, among=ids)
+        return self.hub.records.live_ids(plan.project_key, plan.entity.name, among=ids)
 
     def _recent_new_in(self, id_range: IdRange) -> int:
         ids = self.recent_new

@@ -25,13 +25,15 @@ def finish_pull(run: PullRun) -> int:
         return 0
     deleted = 0
     if not _saw_everything(run):
-        deleted = hub.mark_unseen_deleted(plan.project_key, plan.entity.name, plan.run_token)
+        deleted = hub.records.mark_unseen_deleted(
+            plan.project_key, plan.entity.name, plan.run_token
+        )
     started = parse(plan.started_at)
     watermark = Watermark(iso(started - timedelta(seconds=plan.options.settle)), "")
-    state = hub.exact.get_state(plan.project_key, plan.entity.name)
+    state = hub.exact.states.get(plan.project_key, plan.entity.name)
     if state and state.watermark and state.watermark.last_modified_at > watermark.last_modified_at:
         watermark = state.watermark
-    hub.save_state(plan.project_key, plan.entity.name, cursor=None, watermark=watermark)
+    hub.states.save(plan.project_key, plan.entity.name, cursor=None, watermark=watermark)
     return deleted
 
 
@@ -43,7 +45,7 @@ def _saw_everything(run: PullRun) -> bool:
     plan = run.plan
     if plan.resumed:
         return False
-    stored = run.hub.exact.count_records(plan.project_key, plan.entity.name, include_deleted=True)
+    stored = run.hub.exact.records.count(plan.project_key, plan.entity.name, include_deleted=True)
     return stored == run.seen
 
 

@@ -1,178 +1,27 @@
-"""One page's way from commercetools into the hub: read it in keyset order, validate it,
-commit it with the checkpoint that resumes after it.
+"""One page's way from commercetools into the hub: read in keyset order (`ctsync.pull.keyset`),
+validated, committed with the checkpoint that resumes after it.
 
 The readers fetch the next page while the caller works on the current one (the cursor is known
 as soon as a page arrives); `PullRun.write` turns a page into records and dead letters and
-commits them with the run's checkpoint in one transaction (`HubStore.upsert_page`).
+commits them with the run's checkpoint in one transaction (`HubStore.records.upsert_page`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
-from ctsync.client.http import MAX_PAGE_SIZE, CommercetoolsClient, QueryPage
+from ctsync.client.http import CommercetoolsClient
 from ctsync.hub import HubRecord, HubStore, PartitionCheckpoint, RejectedRecord, Watermark
-from ctsync.paging import (
-    DELTA_SORT,
-    FULL_SORT,
-    DeltaCursor,
-    FullCursor,
-    IdRange,
-    PageSizer,
-    check_order,
-    delta_order,
-    delta_query,
-    full_order,
-    full_query,
-)
 from ctsync.pull.deletions import find_deletions
+from ctsync.pull.keyset import Page, read_delta, read_full
+from ctsync.pull.paging import C, DeltaCursor, FullCursor, IdRange
 from ctsync.pull.plan import PullPlan
 from ctsync.run.counts import PullCounts
-from ctsync.run.options import DEFAULT_PAGE_BYTES
 
-Query = Callable[..., Awaitable[QueryPage]]
-_record_bytes_seen: dict[tuple[str, str], float] = {}
-"""Bytes per record of the last page read, per (project key, endpoint), in this process."""
-C = TypeVar("C", FullCursor, DeltaCursor)
 OnPage = Callable[[PullCounts], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    results: list[dict[str, Any]]
-    last: bool
-    """True when no page follows this one."""
-
-
-# -- reading ------------------------------------------------------------------------------------
-
-
-async def _read_keyset(
-    query: Query,
-    endpoint: str,
-    cursor: C,
-    *,
-    page_size: int,
-    page_bytes: int | None,
-    record_bytes: float | None = None,
-    where: str | None,
-    sort: tuple[str, ...],
-    predicates: Callable[[C, str | None], tuple[list[str], dict[str, str]]],
-    order: Callable[[dict[str, Any]], Any],
-) -> AsyncIterator[tuple[Page, C]]:
-    """Fetch page n+1 while the caller handles page n; stop on a short page.
-
-    Page n is handed over only once page n+1's request is on the wire (or has failed): the caller
-    typically writes page n in a thread that holds the GIL for a while, and a request not yet
-    sent by then would wait for it instead of overlapping with it. Each page asks for as many
-    records as fit `page_bytes`, judged by the page before it (`PageSizer`).
-    """
-    # What this process last saw of these records sizes the first page (`FIRST_PAGE_LIMIT`
-    # without it): the partitions of a run, and later runs, start at the right size.
-    owner = getattr(query, "__self__", None)
-    seen_key = (getattr(owner, "project_key", ""), endpoint)
-    sizer = PageSizer(page_size, page_bytes, record_bytes or _record_bytes_seen.get(seen_key))
-
-    async def fetch(at: C, limit: int, on_sent: Callable[[], None]) -> QueryPage:
-        where_at, variables = predicates(at, where)
-        return await query(
-            endpoint,
-            where=where_at,
-            sort=sort,
-            limit=limit,
-            variables=variables,
-            on_sent=on_sent,
-        )
-
-    asked = sizer.limit
-    pending: asyncio.Task[QueryPage] | None = asyncio.ensure_future(fetch(cursor, asked, _ignore))
-    try:
-        while pending is not None:
-            page = await pending
-            pending = None
-            check_order(page.results, order)
-            if page.results:
-                cursor = cursor.after(page.results[-1])
-            last = len(page.results) < asked
-            if not last:
-                sizer.observe(len(page.results), page.size_bytes)
-                if sizer.record_bytes:
-                    _record_bytes_seen[seen_key] = sizer.record_bytes
-                asked = sizer.limit
-                sent = asyncio.Event()
-                pending = asyncio.ensure_future(fetch(cursor, asked, sent.set))
-                await _sent_or_done(sent, pending)
-            yield Page(page.results, last), cursor
-    finally:
-        if pending is not None:
-            pending.cancel()
-
-
-def _ignore() -> None:
-    return None
-
-
-async def _sent_or_done(sent: asyncio.Event, request: asyncio.Future[Any]) -> None:
-    waiting = asyncio.ensure_future(sent.wait())
-    try:
-        await asyncio.wait((waiting, request), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waiting.cancel()
-
-
-def read_full(
-    query: Query,
-    endpoint: str,
-    cursor: FullCursor,
-    *,
-    page_size: int = MAX_PAGE_SIZE,
-    page_bytes: int | None = DEFAULT_PAGE_BYTES,
-    record_bytes: float | None = None,
-    where: str | None = None,
-) -> AsyncIterator[tuple[Page, FullCursor]]:
-    """Pages of one id range in id order, each with the cursor that resumes after it;
-    `record_bytes` (a record's size, if known) sizes the first page."""
-    return _read_keyset(
-        query,
-        endpoint,
-        cursor,
-        page_size=page_size,
-        page_bytes=page_bytes,
-        record_bytes=record_bytes,
-        where=where,
-        sort=FULL_SORT,
-        predicates=full_query,
-        order=full_order,
-    )
-
-
-def read_delta(
-    query: Query,
-    endpoint: str,
-    cursor: DeltaCursor,
-    *,
-    page_size: int = MAX_PAGE_SIZE,
-    page_bytes: int | None = DEFAULT_PAGE_BYTES,
-    record_bytes: float | None = None,
-    where: str | None = None,
-) -> AsyncIterator[tuple[Page, DeltaCursor]]:
-    """Pages changed after the cursor and up to `until`, in (lastModifiedAt, id) order."""
-    return _read_keyset(
-        query,
-        endpoint,
-        cursor,
-        page_size=page_size,
-        page_bytes=page_bytes,
-        record_bytes=record_bytes,
-        where=where,
-        sort=DELTA_SORT,
-        predicates=delta_query,
-        order=delta_order,
-    )
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -204,7 +53,7 @@ class PullRun:
         plan = self.plan
         if not plan.moves_watermark or plan.options.dry_run:
             return  # no stored cursor: a filtered read starts over, its upserts are idempotent
-        state = self.hub.exact.get_state(plan.project_key, plan.entity.name)
+        state = self.hub.exact.states.get(plan.project_key, plan.entity.name)
         cursor = state.cursor if state else None
         if not cursor or cursor.get("run_token") != plan.run_token:
             return
@@ -240,7 +89,7 @@ class PullRun:
         counts = PullCounts(fetched=len(results), pages=1)
         records, rejected = self._validated(results, counts)
         if plan.options.dry_run:
-            upserted = self.hub.classify_page(plan.project_key, plan.entity.name, records)
+            upserted = self.hub.records.classify_page(plan.project_key, plan.entity.name, records)
         else:
             checkpoint: dict[str, Any] = {}
             if partition is not None and cursor is not None and plan.moves_watermark:
@@ -254,7 +103,7 @@ class PullRun:
                 )
             if watermark is not None:
                 checkpoint["watermark"] = watermark
-            upserted = self.hub.upsert_page(
+            upserted = self.hub.records.upsert_page(
                 plan.project_key,
                 plan.entity.name,
                 records,

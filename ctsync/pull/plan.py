@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ctsync.client.http import CommercetoolsClient
+from ctsync.client.pages import QueryPage
 from ctsync.hub import HubStore, SyncState, Watermark
-from ctsync.paging import DeltaCursor, FullCursor, IdRange, id_partitions
+from ctsync.pull.paging import DeltaCursor, FullCursor, IdRange, id_partitions
 from ctsync.registry import Entity
 from ctsync.run.counts import PullCounts
 from ctsync.run.options import Mode, PullOptions
-from ctsync.run.report import SyncReport, plural
+from ctsync.run.report import plural
+from ctsync.run.sync_report import SyncReport
 from ctsync.timestamps import iso
 
 
@@ -185,11 +187,11 @@ async def plan_pull(
     """Decide the run from the hub's state and commercetools' clock (and count, for a full)."""
     project_key = client.project_key
     if options.reset and not options.dry_run:
-        await asyncio.to_thread(hub.exact.reset_state, project_key, entity.name)
+        await asyncio.to_thread(hub.exact.states.reset, project_key, entity.name)
     state = (
         None
         if options.reset
-        else await asyncio.to_thread(hub.exact.get_state, project_key, entity.name)
+        else await asyncio.to_thread(hub.exact.states.get, project_key, entity.name)
     )
     watermark = state.watermark if state else None
     wants_delta = expected_mode(entity, options, state) == "delta"
@@ -217,10 +219,7 @@ async def plan_pull(
     )
     plan.mode_reason = _why_mode(entity, options, plan.mode, watermark)
     if delta_from is not None:
-        if counted is not None:
-            plan.counted, plan.counted_at = counted.total, now
-        until = iso(now - timedelta(seconds=options.settle))
-        plan.delta = DeltaCursor(delta_from.last_modified_at, delta_from.after_id, until)
+        _plan_delta(plan, delta_from, counted, now)
     elif not entity.singleton:
         assert counted is not None
         plan.total = counted.total
@@ -230,6 +229,17 @@ async def plan_pull(
             await _start_full(hub, plan, partitions)
     plan.planning.add_stats(client.stats)
     return plan
+
+
+def _plan_delta(
+    plan: PullPlan, start: DeltaCursor, counted: QueryPage | None, now: datetime
+) -> None:
+    """A delta's window, from `start` to `settle` seconds before commercetools' clock; a plain
+    delta keeps the exact count taken with that clock, to find deletions against."""
+    if counted is not None:
+        plan.counted, plan.counted_at = counted.total, now
+    until = iso(now - timedelta(seconds=plan.options.settle))
+    plan.delta = DeltaCursor(start.last_modified_at, start.after_id, until)
 
 
 def expected_mode(entity: Entity, options: PullOptions, state: SyncState | None) -> Mode:
@@ -341,5 +351,5 @@ async def _start_full(hub: HubStore, plan: PullPlan, partitions: Partitions) -> 
     # The resume point is shared with the watermark: a filtered run keeps neither.
     if plan.moves_watermark:
         await asyncio.to_thread(
-            hub.save_state, plan.project_key, plan.entity.name, cursor=plan.cursor_document()
+            hub.states.save, plan.project_key, plan.entity.name, cursor=plan.cursor_document()
         )

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ctsync.client.config import validation_message
-from ctsync.client.http import check_page_size
+from ctsync.client.pages import check_page_size
 from ctsync.timestamps import iso, normalize_timestamp
 
 Mode = Literal["delta", "full"]

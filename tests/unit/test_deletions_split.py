@@ -6,9 +6,9 @@ import uuid
 
 from ctsync.client.retries import RequestStats
 from ctsync.hub import Watermark
-from ctsync.paging import IdRange, id_partitions
 from ctsync.pull import PullPlan, describe_watermark
 from ctsync.pull.deletions import _split
+from ctsync.pull.paging import IdRange, id_partitions
 from ctsync.pull.plan import _why_watermark_stays
 from ctsync.registry import get_entity
 from ctsync.run.options import PullOptions

@@ -11,8 +11,9 @@ from typing import Any
 import orjson
 import pytest
 
-from ctsync.client.http import QueryPage
-from ctsync.paging import (
+from ctsync.client.pages import QueryPage
+from ctsync.pull import read_delta, read_full
+from ctsync.pull.paging import (
     FIRST_PAGE_LIMIT,
     DeltaCursor,
     FullCursor,
@@ -22,7 +23,6 @@ from ctsync.paging import (
     full_query,
     id_partitions,
 )
-from ctsync.pull import read_delta, read_full
 
 
 class MemoryServer:
@@ -54,7 +54,7 @@ class MemoryServer:
         return True
 
     async def query(
-        self, endpoint: str, *, where, sort, limit, variables, on_sent=None
+        self, endpoint: str, *, where, sort, limit, variables, expand=(), on_sent=None
     ) -> QueryPage:
         self.queries.append({"where": where, "sort": sort, "variables": dict(variables)})
         self.limits.append(limit)

@@ -8,8 +8,8 @@ import asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctsync.paging import DeltaCursor, FullCursor, id_partitions
 from ctsync.pull import read_delta, read_full
+from ctsync.pull.paging import DeltaCursor, FullCursor, id_partitions
 
 from .test_paging import MemoryServer, collect
 

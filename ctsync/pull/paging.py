@@ -4,7 +4,7 @@ Full: `sort=id asc` with `id > :last`, optionally within an id range so that P r
 UUID space can be read at once. Delta: `(lastModifiedAt, id)` from a watermark up to a settled
 upper bound, so records sharing a timestamp across a page boundary are neither skipped nor read
 twice. Pure functions: the cursors, their predicates and the order each page must have;
-`ctsync.pull.pages` reads with them.
+`ctsync.pull.keyset` reads with them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 FULL_SORT = ("id asc",)
 DELTA_SORT = ("lastModifiedAt asc", "id asc")
@@ -108,6 +108,25 @@ def full_order(record: dict[str, Any]) -> Any:
 
 def delta_order(record: dict[str, Any]) -> Any:
     return (record["lastModifiedAt"], record["id"])
+
+
+C = TypeVar("C", FullCursor, DeltaCursor)
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset(Generic[C]):
+    """The order a read walks: its sort, the predicates of the page after a cursor, and each
+    record's key in that order (every page is checked against it)."""
+
+    sort: tuple[str, ...]
+    predicates: Callable[[C, str | None], tuple[list[str], dict[str, str]]]
+    order: Callable[[dict[str, Any]], Any]
+
+
+BY_ID: Keyset[FullCursor] = Keyset(FULL_SORT, full_query, full_order)
+"""A full read: every record (of an id range) by id."""
+BY_CHANGE: Keyset[DeltaCursor] = Keyset(DELTA_SORT, delta_query, delta_order)
+"""A delta: what changed after the cursor, by (lastModifiedAt, id)."""
 
 
 def check_order(results: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]) -> None:

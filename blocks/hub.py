@@ -54,7 +54,7 @@ class HubDatabase(NamedLoad, Block):
         from blocks import HubDatabase
 
         hub = HubDatabase.load("hub").get_store()
-        print(hub.count_records("my-store", "customers"))  # a credentials block or project key
+        print(hub.records.count("my-store", "customers"))  # a credentials block or project key
         ```
     """
 

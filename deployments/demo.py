@@ -21,7 +21,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from ctsync.registry import ENTITIES
-from ctsync.run.report import RunFailed, SyncAllReport
+from ctsync.run.report import RunFailed
+from ctsync.run.sync_all_report import SyncAllReport
 from deployments.ephemeral import temporary_prefect
 from flows import check_connection
 from flows.sync import sync_all

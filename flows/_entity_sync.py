@@ -35,7 +35,8 @@ from ctsync.pull import (
 from ctsync.registry import Entity, get_entity
 from ctsync.run.counts import PullCounts
 from ctsync.run.options import PullOptions
-from ctsync.run.report import RunFailed, SyncReport
+from ctsync.run.report import RunFailed
+from ctsync.run.sync_report import SyncReport
 from flows._engine import run_with_client
 from flows._naming import (
     correlation_prefix_for_run,
@@ -165,7 +166,7 @@ class EntitySync:
         store = self.hub.get_store()
         run = PullRun(store, plan)
         if not self.options.dry_run:
-            store.start_run(
+            store.runs.start(
                 self.run_id,
                 plan.project_key,
                 self.entity.name,
@@ -180,7 +181,7 @@ class EntitySync:
             counts.deleted += finish_pull(run)
             finishing = progress.finish()
         message = None if error is None else f"{type(error).__name__}: {error}"
-        state = store.exact.get_state(plan.project_key, self.entity.name)
+        state = store.exact.states.get(plan.project_key, self.entity.name)
         watermark = describe_watermark(
             plan, state.watermark if state else None, stopped=error is not None
         )
@@ -193,7 +194,7 @@ class EntitySync:
         )
         if not self.options.dry_run:
             counted = report.model_dump(include=_RUN_COUNTS)
-            store.finish_run(self.run_id, status=report.status, counts=counted, error=message)
+            store.runs.finish(self.run_id, status=report.status, counts=counted, error=message)
         publish(report, f"{report.entity} {report.mode} sync of {report.project_key}")
         if finishing is not None:
             finishing.result()
@@ -247,7 +248,7 @@ class EntitySync:
         checkpointed = plan.moves_watermark and not plan.options.dry_run
 
         def committed() -> dict[str, int]:
-            state = store.exact.get_state(plan.project_key, name)
+            state = store.exact.states.get(plan.project_key, name)
             return committed_counts(state.cursor if state else None)
 
         before = committed() if checkpointed else {}
@@ -346,5 +347,5 @@ def run_locked(sync: EntitySync) -> State[SyncReport]:
     if sync.options.dry_run:
         return sync.run()
     store = sync.hub.get_store()
-    with store.locked(sync.block.project_key, sync.entity.name, sync.run_id) as taken_over:
+    with store.locks.held(sync.block.project_key, sync.entity.name, sync.run_id) as taken_over:
         return sync.run(taken_over)

@@ -4,7 +4,7 @@ Every insert, update and deletion mark of one project after the consumer's curso
 order, appended to a JSON Lines file (or one entity's typed view as CSV); the cursor lives in
 the hub and moves with each durable batch, so a killed run resumes where the file stops. A
 consumer writes only into the file its first run started, with the settings it started with.
-The engine is `ctsync/export/files.py` (and `export_guard.py`); the feed `ctsync/hub/feed.py`.
+The engine is `ctsync/export/files.py` (and `guard.py` beside it); the feed `ctsync/hub/feed.py`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def export_changes(
     logger = get_run_logger()
     store = resolve_hub(hub).get_store()
     key = _project(store, "export", consumer, project)
-    before = store.consumer_cursor(consumer)
+    before = store.feed.cursor(consumer)
     logger.info(
         "Plan: changes of %s after %d for consumer %r%s, to %s (%s); the hub's newest change is %d",
         _shown(key, project),
@@ -60,7 +60,7 @@ def export_changes(
         f" of {', '.join(entities)}" if entities else "",
         path,
         format,
-        store.last_change(),
+        store.feed.last_seq(),
     )
     started = time.monotonic()
     report = export_to_file(
@@ -97,7 +97,7 @@ def export_new_orders(
     logger = get_run_logger()
     store = resolve_hub(hub).get_store()
     key = _project(store, "new-orders", consumer, project)
-    before = store.consumer_cursor(cursor_name(consumer, "insertions"))
+    before = store.feed.cursor(cursor_name(consumer, "insertions"))
     logger.info(
         "Plan: orders of %s inserted after change %d for consumer %r, to %s",
         _shown(key, project),

@@ -66,7 +66,7 @@ _stdlib_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).enco
 
 
 def dumps(value: Any) -> str:
-    """Documents as JSON text: orjson, much faster on whole pages (bench/hub_upsert.py); what it
+    """Documents as JSON text, by orjson on the page path (bench/hub_upsert.py); what it
     refuses rather than changes (integers beyond 64 bits, non-string keys of Python drafts) goes
     to the stdlib encoder."""
     try:
@@ -89,8 +89,8 @@ class Database:
         self._writer = engine.execution_options(hub_write=True)
         # SQLite has one writer at a time. Writers queue for it here, woken the moment it is
         # free: threads of this process on a lock, processes on this machine (Dask workers) on
-        # an flock of a file beside the database; SQLite's own busy handler polls in sleeps of
-        # up to 100 ms, which cost partitions on two processes more than they gained.
+        # an flock of a file beside the database. SQLite's own busy handler polls in sleeps, so
+        # a writer would wait on past the moment the lock is free.
         self._sqlite_writers = threading.Lock() if name == "sqlite" else None
         self._write_lock_file: int | None = None
         database = engine.url.database
@@ -139,31 +139,9 @@ def _flocked(descriptor: int | None) -> Iterator[None]:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
-def open_database(url: str, *, password: str | None = None, echo: bool = False) -> Database:
-    """Open the hub at `url`, creating or upgrading its schema in place (`upgrade.py`);
-    `password` replaces the URL's.
-
-    Raises ValueError for a URL that is malformed or names another database, and HubUnavailable
-    when the driver is missing, the server cannot be reached, the hub may not be written, or it
-    was upgraded by a newer version (`HubTooNew`).
-    """
-    from ctsync.hub.upgrade import upgrade  # the migrations import the hub's modules
-
-    database = connect_database(url, password=password, echo=echo)
-    try:
-        upgrade(database)
-    except DBAPIError as error:
-        database.close()
-        raise _unavailable(database.engine.url, error, password) from None
-    except BaseException:
-        database.close()
-        raise
-    return database
-
-
 def connect_database(url: str, *, password: str | None = None, echo: bool = False) -> Database:
-    """The hub at `url` as `open_database` connects to it, without touching its schema (for
-    asking which revision it is at); `password` replaces the URL's."""
+    """The hub at `url`, its schema untouched (`upgrade.open_database` also keeps it current);
+    `password` replaces the URL's."""
     parsed = _absolute_file(parse_url(url))
     if password is not None and parsed.get_backend_name() != "sqlite":
         parsed = parsed.set(password=password)  # SQLite has no passwords: ignored there
@@ -206,7 +184,7 @@ def _create_engine(url: URL, echo: bool) -> Engine:
         ) from None
 
 
-def _unavailable(url: URL, error: DBAPIError, password: str | None) -> HubUnavailable:
+def unavailable(url: URL, error: DBAPIError, password: str | None) -> HubUnavailable:
     """Why the first connection failed, in words that say what to fix; never the password."""
     shown = mask_url(url)
     reason = str(error.orig).strip().splitlines()[0] if error.orig else str(type(error))

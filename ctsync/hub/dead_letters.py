@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ctsync.hub.database import Database
+from ctsync.hub.projects import ProjectKeys
 from ctsync.hub.schema import dead_letters_table, now
 
 
@@ -63,10 +64,11 @@ def insert_dead_letters(
 
 
 class DeadLetters:
-    """The `dead_letters` table of one hub."""
+    """The `dead_letters` table of one hub; `read` takes a caller's name for the project."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, keys: ProjectKeys) -> None:
         self._db = database
+        self._keys = keys
 
     def add(
         self,
@@ -86,6 +88,7 @@ class DeadLetters:
         self, project_key: str, entity: str | None = None, run_id: str | None = None
     ) -> list[DeadLetter]:
         """Dead letters of the project, optionally of one entity and/or one run, oldest first."""
+        project_key = self._keys.resolve(project_key)
         query = select(dead_letters_table).where(dead_letters_table.c.project_key == project_key)
         if entity is not None:
             query = query.where(dead_letters_table.c.entity == entity)

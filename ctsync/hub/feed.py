@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ctsync.hub.database import Database
+from ctsync.hub.projects import ProjectKeys
 from ctsync.hub.schema import feed_consumers_table, now, records_table
 from ctsync.hub.sequence import READABLE_BELOW_PG
 
@@ -108,21 +109,29 @@ _COLUMNS = (
 
 
 class Feed:
-    """The change feed of one hub, and its consumers' cursors."""
+    """The change feed of one hub, and its consumers' cursors.
 
-    def __init__(self, database: Database) -> None:
+    A reader reads one project: `project`, a key or a credentials block's name, or when None the
+    hub's only one (ProjectRequired when it holds several); through `HubStore.exact`, a key as
+    given, and every project when None.
+    """
+
+    def __init__(self, database: Database, keys: ProjectKeys) -> None:
         self._db = database
+        self._keys = keys
 
     def changes(
         self,
         after: int = 0,
         *,
         entities: Collection[str] | None = None,
-        project_key: str | None = None,
+        project: str | None = None,
         limit: int = 1000,
     ) -> list[Change]:
-        """Up to `limit` changes numbered above `after`, lowest first."""
-        rows = self._page(records_table.c.seq, after, entities, project_key, limit)
+        """Up to `limit` changes (inserts, updates, deletion marks) numbered above `after`,
+        lowest first; pass the last one's `seq` as `after` for the next page."""
+        key = self._keys.only(project)
+        rows = self._page(records_table.c.seq, after, entities, key, limit)
         return [_change(row) for row in rows]
 
     def insertions(
@@ -130,7 +139,7 @@ class Feed:
         after: int = 0,
         *,
         entities: Collection[str] | None = None,
-        project_key: str | None = None,
+        project: str | None = None,
         limit: int = 1000,
     ) -> list[Change]:
         """Up to `limit` live records inserted into the hub after change number `after`, by
@@ -141,7 +150,7 @@ class Feed:
             records_table.c.inserted_seq,
             after,
             entities,
-            project_key,
+            self._keys.only(project),
             limit,
             records_table.c.deleted_at.is_(None),
         )
@@ -206,7 +215,7 @@ class Feed:
         return _cursor(row)
 
     def consumer_of_file(self, path: str) -> str | None:
-        """The consumer whose setup writes `path`, if any."""
+        """The consumer whose setup writes the file at `path` (absolute), if any."""
         table = feed_consumers_table
         with self._db.read() as conn:
             return conn.execute(select(table.c.consumer).where(table.c.path == path)).scalar()

@@ -145,6 +145,7 @@ class Locks:
     def release(
         self, project_key: str, entity: str, holder: str, *, direction: str = "pull"
     ) -> None:
+        """Give the entity up, if `holder` has it."""
         with self._db.begin() as conn:
             conn.execute(
                 delete(sync_locks_table).where(
@@ -154,6 +155,7 @@ class Locks:
             )
 
     def get(self, project_key: str, entity: str, *, direction: str = "pull") -> LockHolder | None:
+        """Who holds the entity, or None."""
         with self._db.read() as conn:
             row = conn.execute(
                 select(sync_locks_table).where(*_scope(project_key, entity, direction))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from ctsync.hub.database import Database
+from ctsync.hub.projects import ProjectKeys
 from ctsync.hub.schema import now, outbox_table
 
 
@@ -29,15 +30,17 @@ class OutboxItem:
 
 
 class Outbox:
-    """The `outbox` table of one hub."""
+    """The `outbox` table of one hub; its queues take a caller's name for the project."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, keys: ProjectKeys) -> None:
         self._db = database
+        self._keys = keys
 
     def enqueue(
         self, project_key: str, entity: str, drafts: Sequence[tuple[str | None, Any]]
     ) -> list[int]:
         """Queue (record key, draft) pairs for the next push of `entity`; their ids, in order."""
+        project_key = self._keys.resolve(project_key)
         enqueued_at = now()
         ids: list[int] = []
         with self._db.begin() as conn:
@@ -62,7 +65,7 @@ class Outbox:
         query = (
             select(outbox_table)
             .where(
-                outbox_table.c.project_key == project_key,
+                outbox_table.c.project_key == self._keys.resolve(project_key),
                 outbox_table.c.entity == entity,
                 outbox_table.c.processed_at.is_(None),
             )
@@ -75,6 +78,7 @@ class Outbox:
 
     def items(self, project_key: str, entity: str | None = None) -> list[OutboxItem]:
         """Every outbox row of the project (or of one entity), processed or not, oldest first."""
+        project_key = self._keys.resolve(project_key)
         query = select(outbox_table).where(outbox_table.c.project_key == project_key)
         if entity is not None:
             query = query.where(outbox_table.c.entity == entity)

@@ -9,7 +9,7 @@ Prefect); a name neither knows is refused, never read as an empty project.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
 from sqlalchemy import select, text
 
@@ -24,6 +24,32 @@ from ctsync.hub.schema import (
 
 ProjectLookup = Callable[[str], str | None]
 """A name to the project key of the credentials block of that name, or None when there is none."""
+
+
+class ProjectKeys(Protocol):
+    """What the hub's parts make of a caller's name for a project (`Projects`, or `EXACT`)."""
+
+    def resolve(self, name: str) -> str:
+        """The project key `name` means."""
+        ...
+
+    def only(self, name: str | None) -> str | None:
+        """The project a reader of records reads; None reads every project."""
+        ...
+
+
+class _ExactKeys:
+    """Project keys taken as given, unchecked; a reader naming none reads every project."""
+
+    def resolve(self, name: str) -> str:
+        return name
+
+    def only(self, name: str | None) -> str | None:
+        return name
+
+
+EXACT: Final[ProjectKeys] = _ExactKeys()
+"""Names taken as project keys: for the engine, whose project may not be in the hub yet."""
 
 _HOLDING: Final = (records_table, sync_state_table, runs_table, outbox_table, dead_letters_table)
 """Where a project the hub knows leaves rows: a sync starts a run before its first page."""

@@ -5,8 +5,8 @@ SQLite has one writer at a time: numbers come from one counter row (`hub_counter
 the writing transaction, so they become visible in the order they were taken.
 
 PostgreSQL writes pages in parallel (partitions), and a counter row would hold every writer
-behind the one holding its lock until it commits (measured: a 4-partition pull at half its
-speed). A number there is the transaction's own id shifted left by 24 bits, plus the row's
+behind the one holding its lock until it commits, so partitions would write one at a time.
+A number there is the transaction's own id shifted left by 24 bits, plus the row's
 place in the transaction: no lock at all. A transaction can commit after one with a higher id,
 so a reader reads only numbers below `(oldest transaction still running) << 24`
 (`pg_snapshot_xmin` of its snapshot): every transaction below it has ended, so nothing can
@@ -39,8 +39,8 @@ READABLE_BELOW_PG: Final = "(pg_snapshot_xmin(pg_current_snapshot())::text::bigi
 def take_numbers(driver: Any, dialect_name: str, count: int) -> int:
     """Reserve `count` consecutive numbers of the records' sequence; returns the first.
 
-    `driver` is a DB-API cursor of the writing transaction: on a page's hot path, one
-    statement through the driver costs a tenth of three through SQLAlchemy.
+    `driver` is a DB-API cursor of the writing transaction: a page's writes take their numbers
+    in one statement of the driver, without SQLAlchemy's per-statement work.
     """
     if count <= 0:
         raise ValueError(f"count must be positive, got {count}")

@@ -1,10 +1,10 @@
-"""The hub's schema, kept current by Alembic migrations (`ctsync/hub/migrations`).
+"""The hub opened with its schema kept current by Alembic migrations (`ctsync/hub/migrations`).
 
-Every open of the hub checks its revision; a hub behind the code is upgraded in place, under the
-hub's write lock (SQLite) or an advisory lock (PostgreSQL), so that two processes opening an
-old hub at once upgrade it once. A hub made before migrations existed (tables, no
-`alembic_version`) is first stamped with the revision that describes it. A hub ahead of the code
-is refused: this code would write rows a newer schema does not expect.
+Every open of the hub (`open_database`) checks its revision; a hub behind the code is upgraded
+in place, under the hub's write lock (SQLite) or an advisory lock (PostgreSQL), so that two
+processes opening an old hub at once upgrade it once. A hub made before migrations existed
+(tables, no `alembic_version`) is first stamped with the revision that describes it. A hub
+ahead of the code is refused: this code would write rows a newer schema does not expect.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from ctsync.hub.database import Database, HubUnavailable
+from ctsync.hub.database import Database, HubUnavailable, connect_database, unavailable
+from ctsync.hub.views.statements import missing_view_statements
 
 if TYPE_CHECKING:  # imported when used: opening a current hub needs no Alembic
     from alembic.config import Config
@@ -32,6 +33,26 @@ _PG_UPGRADE_LOCK: Final = 0x6374_6875_6230  # pg_advisory_xact_lock key: "cthub0
 
 class HubTooNew(HubUnavailable):
     """The hub was upgraded by a newer prefect-commercetools than the one running."""
+
+
+def open_database(url: str, *, password: str | None = None, echo: bool = False) -> Database:
+    """Open the hub at `url`, creating or upgrading its schema in place; `password` replaces
+    the URL's.
+
+    Raises ValueError for a URL that is malformed or names another database, and HubUnavailable
+    when the driver is missing, the server cannot be reached, the hub may not be written, or it
+    was upgraded by a newer version (`HubTooNew`).
+    """
+    database = connect_database(url, password=password, echo=echo)
+    try:
+        upgrade(database)
+    except DBAPIError as error:
+        database.close()
+        raise unavailable(database.engine.url, error, password) from None
+    except BaseException:
+        database.close()
+        raise
+    return database
 
 
 def revision(database: Database) -> str | None:
@@ -61,10 +82,10 @@ def upgrade(database: Database) -> list[str]:
     Raises HubTooNew for a hub at a revision this code does not know.
     """
     if _quick_revision(database) == HEAD:
+        _create_missing_views(database)
         return []
     with database.begin() as conn:
-        if database.dialect == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_UPGRADE_LOCK})")
+        _lock(database, conn)
         current = _revision(conn)  # again, under the lock: another process may have upgraded
         if current == HEAD:
             return []
@@ -80,6 +101,25 @@ def upgrade(database: Database) -> list[str]:
         applied = known[known.index(current) + 1 :] if current else known
         _run_alembic(conn, current)
         return applied
+
+
+def _lock(database: Database, conn: Connection) -> None:
+    """One upgrader at a time: SQLite's write transaction is the lock, PostgreSQL takes an
+    advisory lock held until the transaction ends."""
+    if database.dialect == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_UPGRADE_LOCK})")
+
+
+def _create_missing_views(database: Database) -> None:
+    """A registry entity added since the hub's last migration gets its views on open; views the
+    hub has are never dropped, so an older version sharing the hub leaves them in place."""
+    with database.read() as conn:
+        if not missing_view_statements(conn):
+            return
+    with database.begin() as conn:
+        _lock(database, conn)
+        for statement in missing_view_statements(conn):  # again, under the lock
+            conn.exec_driver_sql(statement)
 
 
 def _quick_revision(database: Database) -> str | None:

@@ -234,9 +234,9 @@ def missing_from_hub(store: HubStore, project: str, entities: Sequence[str]) -> 
     missing = []
     for entity in entities:
         if ENTITIES[entity].singleton:
-            reached = store.count_records(project, entity) > 0
+            reached = store.records.count(project, entity) > 0
         else:
-            state = store.get_state(project, entity)
+            state = store.states.get(project, entity)
             reached = state is not None and state.watermark is not None
         if not reached:
             missing.append(entity)

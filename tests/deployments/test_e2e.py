@@ -212,7 +212,7 @@ def test_a_run_started_with_parameters_completes_with_its_artifacts_and_event(
             time.sleep(1)
 
     hub = HubDatabase(url=f"sqlite:///{stack.tmp / 'hub.db'}").get_store()
-    assert hub.count_records("sandbox", "customers") == 300
+    assert hub.records.count("sandbox", "customers") == 300
 
 
 def test_two_overlapping_runs_of_one_deployment_never_run_side_by_side(stack: Stack) -> None:
@@ -299,7 +299,7 @@ def test_runs_take_their_code_from_git_and_keep_one_hub(stack: Stack) -> None:
         logs = run_logs(client, first.id)
         assert "git_clone" in logs and "link_data_directory" in logs, logs
         assert f"View at {stack.ui_url}/runs/flow-run/{first.id}" in worker.output()
-        assert hub.count_records("sandbox", "customers") == 300  # the clone is gone, not the hub
+        assert hub.records.count("sandbox", "customers") == 300  # the clone is gone, not the hub
 
         # A commit lands and the next run takes it. In a working directory that outlives runs,
         # the first run clones and the next one fetches into the same clone.
@@ -321,7 +321,7 @@ def test_runs_take_their_code_from_git_and_keep_one_hub(stack: Stack) -> None:
         assert third.state.message.startswith("customers delta: fetched 0,"), third.state.message
         assert (clone / "data").is_symlink()
         assert (clone / "data").resolve() == stack.data_dir.resolve()
-        assert hub.count_records("sandbox", "customers") == 300
+        assert hub.records.count("sandbox", "customers") == 300
 
 
 def _install_alerts(stack: Stack, url: str) -> None:

@@ -142,4 +142,4 @@ def test_every_sync_due_at_one_moment_completes_and_reaches_the_hub(tmp_path: Pa
     assert _most_at_once(runs) <= RUNS_AT_ONCE
     store = hub.get_store()
     assert missing_from_hub(store, sandbox.project_key, SCHEDULED) == []
-    assert store.count_records(sandbox.project_key, "customers") >= CUSTOMERS
+    assert store.records.count(sandbox.project_key, "customers") >= CUSTOMERS

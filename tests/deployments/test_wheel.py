@@ -125,7 +125,7 @@ def test_a_worker_with_the_wheel_runs_the_partitions_of_a_sync(
         log.close()
     assert report.status == "completed", (tmp_path / "worker.log").read_text()[-3000:]
     assert report.fetched == report.inserted == 300
-    assert hub.get_store().count_records(sandbox.project_key, "customers") == 300
+    assert hub.get_store().records.count(sandbox.project_key, "customers") == 300
     worker_log = (tmp_path / "worker.log").read_text()
     assert "Traceback" not in worker_log, worker_log[-3000:]
     assert "pull-customers-partition" in worker_log, worker_log[-3000:]  # it ran them

@@ -70,10 +70,10 @@ class Environment:
             url = HUB_URL if dialect == "sqlite" else self.request.getfixturevalue("postgres_url")
             hub = HubDatabase(url=url)
             store = hub.get_store().exact
-            if not store.count_records("sandbox", "customers"):
+            if not store.records.count("sandbox", "customers"):
                 for name, documents in seed_pages():
                     records = [ENTITIES[name].record(document) for document in documents]
-                    store.upsert_page("sandbox", name, records, run_id="docs-seed")
+                    store.records.upsert_page("sandbox", name, records, run_id="docs-seed")
             self.hubs[dialect] = hub
         return self.hubs[dialect]
 

@@ -67,7 +67,7 @@ def normalised(
     for name in names:
         push = PUSH_ENTITIES[name]
         assert push.to_draft is not None
-        for record in store.iter_records(project, name):
+        for record in store.records.iterate(project, name):
             try:
                 identity = identity_of(push, record.document, key_of)
             except NotCopyable:
@@ -97,7 +97,7 @@ def test_a_copy_makes_the_target_equal_and_a_second_sends_nothing(pair, tmp_path
     assert again.total("unchanged") == first.total("created")
     # Each entity's watermark is the latest source change it copied, and a reset forgets it.
     latest = max(
-        r.last_modified_at for r in hub.get_store().iter_records(source.project_key, "zones")
+        r.last_modified_at for r in hub.get_store().records.iterate(source.project_key, "zones")
     )
     assert {row.entity: row.watermark for row in again.rows}["zones"] == latest
     quiet = copy_project(credentials(source), credentials(target), hub=hub, settle=0)
@@ -121,8 +121,8 @@ def test_a_copy_whose_answers_are_lost_lands_each_resource_once(pair, tmp_path) 
     fresh_views(source, target, hub)
     store = hub.get_store()
     for name in COPYABLE:
-        in_source = store.count_records(source.project_key, name)
-        assert store.count_records(target.project_key, name) == in_source, name
+        in_source = store.records.count(source.project_key, name)
+        assert store.records.count(target.project_key, name) == in_source, name
     assert normalised(hub, target.project_key) == normalised(hub, source.project_key)
     again = copy_project(credentials(source), credentials(target), hub=hub, mode="full", settle=0)
     assert again.total("created") == again.total("updated") == again.total("failed") == 0

@@ -27,7 +27,7 @@ def test_a_run_without_hub_uses_the_block_the_variable_names(
     Variable.set(HUB_VARIABLE, "shared-hub", overwrite=True)
     try:
         sync_customer_groups(credentials)
-        assert shared.get_store().count_records(sandbox.project_key, "customer-groups") == 4
+        assert shared.get_store().records.count(sandbox.project_key, "customer-groups") == 4
         assert not (tmp_path / "data" / "hub.db").exists()
 
         Variable.set(HUB_VARIABLE, "no-such-hub", overwrite=True)
@@ -38,4 +38,4 @@ def test_a_run_without_hub_uses_the_block_the_variable_names(
         Variable.unset(HUB_VARIABLE)
     sync_customer_groups(credentials)  # no variable: the default SQLite hub ./data/hub.db
     default = HubDatabase(url=f"sqlite:///{tmp_path}/data/hub.db")
-    assert default.get_store().count_records(sandbox.project_key, "customer-groups") == 4
+    assert default.get_store().records.count(sandbox.project_key, "customer-groups") == 4

@@ -96,7 +96,7 @@ def test_every_entity_equals_the_source_after_a_full_run_and_a_delta_with_change
         live = hub_documents(hub, blank.project_key, entity.name)
         assert live == source(blank, entity.endpoint), entity.name
     changed_object = seed["key-value-document"][0]
-    stored = hub.get_store().get_record(blank.project_key, "custom-objects", changed_object["id"])
+    stored = hub.get_store().records.get(blank.project_key, "custom-objects", changed_object["id"])
     assert stored is not None
     assert stored.key == f"{changed_object['container']}/{changed_object['key']}"
     assert stored.key.endswith("-renamed/" + changed_object["key"])
@@ -122,12 +122,12 @@ def test_carts_commercetools_deletes_are_marked_by_the_next_plain_delta(
     store = hub.get_store()
     marked = {
         r.id
-        for r in store.iter_records(blank.project_key, "carts", include_deleted=True)
+        for r in store.records.iterate(blank.project_key, "carts", include_deleted=True)
         if r.deleted_at is not None
     }
     assert marked == set(gone)
     # Nothing else was read: the subset run touched only the entities it named.
-    assert store.count_records(blank.project_key, "customers") == 0
+    assert store.records.count(blank.project_key, "customers") == 0
 
 
 def test_a_missing_scope_fails_only_that_new_entity_and_names_it(
@@ -179,5 +179,5 @@ def test_resources_made_through_the_api_validate_and_land(blank: Sandbox, tmp_pa
     for report in result.reports:
         assert (report.inserted, report.failed) == (1, 0), report.summary()
     store = hub_in(tmp_path).get_store()
-    stored = list(store.iter_records(blank.project_key, "custom-objects"))
+    stored = list(store.records.iterate(blank.project_key, "custom-objects"))
     assert [r.key for r in stored] == ["erp-mapping/tax.DE"]

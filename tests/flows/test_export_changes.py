@@ -57,7 +57,7 @@ def test_export_after_a_sync_then_exactly_what_the_next_sync_changed(
     )
     assert {w["document"]["firstName"] for w in tail if w["change"] == "update"} == {"Changed"}
     assert export_changes(path=str(target), consumer="erp", hub=hub).exported == 0
-    assert hub.get_store().consumer_cursor("erp").seq == tail[-1]["seq"]
+    assert hub.get_store().feed.cursor("erp").seq == tail[-1]["seq"]
 
 
 def test_the_feed_read_in_random_pages_while_a_partitioned_full_pull_writes(
@@ -76,7 +76,7 @@ def test_the_feed_read_in_random_pages_while_a_partitioned_full_pull_writes(
         cursor = 0
         while True:
             finished = done.is_set()
-            page = store.changes(cursor, limit=rng.randint(1, 300))
+            page = store.feed.changes(cursor, limit=rng.randint(1, 300))
             delivered.extend((c.seq, c.id) for c in page)
             if page:
                 cursor = page[-1].seq

@@ -89,12 +89,12 @@ def test_a_filtered_delta_keeps_the_watermark_so_a_plain_delta_reads_the_rest(
     set_first_name(blank, customers[20:40], "B-name")
     next_second()
     store = hub.get_store()
-    before = store.get_state(blank.project_key, "customers")
+    before = store.states.get(blank.project_key, "customers")
 
     filtered = sync_customers(credentials, hub=hub, where='firstName = "B-name"', settle=0)
     assert (filtered.mode, filtered.fetched, filtered.updated) == ("delta", 20, 20)
     assert filtered.watermark.startswith("kept at") and "filtered by where" in filtered.watermark
-    after = store.get_state(blank.project_key, "customers")
+    after = store.states.get(blank.project_key, "customers")
     assert before is not None and after is not None and after.watermark == before.watermark
 
     plain = sync_customers(credentials, hub=hub, settle=0)
@@ -140,12 +140,12 @@ def test_a_delta_from_an_earlier_since_moves_the_watermark_forward_only(
 ) -> None:
     customers, credentials = synced
     store = hub.get_store()
-    first = store.get_state(blank.project_key, "customers")
+    first = store.states.get(blank.project_key, "customers")
     set_first_name(blank, customers[:5], "A-name")
     next_second()
     again = sync_customers(credentials, hub=hub, since="2020-01-01T00:00:00.000Z", settle=0)
     assert again.fetched == 300 and again.watermark.startswith("moved from")
-    moved = store.get_state(blank.project_key, "customers")
+    moved = store.states.get(blank.project_key, "customers")
     assert first is not None and moved is not None and first.watermark is not None
     assert moved.watermark is not None
     assert moved.watermark.last_modified_at > first.watermark.last_modified_at
@@ -159,7 +159,7 @@ def test_a_since_delta_without_a_watermark_starts_none(blank: Sandbox, tmp_path)
         credentials_for(blank), hub=hub, since="2026-01-01T00:00:00.000Z", settle=0
     )
     assert report.mode == "delta" and "no watermark yet" in report.watermark
-    state = hub.get_store().get_state(blank.project_key, "customers")
+    state = hub.get_store().states.get(blank.project_key, "customers")
     assert state is None or state.watermark is None
     full = sync_customers(credentials_for(blank), hub=hub, settle=0)
     assert full.mode == "full"  # the next plain run initializes, so nothing before since is lost
@@ -199,9 +199,9 @@ def test_a_plain_delta_marks_exactly_what_was_deleted_among_20000(
     assert requests <= 3 + deletion_budget(30, 20_000), requests
     store = hub.get_store()
     marked = {
-        r.id for r in store.iter_records(blank.project_key, "customers", include_deleted=True)
+        r.id for r in store.records.iterate(blank.project_key, "customers", include_deleted=True)
     }
-    live = {r.id for r in store.iter_records(blank.project_key, "customers")}
+    live = {r.id for r in store.records.iterate(blank.project_key, "customers")}
     assert marked - live == {c["id"] for c in gone}
     assert_hub_equals_source(hub, blank, "customers", "customers")
     assert sync_customers(credentials, hub=hub, settle=0).deleted == 0
@@ -234,7 +234,7 @@ def test_filtered_and_dry_runs_never_mark_deletions(blank: Sandbox, tmp_path) ->
     filtered = sync_customers(credentials, hub=hub, where='firstName = "nobody"', settle=0)
     dry = sync_customers(credentials, hub=hub, dry_run=True, settle=0)
     assert filtered.deleted == dry.deleted == 0
-    assert store.count_records(blank.project_key, "customers") == 200
+    assert store.records.count(blank.project_key, "customers") == 200
     assert sync_customers(credentials, hub=hub, settle=0).deleted == 3
 
 
@@ -263,7 +263,7 @@ def test_creations_and_deletions_during_the_search_are_neither_lost_nor_wrongly_
     existing = set(source(blank, "customers"))
     marked = {
         r.id
-        for r in store.iter_records(blank.project_key, "customers", include_deleted=True)
+        for r in store.records.iterate(blank.project_key, "customers", include_deleted=True)
         if r.deleted_at is not None
     }
     assert not marked & existing  # nothing that exists is marked deleted

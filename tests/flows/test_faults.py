@@ -131,7 +131,7 @@ def test_exhausted_retries_fail_clearly_and_the_next_run_completes(sandbox_f, tm
     credentials = credentials_for(sandbox_f)
     # A delta from a watermark before every record (a `since` would not move the watermark).
     watermark = Watermark("2025-01-01T00:00:00.000Z", "")
-    hub.get_store().save_state(sandbox_f.project_key, "customers", watermark=watermark)
+    hub.get_store().states.save(sandbox_f.project_key, "customers", watermark=watermark)
     # Once the delta's cursor passes 00:05 (a third of the data), every page answers 503.
     sandbox_f.inject(
         503, count=None, path=r"//customers\?.*var\.since=2026-01-01T00(:|%3A)(0[5-9]|1)/"
@@ -143,10 +143,11 @@ def test_exhausted_retries_fail_clearly_and_the_next_run_completes(sandbox_f, tm
     for part in ("503", "ServiceUnavailable", "correlation id", "gave up after 6 attempts"):
         assert part in report.error
     store = hub.get_store()
-    state = store.get_state(sandbox_f.project_key, "customers")
+    state = store.states.get(sandbox_f.project_key, "customers")
     assert state is not None and state.watermark is not None
     committed = [
-        (r.last_modified_at, r.id) for r in store.iter_records(sandbox_f.project_key, "customers")
+        (r.last_modified_at, r.id)
+        for r in store.records.iterate(sandbox_f.project_key, "customers")
     ]
     assert 0 < len(committed) < CUSTOMERS and len(committed) == report.inserted
     # The watermark is the last committed record: never ahead of what the hub holds.
@@ -199,21 +200,21 @@ def test_sigkill_mid_run_then_rerun_is_complete_without_duplicates(sandbox_f, hu
     try:
         deadline = time.monotonic() + 90
         # exact: the run may not have put its project into the hub yet
-        while store.exact.count_records(sandbox_f.project_key, "customers") < 400:
+        while store.exact.records.count(sandbox_f.project_key, "customers") < 400:
             assert process.poll() is None, "the run ended before it could be killed"
             assert time.monotonic() < deadline, "the run never committed 400 records"
             time.sleep(0.05)
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
-    killed_at = store.count_records(sandbox_f.project_key, "customers")
+    killed_at = store.records.count(sandbox_f.project_key, "customers")
     assert killed_at < CUSTOMERS
-    state = store.get_state(sandbox_f.project_key, "customers")
+    state = store.states.get(sandbox_f.project_key, "customers")
     assert state is not None and state.watermark is None and state.cursor is not None
 
     sandbox_f.clear_faults()
     resumed = sync_customers(credentials_for(sandbox_f), hub=hub, mode="full", partitions=2)
     assert resumed.resumed
-    assert store.count_records(sandbox_f.project_key, "customers") == CUSTOMERS
+    assert store.records.count(sandbox_f.project_key, "customers") == CUSTOMERS
     assert resumed.inserted == CUSTOMERS - killed_at
     assert hub_documents(hub, sandbox_f.project_key, "customers") == source(sandbox_f, "customers")

@@ -50,24 +50,24 @@ def test_state_by_the_name_of_a_saved_credentials_block_or_by_its_key(tmp_path: 
     block = saved_credentials("sandbox")
     other = saved_credentials("target")
     store = HubDatabase(url=f"sqlite:///{tmp_path}/hub.db").get_store()
-    store.upsert_page("sandbox", "customers", [customer(1), customer(2)], run_id="r1")
-    store.upsert_page("target", "customers", [customer(3)], run_id="r2")
+    store.records.upsert_page("sandbox", "customers", [customer(1), customer(2)], run_id="r1")
+    store.records.upsert_page("target", "customers", [customer(3)], run_id="r2")
     mark = Watermark("2026-01-02T03:04:05.678Z", "c2")
-    store.save_state("sandbox", "customers", watermark=mark)
-    store.save_state("sandbox", "orders", watermark=mark)
+    store.states.save("sandbox", "customers", watermark=mark)
+    store.states.save("sandbox", "orders", watermark=mark)
 
-    state = store.get_state(block, "customers")  # README: store.get_state("my-store", ...)
+    state = store.states.get(block, "customers")  # README: store.states.get("my-store", ...)
     assert state is not None and state.project_key == "sandbox" and state.watermark == mark
-    assert store.get_state("sandbox", "customers") == state
-    assert store.count_records(block, "customers") == 2
-    assert [c.id for c in store.changes(0, project=other)] == ["c3"]
-    assert store.reset_state(block, "customers") == 1
-    assert store.get_state("sandbox", "customers") is None
-    assert store.reset_state("sandbox") == 1  # orders: by key as well
-    assert store.get_state(block, "orders") is None
+    assert store.states.get("sandbox", "customers") == state
+    assert store.records.count(block, "customers") == 2
+    assert [c.id for c in store.feed.changes(0, project=other)] == ["c3"]
+    assert store.states.reset(block, "customers") == 1
+    assert store.states.get("sandbox", "customers") is None
+    assert store.states.reset("sandbox") == 1  # orders: by key as well
+    assert store.states.get(block, "orders") is None
 
     with pytest.raises(UnknownProject) as refused:
-        store.get_state("no-such-store", "customers")
+        store.states.get("no-such-store", "customers")
     message = str(refused.value)
     assert "Project 'no-such-store'" in message and "The hub holds 'sandbox', 'target'" in message
     assert "no commercetools credentials block has that name" in message
@@ -108,9 +108,9 @@ def test_the_export_flows_read_one_project_of_a_hub_that_holds_two(tmp_path: Pat
     store = hub.get_store()
     for project, count in (("sandbox", 3), ("target", 2)):
         customers = [customer(n, f"{project}-c") for n in range(count)]
-        store.upsert_page(project, "customers", customers, run_id=f"c-{project}")
+        store.records.upsert_page(project, "customers", customers, run_id=f"c-{project}")
         orders = [customer(n, f"{project}-o") for n in range(count + 1)]
-        store.upsert_page(project, "orders", orders, run_id=f"o-{project}")
+        store.records.upsert_page(project, "orders", orders, run_id=f"o-{project}")
     block = saved_credentials("target")
     mixed = tmp_path / "mixed.jsonl"
     for run in (

@@ -83,7 +83,7 @@ def test_broken_rows_are_reported_with_line_and_field(blank, tmp_path) -> None:
     failures = " | ".join(report.first_failures)
     assert "line 3: name: Field required" in failures
     assert "line 4 (key orphan): category 'missing-parent' not found" in failures
-    letters = hub_in(tmp_path).get_store().dead_letters(blank.project_key, "categories")
+    letters = hub_in(tmp_path).get_store().dead_letters.read(blank.project_key, "categories")
     assert len(letters) == 2
 
 

@@ -141,5 +141,5 @@ def test_missing_reference_fails_only_its_record(blank, tmp_path) -> None:
     assert (report.created, report.failed) == (1, 1)
     assert "customer-group 'no-such-group' not found" in report.first_failures[0]
     assert "line 1" in report.first_failures[0]
-    letters = hub_in(tmp_path).get_store().dead_letters(blank.project_key, "customers")
+    letters = hub_in(tmp_path).get_store().dead_letters.read(blank.project_key, "customers")
     assert len(letters) == 1 and "no-such-group" in letters[0].reason

@@ -48,7 +48,7 @@ def draft_from(document: dict[str, Any]) -> dict[str, Any]:
 
 def hub_documents(hub: Any, project_key: str) -> dict[str, dict[str, Any]]:
     store = hub.get_store()
-    return {r.id: r.document for r in store.iter_records(project_key, "customers")}
+    return {r.id: r.document for r in store.records.iterate(project_key, "customers")}
 
 
 def test_changes_queued_in_the_outbox_reach_commercetools_and_come_back(seeded, tmp_path) -> None:
@@ -72,18 +72,18 @@ def test_changes_queued_in_the_outbox_reach_commercetools_and_come_back(seeded, 
     broken = {**draft_from(pulled["crm-4"]), "customerGroup": "no-such-group"}
     changed.append(broken)
     store = hub.get_store()
-    ids = store.enqueue(project, "customers", [(d["key"], d) for d in changed])
+    ids = store.outbox.enqueue(project, "customers", [(d["key"], d) for d in changed])
 
     report = push_customers(credentials, source=None, hub=hub)
     assert (report.read, report.updated, report.failed) == (4, 3, 1), report.first_failures
     assert report.actions == {"setFirstName": 1, "addAddress": 1, "setLastName": 1}
     assert report.source == "hub outbox"
 
-    rows = {row.id: row for row in store.outbox(project, "customers")}
+    rows = {row.id: row for row in store.outbox.items(project, "customers")}
     assert all(rows[i].processed_at is not None for i in ids[:4])
     assert rows[ids[4]].processed_at is None
     assert "customer-group 'no-such-group' not found" in (rows[ids[4]].last_error or "")
-    assert [item.id for item in store.pending(project, "customers")] == [ids[4]]
+    assert [item.id for item in store.outbox.pending(project, "customers")] == [ids[4]]
 
     sync_customers(credentials, hub=hub, mode="full")
     served = {c["id"]: c for c in all_of(seeded, "customers")}

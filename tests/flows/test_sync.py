@@ -64,7 +64,7 @@ def source(sandbox: Sandbox, endpoint: str) -> dict[str, dict[str, Any]]:
 
 def hub_documents(hub: HubDatabase, project: str, entity: str) -> dict[str, dict[str, Any]]:
     store = hub.get_store()
-    return {r.id: r.document for r in store.iter_records(project, entity)}
+    return {r.id: r.document for r in store.records.iterate(project, entity)}
 
 
 def test_every_entity_lands_in_the_hub_field_for_field(sandbox, tmp_path) -> None:
@@ -141,9 +141,9 @@ def test_delta_reads_exactly_what_changed_and_full_marks_deletions(blank, tmp_pa
     assert full.deleted == 2
     store = hub.get_store()
     for customer in existing[10:12]:
-        record = store.get_record(blank.project_key, "customers", customer["id"])
+        record = store.records.get(blank.project_key, "customers", customer["id"])
         assert record is not None and record.deleted_at is not None
-    assert store.count_records(blank.project_key, "customers") == 1_203 - 2
+    assert store.records.count(blank.project_key, "customers") == 1_203 - 2
 
 
 def test_identical_timestamps_across_page_boundaries_are_read_once(blank, tmp_path) -> None:
@@ -151,14 +151,14 @@ def test_identical_timestamps_across_page_boundaries_are_read_once(blank, tmp_pa
     for customer in customers:
         customer["lastModifiedAt"] = "2026-02-02T02:02:02.000Z"
     blank.load({"customer": customers})
-    hub_in(tmp_path).get_store().save_state(
+    hub_in(tmp_path).get_store().states.save(
         blank.project_key, "customers", watermark=Watermark("2026-02-01T00:00:00.000Z", "")
     )
     report = sync_customers(credentials_for(blank), hub=hub_in(tmp_path), page_size=100, settle=0)
     assert report.mode == "delta"
     assert report.fetched == report.inserted == 1_100
     assert report.pages == 12
-    state = hub_in(tmp_path).get_store().get_state(blank.project_key, "customers")
+    state = hub_in(tmp_path).get_store().states.get(blank.project_key, "customers")
     assert state is not None and state.watermark is not None
     assert state.watermark.last_modified_at == "2026-02-02T02:02:02.000Z"
     assert state.watermark.id == max(c["id"] for c in customers)
@@ -177,9 +177,9 @@ def test_a_killed_run_resumes_from_its_last_committed_page(blank, tmp_path) -> N
     assert failed is not None and failed.status == "failed"
     assert "403" in (failed.error or "") and "correlation id" in (failed.error or "")
     store = hub.get_store()
-    committed = store.count_records(blank.project_key, "customers")
+    committed = store.records.count(blank.project_key, "customers")
     assert 0 < committed < 2_000 and committed == failed.inserted
-    state = store.get_state(blank.project_key, "customers")
+    state = store.states.get(blank.project_key, "customers")
     assert state is not None and state.watermark is None  # never ahead of committed data
     assert state.cursor is not None and state.cursor["partitions"][0]["after_id"]
 
@@ -188,9 +188,9 @@ def test_a_killed_run_resumes_from_its_last_committed_page(blank, tmp_path) -> N
     assert resumed.resumed
     assert resumed.inserted == 2_000 - committed
     assert resumed.fetched <= 2_000 - committed + 100  # at most the failed page again
-    assert store.count_records(blank.project_key, "customers") == 2_000
+    assert store.records.count(blank.project_key, "customers") == 2_000
     assert hub_documents(hub, blank.project_key, "customers") == source(blank, "customers")
-    state = store.get_state(blank.project_key, "customers")
+    state = store.states.get(blank.project_key, "customers")
     assert state is not None and state.cursor is None and state.watermark is not None
 
 
@@ -204,7 +204,7 @@ def test_invalid_records_go_to_dead_letters_and_count_as_failed(blank, tmp_path)
     assert (report.fetched, report.inserted, report.failed) == (50, 48, 2)
     assert report.status == "completed"
     assert any("email" in failure for failure in report.first_failures)
-    letters = hub.get_store().dead_letters(blank.project_key, "customers")
+    letters = hub.get_store().dead_letters.read(blank.project_key, "customers")
     assert {letter.record_id for letter in letters} == {customers[7]["id"], customers[9]["id"]}
     assert all(letter.reason for letter in letters)
 
@@ -216,8 +216,8 @@ def test_dry_run_reads_and_reports_but_writes_nothing(blank, tmp_path) -> None:
     assert report.dry_run and report.fetched == 700 and report.inserted == 700
     store = hub.get_store()
     assert store.projects.held() == []  # no record, state or run of any project
-    assert store.exact.count_records(blank.project_key, "customers") == 0
-    assert store.exact.get_state(blank.project_key, "customers") is None
+    assert store.exact.records.count(blank.project_key, "customers") == 0
+    assert store.exact.states.get(blank.project_key, "customers") is None
 
 
 def test_reset_forgets_the_watermark(blank, tmp_path) -> None:

@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_run_costs_no_page_twice(blank, tmp_path: Path) -> N
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             # exact: the run may not have put its project into the hub yet
-            if store.exact.count_records(blank.project_key, "customers") >= 800:
+            if store.exact.records.count(blank.project_key, "customers") >= 800:
                 workers = [pid for pid in _dask_worker_pids() if alive(pid)]
                 if len(workers) == 2:
                     os.kill(workers[0], signal.SIGKILL)
@@ -128,9 +128,9 @@ def test_a_worker_killed_mid_run_costs_no_page_twice(blank, tmp_path: Path) -> N
     # Counted from the hub's checkpoints: pages the killed worker committed count once, and no
     # page was read twice (a page read again would count as unchanged).
     assert report.fetched == report.inserted == 4_000 and report.unchanged == 0
-    assert store.count_records(blank.project_key, "customers") == 4_000
+    assert store.records.count(blank.project_key, "customers") == 4_000
     assert hub_documents(hub, blank.project_key, "customers") == source(blank, "customers")
-    state = store.get_state(blank.project_key, "customers")
+    state = store.states.get(blank.project_key, "customers")
     assert state is not None and state.cursor is None and state.watermark is not None
 
 
@@ -190,7 +190,7 @@ def test_an_existing_cluster_by_address_with_a_postgresql_hub(blank, postgres_ur
     assert report.status == "completed"
     assert report.fetched == report.inserted == 2_500 and report.unchanged == 0
     assert hub_documents(hub, blank.project_key, "customers") == source(blank, "customers")
-    state = hub.get_store().get_state(blank.project_key, "customers")
+    state = hub.get_store().states.get(blank.project_key, "customers")
     assert state is not None and state.cursor is None and state.watermark is not None
 
 

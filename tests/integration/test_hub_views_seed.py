@@ -41,7 +41,7 @@ def seeded_hub(hub_url: str, seed: list[tuple[str, list[dict[str, Any]]]]) -> It
     for entity_name, documents in seed:
         entity = ENTITIES[entity_name]
         records = [entity.record(document) for document in documents]
-        hub.upsert_page(PROJECT_KEY, entity_name, records, run_id="seed")
+        hub.records.upsert_page(PROJECT_KEY, entity_name, records, run_id="seed")
     install_views(hub)
     yield hub
     hub.close()

@@ -30,10 +30,14 @@ def seeded(hub_url: str) -> Iterator[HubStore]:
     hub = HubStore.connect(hub_url)
     for name, documents in seed_pages():
         entity = ENTITIES[name]
-        hub.upsert_page(PROJECT_KEY, name, [entity.record(d) for d in documents], run_id="seed")
+        hub.records.upsert_page(
+            PROJECT_KEY, name, [entity.record(d) for d in documents], run_id="seed"
+        )
     # Another project in the same hub (copy_project pulls two): the examples must not mix it in.
     orders = [d for name, docs in seed_pages() if name == "orders" for d in docs][:50]
-    hub.upsert_page("other", "orders", [ENTITIES["orders"].record(d) for d in orders], run_id="o")
+    hub.records.upsert_page(
+        "other", "orders", [ENTITIES["orders"].record(d) for d in orders], run_id="o"
+    )
     yield hub
     hub.close()
 

@@ -53,13 +53,13 @@ def store(hub_url: str) -> Iterator[HubStore]:
 @pytest.fixture
 def marking_calls(store: HubStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    original = store.mark_unseen_deleted
+    original = store.records.mark_unseen_deleted
 
     def spy(project_key: str, entity: str, run_id: str) -> int:
         calls.append(run_id)
         return original(project_key, entity, run_id)
 
-    monkeypatch.setattr(store, "mark_unseen_deleted", spy)
+    monkeypatch.setattr(store.records, "mark_unseen_deleted", spy)
     return calls
 
 
@@ -72,7 +72,7 @@ def test_a_run_that_saw_every_stored_record_marks_nothing_without_the_update(
     assert first.seen == 3
     assert finish_pull(first) == 0
     assert marking_calls == []
-    assert store.count_records(PROJECT, "customers") == 3
+    assert store.records.count(PROJECT, "customers") == 3
 
 
 def test_a_record_the_run_did_not_see_is_marked_deleted(
@@ -83,7 +83,7 @@ def test_a_record_the_run_did_not_see_is_marked_deleted(
     second.write([customer("a"), customer("c", version=2)])
     assert finish_pull(second) == 1
     assert marking_calls == ["run-2"]
-    deleted = store.get_record(PROJECT, "customers", "b")
+    deleted = store.records.get(PROJECT, "customers", "b")
     assert deleted is not None and deleted.deleted_at is not None
 
 

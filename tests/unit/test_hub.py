@@ -24,7 +24,7 @@ from ctsync.hub import (
     Watermark,
 )
 from ctsync.hub import records as hub_records
-from ctsync.hub.records import _RecordWrites
+from ctsync.hub.record_writes import RecordWrites
 from ctsync.hub.state import state_upsert
 
 PROJECT = "shop"
@@ -48,7 +48,7 @@ def records(*specs: tuple[str, int]) -> list[HubRecord]:
 
 
 def stored_versions(store: HubStore, entity: str = "customers") -> dict[str, int]:
-    return {r.id: r.version for r in store.iter_records(PROJECT, entity, include_deleted=True)}
+    return {r.id: r.version for r in store.records.iterate(PROJECT, entity, include_deleted=True)}
 
 
 @pytest.fixture
@@ -63,8 +63,10 @@ def store(hub_url: str) -> Iterator[HubStore]:
 
 
 def test_counts_inserted_updated_and_unchanged(store: HubStore) -> None:
-    first = store.upsert_page(PROJECT, "customers", records(("a", 1), ("b", 1)), run_id="r1")
-    second = store.upsert_page(
+    first = store.records.upsert_page(
+        PROJECT, "customers", records(("a", 1), ("b", 1)), run_id="r1"
+    )
+    second = store.records.upsert_page(
         PROJECT, "customers", records(("a", 2), ("b", 1), ("c", 1)), run_id="r2"
     )
     assert first == UpsertCounts(inserted=2, updated=0, unchanged=0)
@@ -75,22 +77,23 @@ def test_counts_inserted_updated_and_unchanged(store: HubStore) -> None:
 
 
 def test_classify_page_counts_like_upsert_page_and_writes_nothing(store: HubStore) -> None:
-    store.upsert_page(PROJECT, "customers", records(("a", 2), ("b", 2)), run_id="r1")
+    store.records.upsert_page(PROJECT, "customers", records(("a", 2), ("b", 2)), run_id="r1")
     page = records(("a", 3), ("b", 2), ("b", 1), ("c", 1))
-    assert store.classify_page(PROJECT, "customers", page) == UpsertCounts(1, 1, 1)
+    assert store.records.classify_page(PROJECT, "customers", page) == UpsertCounts(1, 1, 1)
     assert stored_versions(store) == {"a": 2, "b": 2}
-    assert store.upsert_page(PROJECT, "customers", page, run_id="r2") == UpsertCounts(1, 1, 1)
+    written = store.records.upsert_page(PROJECT, "customers", page, run_id="r2")
+    assert written == UpsertCounts(1, 1, 1)
 
 
 def test_a_lower_or_equal_version_never_overwrites(store: HubStore) -> None:
     newer = HubRecord.from_document(document("a", 5, email="new@example.com"))
-    store.upsert_page(PROJECT, "customers", [newer], run_id="r1")
+    store.records.upsert_page(PROJECT, "customers", [newer], run_id="r1")
     replay = HubRecord.from_document(document("a", 5, email="replayed@example.com"))
     older = HubRecord.from_document(document("a", 3, email="old@example.com"))
-    counts = store.upsert_page(PROJECT, "customers", [replay], run_id="r2")
-    counts += store.upsert_page(PROJECT, "customers", [older], run_id="r2")
+    counts = store.records.upsert_page(PROJECT, "customers", [replay], run_id="r2")
+    counts += store.records.upsert_page(PROJECT, "customers", [older], run_id="r2")
     assert counts == UpsertCounts(inserted=0, updated=0, unchanged=2)
-    record = store.get_record(PROJECT, "customers", "a")
+    record = store.records.get(PROJECT, "customers", "a")
     assert record is not None
     assert record.version == 5
     assert record.document == newer.document
@@ -99,14 +102,14 @@ def test_a_lower_or_equal_version_never_overwrites(store: HubStore) -> None:
 def test_out_of_order_pages_end_at_the_newest_versions(store: HubStore) -> None:
     late_page = records(("a", 3), ("b", 2))
     early_page = records(("a", 1), ("b", 1), ("c", 1))
-    store.upsert_page(PROJECT, "customers", late_page, run_id="r1")
-    counts = store.upsert_page(PROJECT, "customers", early_page, run_id="r1")
+    store.records.upsert_page(PROJECT, "customers", late_page, run_id="r1")
+    counts = store.records.upsert_page(PROJECT, "customers", early_page, run_id="r1")
     assert counts == UpsertCounts(inserted=1, updated=0, unchanged=2)
     assert stored_versions(store) == {"a": 3, "b": 2, "c": 1}
 
 
 def test_duplicate_ids_in_a_page_keep_the_highest_version_counted_once(store: HubStore) -> None:
-    counts = store.upsert_page(
+    counts = store.records.upsert_page(
         PROJECT, "customers", records(("a", 2), ("a", 4), ("a", 3)), run_id="r1"
     )
     assert counts == UpsertCounts(inserted=1, updated=0, unchanged=0)
@@ -124,8 +127,8 @@ def test_documents_and_timestamps_read_back_exactly(store: HubStore) -> None:
         attributes=[{"name": "serial", "value": 2**70 + 1}],
     )
     before = datetime.now(UTC)
-    store.upsert_page(PROJECT, "customers", [HubRecord.from_document(doc)], run_id="r1")
-    record = store.get_record(PROJECT, "customers", "a")
+    store.records.upsert_page(PROJECT, "customers", [HubRecord.from_document(doc)], run_id="r1")
+    record = store.records.get(PROJECT, "customers", "a")
     assert record is not None
     assert record.document == doc
     assert (record.created_at, record.last_modified_at) == (
@@ -134,8 +137,8 @@ def test_documents_and_timestamps_read_back_exactly(store: HubStore) -> None:
     )
     assert (record.key, record.version, record.deleted_at) == ("key-a", 7, None)
     assert record.synced_at.tzinfo is not None and record.synced_at >= before
-    assert store.get_record(PROJECT, "customers", "missing") is None
-    assert store.get_record(PROJECT, "orders", "a") is None
+    assert store.records.get(PROJECT, "customers", "missing") is None
+    assert store.records.get(PROJECT, "orders", "a") is None
 
 
 def test_from_document_reads_the_key_field_and_names_what_is_missing() -> None:
@@ -154,22 +157,22 @@ def test_iter_records_streams_in_id_order(store: HubStore) -> None:
     random.Random(3).shuffle(ids)
     for start in range(0, 60, 20):
         page = records(*((rid, 1) for rid in ids[start : start + 20]))
-        store.upsert_page(PROJECT, "customers", page, run_id="r1")
-    iterator = store.iter_records(PROJECT, "customers", batch_size=7)
+        store.records.upsert_page(PROJECT, "customers", page, run_id="r1")
+    iterator = store.records.iterate(PROJECT, "customers", batch_size=7)
     assert isinstance(iterator, Iterator)
     head = [next(iterator).id for _ in range(10)]
     # A reader mid-stream holds no write lock: the sync can keep writing.
-    store.upsert_page(PROJECT, "customers", records(("zz-late", 1)), run_id="r2")
+    store.records.upsert_page(PROJECT, "customers", records(("zz-late", 1)), run_id="r2")
     seen = head + [record.id for record in iterator]
     assert seen == sorted(ids)
-    assert [r.id for r in store.iter_records(PROJECT, "customers")][-1] == "zz-late"
+    assert [r.id for r in store.records.iterate(PROJECT, "customers")][-1] == "zz-late"
 
 
 # -- one transaction per page ------------------------------------------------------------------
 
 
 def test_page_and_checkpoint_commit_together(store: HubStore) -> None:
-    counts = store.upsert_page(
+    counts = store.records.upsert_page(
         PROJECT,
         "customers",
         records(("a", 1), ("b", 1)),
@@ -178,7 +181,7 @@ def test_page_and_checkpoint_commit_together(store: HubStore) -> None:
         watermark=Watermark("2026-01-02T03:04:01.678Z", "b"),
     )
     assert counts.inserted == 2
-    state = store.get_state(PROJECT, "customers")
+    state = store.states.get(PROJECT, "customers")
     assert state is not None
     assert state.cursor == {"after_id": "b", "page": 1}
     assert state.watermark == Watermark("2026-01-02T03:04:01.678Z", "b")
@@ -188,10 +191,12 @@ def test_page_and_checkpoint_commit_together(store: HubStore) -> None:
 def test_a_failing_page_leaves_no_records_no_dead_letters_and_the_old_state(
     store: HubStore,
 ) -> None:
-    store.upsert_page(PROJECT, "customers", records(("a", 1)), run_id="r1", cursor={"page": 1})
+    store.records.upsert_page(
+        PROJECT, "customers", records(("a", 1)), run_id="r1", cursor={"page": 1}
+    )
     # SQLAlchemy wraps the encoder's TypeError on SQLite; psycopg raises it as is.
     with pytest.raises((StatementError, TypeError), match="not JSON serializable") as caught:
-        store.upsert_page(
+        store.records.upsert_page(
             PROJECT,
             "customers",
             records(("a", 2), ("b", 1)),
@@ -205,8 +210,8 @@ def test_a_failing_page_leaves_no_records_no_dead_letters_and_the_old_state(
         )
     assert "@example.com" not in str(caught.value)  # personal data stays out of errors
     assert stored_versions(store) == {"a": 1}
-    assert store.dead_letters(PROJECT) == []
-    state = store.get_state(PROJECT, "customers")
+    assert store.dead_letters.read(PROJECT) == []
+    state = store.states.get(PROJECT, "customers")
     assert state is not None
     assert (state.cursor, state.watermark) == ({"page": 1}, None)
 
@@ -219,7 +224,7 @@ def test_a_failing_checkpoint_rolls_back_the_page(
 
     monkeypatch.setattr(hub_records, "write_state", fail)
     with pytest.raises(RuntimeError, match="killed"):
-        store.upsert_page(
+        store.records.upsert_page(
             PROJECT,
             "customers",
             records(("a", 1)),
@@ -228,16 +233,16 @@ def test_a_failing_checkpoint_rolls_back_the_page(
             cursor={"page": 1},
         )
     assert store.projects.held() == []  # no record, dead letter or state of any project
-    assert store.exact.count_records(PROJECT, "customers", include_deleted=True) == 0
-    assert store.exact.dead_letters(PROJECT) == []
-    assert store.exact.get_state(PROJECT, "customers") is None
+    assert store.exact.records.count(PROJECT, "customers", include_deleted=True) == 0
+    assert store.exact.dead_letters.read(PROJECT) == []
+    assert store.exact.states.get(PROJECT, "customers") is None
 
 
 def test_a_restarted_run_reads_its_resume_point(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     first = HubStore.connect(url)
     for page in range(3):
-        first.upsert_page(
+        first.records.upsert_page(
             PROJECT,
             "customers",
             records((f"r{page}", 1)),
@@ -245,7 +250,7 @@ def test_a_restarted_run_reads_its_resume_point(tmp_path: Path) -> None:
             cursor={"page": page, "after": f"r{page}"},
         )
     first.close()
-    state = HubStore.connect(url).get_state(PROJECT, "customers")
+    state = HubStore.connect(url).states.get(PROJECT, "customers")
     assert state is not None
     assert state.cursor == {"page": 2, "after": "r2"}
 
@@ -255,18 +260,18 @@ def test_a_restarted_run_reads_its_resume_point(tmp_path: Path) -> None:
 
 def test_save_state_changes_only_the_fields_given(store: HubStore) -> None:
     mark = Watermark("2026-01-02T03:04:05.678Z", "id-9")
-    store.save_state(PROJECT, "customers", cursor={"page": 4}, watermark=mark)
-    store.save_state(PROJECT, "customers", cursor=None)
-    state = store.get_state(PROJECT, "customers")
+    store.states.save(PROJECT, "customers", cursor={"page": 4}, watermark=mark)
+    store.states.save(PROJECT, "customers", cursor=None)
+    state = store.states.get(PROJECT, "customers")
     assert state is not None
     assert (state.cursor, state.watermark) == (None, mark)
-    store.save_state(PROJECT, "customers", watermark=None, cursor={"page": 1})
-    store.save_state(PROJECT, "customers", cursor=UNSET, watermark=UNSET)  # nothing to do
-    state = store.get_state(PROJECT, "customers")
+    store.states.save(PROJECT, "customers", watermark=None, cursor={"page": 1})
+    store.states.save(PROJECT, "customers", cursor=UNSET, watermark=UNSET)  # nothing to do
+    state = store.states.get(PROJECT, "customers")
     assert state is not None
     assert (state.cursor, state.watermark) == ({"page": 1}, None)
-    assert store.get_state(PROJECT, "customers", direction="push") is None
-    assert store.get_state(PROJECT, "orders") is None
+    assert store.states.get(PROJECT, "customers", direction="push") is None
+    assert store.states.get(PROJECT, "orders") is None
 
 
 def test_reset_state_forgets_one_entity_or_the_project_and_keeps_records(
@@ -274,57 +279,60 @@ def test_reset_state_forgets_one_entity_or_the_project_and_keeps_records(
 ) -> None:
     mark = Watermark("2026-01-02T03:04:05.678Z", "a")
     for entity in ("customers", "orders", "products"):
-        store.upsert_page(
+        store.records.upsert_page(
             PROJECT, entity, records(("a", 1)), run_id="r1", cursor={"p": 1}, watermark=mark
         )
-    store.save_state("other-project", "customers", watermark=mark)
+    store.states.save("other-project", "customers", watermark=mark)
 
-    assert store.reset_state(PROJECT, "customers") == 1
-    assert store.get_state(PROJECT, "customers") is None
-    assert store.get_state(PROJECT, "orders") is not None
-    assert store.reset_state(PROJECT) == 2
-    assert store.get_state(PROJECT, "products") is None
-    assert store.get_state("other-project", "customers") is not None
-    assert store.count_records(PROJECT, "customers") == 1
+    assert store.states.reset(PROJECT, "customers") == 1
+    assert store.states.get(PROJECT, "customers") is None
+    assert store.states.get(PROJECT, "orders") is not None
+    assert store.states.reset(PROJECT) == 2
+    assert store.states.get(PROJECT, "products") is None
+    assert store.states.get("other-project", "customers") is not None
+    assert store.records.count(PROJECT, "customers") == 1
 
 
 # -- deletions -------------------------------------------------------------------------------
 
 
 def test_mark_unseen_deleted_marks_exactly_what_the_run_did_not_see(store: HubStore) -> None:
-    store.upsert_page(PROJECT, "customers", records(("a", 1), ("b", 1), ("c", 1)), run_id="r1")
-    store.upsert_page(PROJECT, "orders", records(("o", 1)), run_id="r1")
-    store.upsert_page(PROJECT, "customers", records(("a", 1)), run_id="r2")  # unchanged, seen
-    store.upsert_page(PROJECT, "customers", records(("c", 2)), run_id="r2")  # updated, seen
+    store.records.upsert_page(
+        PROJECT, "customers", records(("a", 1), ("b", 1), ("c", 1)), run_id="r1"
+    )
+    store.records.upsert_page(PROJECT, "orders", records(("o", 1)), run_id="r1")
+    # a unchanged and c updated: both seen by r2
+    store.records.upsert_page(PROJECT, "customers", records(("a", 1)), run_id="r2")
+    store.records.upsert_page(PROJECT, "customers", records(("c", 2)), run_id="r2")
 
-    assert store.mark_unseen_deleted(PROJECT, "customers", "r2") == 1
-    deleted = store.get_record(PROJECT, "customers", "b")
+    assert store.records.mark_unseen_deleted(PROJECT, "customers", "r2") == 1
+    deleted = store.records.get(PROJECT, "customers", "b")
     assert deleted is not None and deleted.deleted_at is not None
-    assert store.count_records(PROJECT, "customers") == 2
-    assert store.count_records(PROJECT, "customers", include_deleted=True) == 3
-    assert [r.id for r in store.iter_records(PROJECT, "customers")] == ["a", "c"]
-    assert store.count_records(PROJECT, "orders") == 1  # another entity is untouched
-    assert store.mark_unseen_deleted(PROJECT, "customers", "r2") == 0  # already deleted
+    assert store.records.count(PROJECT, "customers") == 2
+    assert store.records.count(PROJECT, "customers", include_deleted=True) == 3
+    assert [r.id for r in store.records.iterate(PROJECT, "customers")] == ["a", "c"]
+    assert store.records.count(PROJECT, "orders") == 1  # another entity is untouched
+    assert store.records.mark_unseen_deleted(PROJECT, "customers", "r2") == 0  # already deleted
 
 
 @pytest.mark.parametrize("version", [1, 2])
 def test_a_deleted_record_seen_again_is_undeleted(store: HubStore, version: int) -> None:
-    store.upsert_page(PROJECT, "customers", records(("a", 1), ("b", 1)), run_id="r1")
-    store.upsert_page(PROJECT, "customers", records(("a", 1)), run_id="r2")
-    assert store.mark_unseen_deleted(PROJECT, "customers", "r2") == 1
+    store.records.upsert_page(PROJECT, "customers", records(("a", 1), ("b", 1)), run_id="r1")
+    store.records.upsert_page(PROJECT, "customers", records(("a", 1)), run_id="r2")
+    assert store.records.mark_unseen_deleted(PROJECT, "customers", "r2") == 1
 
-    store.upsert_page(PROJECT, "customers", records(("b", version)), run_id="r3")
-    record = store.get_record(PROJECT, "customers", "b")
+    store.records.upsert_page(PROJECT, "customers", records(("b", version)), run_id="r3")
+    record = store.records.get(PROJECT, "customers", "b")
     assert record is not None
     assert (record.version, record.deleted_at) == (version, None)
-    assert store.count_records(PROJECT, "customers") == 2
+    assert store.records.count(PROJECT, "customers") == 2
 
 
 # -- dead letters and runs -------------------------------------------------------------------
 
 
 def test_dead_letters_are_stored_with_the_page_and_listed(store: HubStore) -> None:
-    store.upsert_page(
+    store.records.upsert_page(
         PROJECT,
         "customers",
         records(("a", 1)),
@@ -334,33 +342,33 @@ def test_dead_letters_are_stored_with_the_page_and_listed(store: HubStore) -> No
             RejectedRecord(None, "unparseable", "<html>"),
         ],
     )
-    store.upsert_page(
+    store.records.upsert_page(
         PROJECT, "orders", [], run_id="r2", dead_letters=[RejectedRecord("o", "bad", None)]
     )
 
-    letters = store.dead_letters(PROJECT)
+    letters = store.dead_letters.read(PROJECT)
     assert [(d.entity, d.record_id, d.run_id, d.reason, d.document) for d in letters] == [
         ("customers", "x", "r1", "no version", {"id": "x"}),
         ("customers", None, "r1", "unparseable", "<html>"),
         ("orders", "o", "r2", "bad", None),
     ]
     assert letters[0].id < letters[1].id and letters[0].created_at.tzinfo is not None
-    assert [d.reason for d in store.dead_letters(PROJECT, "orders")] == ["bad"]
-    assert [d.record_id for d in store.dead_letters(PROJECT, run_id="r1")] == ["x", None]
-    assert store.exact.dead_letters("other-project") == []  # a project the hub does not hold
+    assert [d.reason for d in store.dead_letters.read(PROJECT, "orders")] == ["bad"]
+    assert [d.record_id for d in store.dead_letters.read(PROJECT, run_id="r1")] == ["x", None]
+    assert store.exact.dead_letters.read("other-project") == []  # a project the hub does not hold
 
 
 def test_runs_are_started_finished_and_read_back(store: HubStore) -> None:
-    store.start_run("r1", PROJECT, "customers", direction="pull", mode="full", flow_run_id="f1")
-    running = store.get_run("r1")
+    store.runs.start("r1", PROJECT, "customers", direction="pull", mode="full", flow_run_id="f1")
+    running = store.runs.get("r1")
     assert running is not None
     assert (running["status"], running["finished_at"], running["flow_run_id"]) == (
         "running",
         None,
         "f1",
     )
-    store.finish_run("r1", status="failed", counts={"inserted": 3}, error="boom")
-    finished = store.get_run("r1")
+    store.runs.finish("r1", status="failed", counts={"inserted": 3}, error="boom")
+    finished = store.runs.get("r1")
     assert finished is not None
     assert (finished["status"], finished["counts"], finished["error"]) == (
         "failed",
@@ -369,13 +377,13 @@ def test_runs_are_started_finished_and_read_back(store: HubStore) -> None:
     )
     assert finished["finished_at"] >= finished["started_at"]
 
-    store.start_run("r1", PROJECT, "customers", direction="pull", mode="full")  # a retry
-    retried = store.get_run("r1")
+    store.runs.start("r1", PROJECT, "customers", direction="pull", mode="full")  # a retry
+    retried = store.runs.get("r1")
     assert retried is not None
     assert (retried["status"], retried["counts"], retried["error"]) == ("running", None, None)
-    assert store.get_run("unknown") is None
+    assert store.runs.get("unknown") is None
     with pytest.raises(KeyError, match="start_run"):
-        store.finish_run("unknown", status="completed", counts={})
+        store.runs.finish("unknown", status="completed", counts={})
 
 
 # -- concurrency -----------------------------------------------------------------------------
@@ -390,7 +398,7 @@ def test_concurrent_writers_from_threads_all_land(store: HubStore) -> None:
             start.wait()
             for page in range(5):
                 page_records = records(*((f"p{number}-{page}-{i:03d}", 1) for i in range(100)))
-                store.upsert_page(
+                store.records.upsert_page(
                     PROJECT,
                     "customers",
                     page_records,
@@ -408,10 +416,10 @@ def test_concurrent_writers_from_threads_all_land(store: HubStore) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert store.count_records(PROJECT, "customers") == 4 * 5 * 100
-    assert len(store.dead_letters(PROJECT)) == 4 * 5
+    assert store.records.count(PROJECT, "customers") == 4 * 5 * 100
+    assert len(store.dead_letters.read(PROJECT)) == 4 * 5
     for number in range(4):
-        state = store.get_state(PROJECT, "customers", direction=f"pull-{number}")
+        state = store.states.get(PROJECT, "customers", direction=f"pull-{number}")
         assert state is not None and state.cursor == {"page": 4}
 
 
@@ -421,7 +429,7 @@ def test_concurrent_writers_from_threads_all_land(store: HubStore) -> None:
 def test_connect_creates_the_directory_and_uses_wal(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "hub.db"
     store = HubStore.connect(f"sqlite:///{path}")
-    store.upsert_page(PROJECT, "customers", records(("a", 1)), run_id="r1")
+    store.records.upsert_page(PROJECT, "customers", records(("a", 1)), run_id="r1")
     store.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -475,7 +483,7 @@ def test_repr_of_a_store_never_shows_the_password(tmp_path: Path) -> None:
 
 def test_statements_compile_for_postgresql() -> None:
     dialect = postgresql.dialect()
-    writes = _RecordWrites.for_dialect("postgresql")
+    writes = RecordWrites.for_dialect("postgresql")
     assert "ON CONFLICT (project_key, entity, id) DO UPDATE" in writes.insert
     assert "WHERE records.version < excluded.version" in writes.insert
     assert writes.insert.count("%s") == 12 and "CAST(%s AS JSONB)" in writes.update

@@ -93,8 +93,8 @@ def test_get_store_is_shared_per_database(tmp_path: Path) -> None:
     assert HubDatabase(url=sqlite_url(tmp_path, "other.db")).get_store() is not store
 
     page = [HubRecord.from_document(_customer("a"))]
-    store.upsert_page("shop", "customers", page, run_id="r1")
-    assert HubDatabase(url=url).get_store().count_records("shop", "customers") == 1
+    store.records.upsert_page("shop", "customers", page, run_id="r1")
+    assert HubDatabase(url=url).get_store().records.count("shop", "customers") == 1
 
 
 def test_get_store_from_many_threads_makes_one_store(tmp_path: Path) -> None:
@@ -143,9 +143,11 @@ def test_a_relative_sqlite_hub_stays_the_file_of_the_directory_it_was_opened_in(
         "lastModifiedAt": "2026-01-01T00:00:00.000Z",
         "email": "ada@example.com",
     }
-    first.upsert_page("p", "customers", [ENTITIES["customers"].record(customer)], run_id="r")
+    first.records.upsert_page(
+        "p", "customers", [ENTITIES["customers"].record(customer)], run_id="r"
+    )
     assert (
-        HubStore.connect(f"sqlite:///{first_dir}/data/hub.db").exact.count_records("p", "customers")
+        HubStore.connect(f"sqlite:///{first_dir}/data/hub.db").exact.records.count("p", "customers")
         == 1
     )
-    assert second.exact.count_records("p", "customers") == 0
+    assert second.exact.records.count("p", "customers") == 0

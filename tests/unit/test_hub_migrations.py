@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from ctsync.hub import HubStore, HubTooNew
+from ctsync.hub import HubRecord, HubStore, HubTooNew
 from ctsync.hub.schema import metadata
 from ctsync.hub.upgrade import BEFORE_MIGRATIONS, HEAD, known_revisions, revision
 
@@ -78,42 +78,42 @@ def test_a_hub_made_before_migrations_upgrades_in_place_and_keeps_everything(
             assert after[table] == before[table], table
 
         # The stores read what was there: watermarks, the resume cursor, dead letters, runs.
-        state = hub.get_state(PROJECT, "orders")
+        state = hub.states.get(PROJECT, "orders")
         assert state is not None and state.watermark is not None
-        products = hub.get_state(PROJECT, "products")
+        products = hub.states.get(PROJECT, "products")
         assert products is not None and products.cursor and products.cursor["mode"] == "full"
-        letters = hub.dead_letters(PROJECT, "orders")
+        letters = hub.dead_letters.read(PROJECT, "orders")
         assert [(d.record_id, d.reason) for d in letters] == [
             ("bad-order-1", "document has no 'version' field")
         ]
-        assert hub.get_run("run-orders-1")["status"] == "completed"  # type: ignore[index]
-        assert [item.record_key for item in hub.outbox(PROJECT)] == ["customer-00002"]
-        assert hub.count_records(PROJECT, "customers") == 11
-        assert hub.count_records(PROJECT, "customers", include_deleted=True) == 12
+        assert hub.runs.get("run-orders-1")["status"] == "completed"  # type: ignore[index]
+        assert [item.record_key for item in hub.outbox.items(PROJECT)] == ["customer-00002"]
+        assert hub.records.count(PROJECT, "customers") == 11
+        assert hub.records.count(PROJECT, "customers", include_deleted=True) == 12
 
         # Old records are in the feed once, the deleted one as a deletion; new changes follow.
-        feed = hub.changes(0, limit=1000)
+        feed = hub.feed.changes(0, limit=1000)
         assert len(feed) == 35 and [c.seq for c in feed] == list(range(1, 36))
         assert [c.change for c in feed].count("delete") == 1
         # Each live record was inserted at its number (0004): a consumer of what is new that
         # starts from 0 reads every one of them.
-        inserted = hub.insertions(0, limit=1000)
+        inserted = hub.feed.insertions(0, limit=1000)
         assert [(c.seq, c.id) for c in inserted] == [
             (c.seq, c.id) for c in feed if c.change != "delete"
         ]
-        record = next(r for r in hub.iter_records(PROJECT, "orders"))
+        record = next(r for r in hub.records.iterate(PROJECT, "orders"))
         changed = {**record.document, "version": record.version + 1}
         from ctsync.hub import HubRecord
 
-        hub.upsert_page(
+        hub.records.upsert_page(
             PROJECT,
             "orders",
             [HubRecord.from_document(changed, key_field="orderNumber")],
             run_id="x",
         )
-        [(seq, record_id, change)] = [(c.seq, c.id, c.change) for c in hub.changes(35)]
+        [(seq, record_id, change)] = [(c.seq, c.id, c.change) for c in hub.feed.changes(35)]
         assert (record_id, change) == (record.id, "update") and seq > 35
-        assert hub.insertions(35) == []  # changed, not new
+        assert hub.feed.insertions(35) == []  # changed, not new
         if hub.database.dialect == "sqlite":
             assert seq == 36  # the counter continues after the numbered records
     finally:
@@ -122,7 +122,7 @@ def test_a_hub_made_before_migrations_upgrades_in_place_and_keeps_everything(
     again = HubStore.connect(legacy_url)  # already current: nothing more to do
     try:
         assert revision(again.database) == HEAD
-        assert again.count_records(PROJECT, "orders") == 8
+        assert again.records.count(PROJECT, "orders") == 8
     finally:
         again.close()
 
@@ -156,7 +156,7 @@ def test_two_processes_opening_an_old_hub_upgrade_it_once(tmp_path: Path) -> Non
     def open_it() -> None:
         try:
             store = HubStore.connect(url)
-            results.append(store.last_change())
+            results.append(store.feed.last_seq())
             store.close()
         except BaseException as error:  # pragma: no cover - asserted below
             results.append(error)
@@ -185,12 +185,12 @@ def test_a_hub_newer_than_the_code_is_refused_and_not_written(hub_url: str) -> N
 
 def test_one_command_upgrades_a_hub(tmp_path: Path) -> None:
     url = load_fixture("sqlite", tmp_path)
-    command = [sys.executable, "-m", "ctsync.hub"]
+    command = [sys.executable, "-m", "deployments.hub_schema"]
     asked = subprocess.run(
         [*command, "revision", "--url", url], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert f"revision {BEFORE_MIGRATIONS} (head {HEAD})" in asked.stdout
-    assert "python -m ctsync.hub upgrade" in asked.stdout
+    assert "python -m deployments.hub_schema upgrade" in asked.stdout
     done = subprocess.run(
         [*command, "upgrade", "--url", url], capture_output=True, text=True, cwd=ROOT, check=True
     )
@@ -220,19 +220,56 @@ def test_consumers_from_before_0005_keep_their_cursor_and_record_a_setup_later(
     hub = HubStore.connect(hub_url)  # upgrades to the head
     try:
         assert revision(hub.database) == HEAD
-        before = hub.consumer_cursor("erp")
+        before = hub.feed.cursor("erp")
         assert (before.seq, before.exported, before.setup) == (7, 7, None)
         setup = ConsumerSetup("/data/erp.jsonl", "jsonl", ("orders",), "shop")
-        hub.set_up_consumer("erp", setup)
-        hub.reset_consumer("erp", 3)  # a reset keeps the setup
-        after = hub.consumer_cursor("erp")
+        hub.feed.set_up("erp", setup)
+        hub.feed.reset("erp", 3)  # a reset keeps the setup
+        after = hub.feed.cursor("erp")
         assert (after.seq, after.exported, after.setup) == (3, 0, setup)
         csv = ConsumerSetup("/data/c.csv", "csv", ("customers",), None, ("seq", "change", "id"))
-        hub.set_up_consumer("crm", csv)
-        assert hub.consumer_cursor("crm").setup == csv and hub.consumer_cursor("crm").seq == 0
-        assert hub.consumer_of_file("/data/erp.jsonl") == "erp"
+        hub.feed.set_up("crm", csv)
+        assert hub.feed.cursor("crm").setup == csv and hub.feed.cursor("crm").seq == 0
+        assert hub.feed.consumer_of_file("/data/erp.jsonl") == "erp"
         with pytest.raises(FileTaken, match=r"/data/erp\.jsonl is the file of consumer 'erp'"):
-            hub.set_up_consumer("bi", ConsumerSetup("/data/erp.jsonl", "jsonl", None, "shop"))
-        assert hub.consumer_cursor("bi").updated_at is None  # nothing recorded
+            hub.feed.set_up("bi", ConsumerSetup("/data/erp.jsonl", "jsonl", None, "shop"))
+        assert hub.feed.cursor("bi").updated_at is None  # nothing recorded
     finally:
         hub.close()
+
+
+def test_an_entity_added_since_the_last_migration_gets_its_views_on_open(hub_url: str) -> None:
+    """A hub at the head whose views predate a registry entity (its view dropped stands for
+    it) gets that view when opened; views it has, even ones this code does not declare (a newer
+    version's), are left in place."""
+    hub = HubStore.connect(hub_url)
+    try:
+        with hub.database.begin() as conn:
+            conn.exec_driver_sql("DROP VIEW reviews")
+            conn.exec_driver_sql("CREATE VIEW from_a_newer_version AS SELECT 1 AS one")
+        hub.records.upsert_page(
+            PROJECT,
+            "reviews",
+            [
+                HubRecord(
+                    "r-1",
+                    "great",
+                    1,
+                    "2026-01-01T00:00:00.000Z",
+                    "2026-01-01T00:00:00.000Z",
+                    {"id": "r-1", "key": "great", "version": 1, "rating": 5},
+                )
+            ],
+            run_id="test",
+        )
+    finally:
+        hub.close()
+    reopened = HubStore.connect(hub_url)
+    try:
+        with reopened.database.read() as conn:
+            rows = conn.exec_driver_sql("SELECT project_key, id, key FROM reviews").all()
+            kept = conn.exec_driver_sql("SELECT one FROM from_a_newer_version").scalar()
+        assert [tuple(row) for row in rows] == [(PROJECT, "r-1", "great")]
+        assert kept == 1
+    finally:
+        reopened.close()

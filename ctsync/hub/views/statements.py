@@ -1,8 +1,10 @@
-"""The CREATE and DROP VIEW statements of every view for one database, and `replace_views`,
-which the hub's migration runs so that the views always match this version of the code."""
+"""The CREATE and DROP VIEW statements of every view for one database: `replace_views`, which
+the hub's migrations run so that the views match the code, and `missing_view_statements`, which
+every open of a current hub runs so that a new entity's views appear without a migration."""
 
 from __future__ import annotations
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from ctsync.hub.views.catalog import LOCALIZED_VALUES, PROJECT_LANGUAGE, VIEWS, view_names
@@ -134,6 +136,17 @@ def drop_view_statements(dialect_name: str) -> list[str]:
     """DROP VIEW IF EXISTS for every view, readers before what they read."""
     dialect_for(dialect_name)
     return [f"DROP VIEW IF EXISTS {name}" for name in reversed(view_names())]
+
+
+def missing_view_statements(connection: Connection) -> list[str]:
+    """The CREATE VIEW statements of the views this code declares and the hub lacks (a new
+    entity's), in creation order. Views the hub has are left as they are: changing one ships a
+    migration that calls `replace_views`."""
+    statements = create_view_statements(connection.dialect.name)
+    names = view_names()
+    assert len(statements) == len(names), "a CREATE VIEW statement per view name"
+    present = set(inspect(connection).get_view_names())
+    return [sql for name, sql in zip(names, statements, strict=True) if name not in present]
 
 
 def replace_views(connection: Connection) -> None:

@@ -1,4 +1,5 @@
-"""`python -m ctsync.hub upgrade|revision [--url URL | --block NAME]`: the hub's schema by hand.
+"""`python -m deployments.hub_schema upgrade|revision [--url URL | --block NAME]`: the hub's
+schema by hand.
 
 Flows upgrade a hub on first use; this is the one command for doing it ahead of a deployment,
 or for asking where a hub stands. On PostgreSQL the password comes from the block, or from
@@ -10,12 +11,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ctsync.hub.database import DEFAULT_URL, HubUnavailable, connect_database, open_database
-from ctsync.hub.upgrade import HEAD, revision
+from blocks.hub import HubDatabase
+from ctsync.hub.database import DEFAULT_URL, HubUnavailable, connect_database
+from ctsync.hub.upgrade import HEAD, open_database, revision
+
+COMMAND = "python -m deployments.hub_schema"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ctsync.hub", description=__doc__)
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__)
     parser.add_argument("command", choices=["upgrade", "revision"])
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--url", help=f"the hub's database URL (default {DEFAULT_URL})")
@@ -39,16 +43,12 @@ def main(argv: list[str] | None = None) -> int:
 def _where(url: str | None, block: str | None) -> tuple[str, str | None]:
     if block is None:
         return url or DEFAULT_URL, None
-    from blocks.hub import HubDatabase
-
     saved = HubDatabase.load(block)
     return saved.url, saved.password.get_secret_value() if saved.password else None
 
 
 def _print_revision(url: str, password: str | None) -> int:
-    database = connect_database(
-        url, password=password
-    )  # not open_database: asking must not upgrade
+    database = connect_database(url, password=password)  # asking must not upgrade
     try:
         found = revision(database)
     finally:
@@ -57,7 +57,7 @@ def _print_revision(url: str, password: str | None) -> int:
     behind = found is not None and found != HEAD
     print(f"Hub {database.url} is at schema revision {state} (head {HEAD})")
     if behind:
-        print("python -m ctsync.hub upgrade upgrades it in place (flows also do on first use)")
+        print(f"{COMMAND} upgrade upgrades it in place (flows also do on first use)")
     return 0
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ctsync.client.http import CommercetoolsClient
 from ctsync.hub import HubRecord, HubStore, PartitionCheckpoint, RejectedRecord, Watermark
+from ctsync.hub.documents import records_of
 from ctsync.pull.deletions import find_deletions
 from ctsync.pull.keyset import Page, read_delta, read_full
 from ctsync.pull.paging import C, DeltaCursor, FullCursor, IdRange
@@ -67,7 +68,7 @@ class PullRun:
     def _validated(
         self, results: list[dict[str, Any]], counts: PullCounts
     ) -> tuple[list[HubRecord], list[RejectedRecord]]:
-        records, invalid = self.plan.entity.records_of(results)
+        records, invalid = records_of(self.plan.entity, results)
         rejected: list[RejectedRecord] = []
         for document, reason in invalid:
             record_id = document.get("id") if isinstance(document, dict) else None

@@ -1,20 +1,18 @@
-"""`Entity`: one row of the registry, and what it makes of a document for the hub.
+"""`Entity`: one row of the registry.
 
-A row states only what differs from the defaults (`Entity.__post_init__`); the methods are a
-pull's path from a page of documents to the hub's records.
+A row states only what differs from the defaults (`Entity.__post_init__`). It says whether a
+document is valid and what its natural key is; `ctsync.hub.documents` makes the hub's records of
+documents with it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ctsync.hub.record import HubRecord
 from ctsync.registry.resource import Resource
 from ctsync.registry.view_columns import ViewColumn
 
@@ -68,7 +66,9 @@ class Entity:
                 object.__setattr__(self, field_name, value)
 
     @functools.cached_property
-    def _is_resource(self) -> bool:
+    def is_resource(self) -> bool:
+        """Its model is a strict `Resource`: a valid document has id, version and timestamps of
+        their types."""
         return issubclass(self.model, Resource)
 
     def validate(self, document: Any) -> str | None:
@@ -85,59 +85,6 @@ class Entity:
             return "; ".join(problems)
         return None
 
-    def to_record(self, document: Any) -> HubRecord | str:
-        """The hub's record of a valid document, else the reason it is not valid: `validate`
-        and `record` in one call, for a pull's every record."""
-        try:
-            self.model.__pydantic_validator__.validate_python(document)
-        except ValidationError:
-            reason = self.validate(document)
-            assert reason is not None
-            return reason
-        return self.record(document)
-
-    def records_of(self, documents: Iterable[Any]) -> tuple[list[HubRecord], list[tuple[Any, str]]]:
-        """The hub's records of the valid documents, and each invalid one with its reason.
-
-        A pull's every record passes here, so the usual entity (a `Resource` keyed by one
-        field) takes one loop that calls nothing but the validator per document; the others
-        go through `to_record`. Both paths make the same records and reasons."""
-        records: list[HubRecord] = []
-        invalid: list[tuple[Any, str]] = []
-        if self.singleton or not self._is_resource or not isinstance(self.natural_key, str):
-            for document in documents:
-                checked = self.to_record(document)
-                if type(checked) is str:
-                    invalid.append((document, checked))
-                else:
-                    records.append(checked)  # type: ignore[arg-type]
-            return records, invalid
-        validate = self.model.__pydantic_validator__.validate_python
-        key_field = self.natural_key
-        keep = records.append
-        for document in documents:
-            try:
-                validate(document)
-            except ValidationError:
-                reason = self.validate(document)
-                assert reason is not None
-                invalid.append((document, reason))
-                continue
-            key = document.get(key_field)
-            # Validated by a strict `Resource`: id, version and timestamps are there and of
-            # their types.
-            keep(
-                HubRecord(
-                    document["id"],
-                    key if type(key) is str else None,
-                    document["version"],
-                    document["createdAt"],
-                    document["lastModifiedAt"],
-                    document,
-                )
-            )
-        return records, invalid
-
     def natural_key_of(self, document: dict[str, Any]) -> str | None:
         """The document's natural key as the hub stores it, None when it has none."""
         if isinstance(self.natural_key, str):
@@ -147,32 +94,6 @@ class Entity:
         if all(isinstance(part, str) and part for part in parts):
             return KEY_SEPARATOR.join(parts)  # type: ignore[arg-type]
         return None
-
-    def record(self, document: dict[str, Any]) -> HubRecord:
-        """The hub's record of a document `validate` passed; the singleton is stored under its
-        key."""
-        if not self.singleton:
-            if self._is_resource:
-                # Validated by a strict `Resource`: id, version and timestamps are there and of
-                # their types, so the checks of `HubRecord.from_document` would only cost time.
-                return HubRecord(
-                    document["id"],
-                    self.natural_key_of(document),
-                    document["version"],
-                    document["createdAt"],
-                    document["lastModifiedAt"],
-                    document,
-                )
-            record = HubRecord.from_document(document)
-            return dataclasses.replace(record, key=self.natural_key_of(document))
-        return HubRecord(
-            id=document["key"],
-            key=document["key"],
-            version=document["version"],
-            created_at=document["createdAt"],
-            last_modified_at=document.get("lastModifiedAt", document["createdAt"]),
-            document=document,
-        )
 
 
 def _singular(name: str) -> str:

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import text
 
 from blocks import CommercetoolsCredentials, HubDatabase
+from ctsync.hub.documents import record_of
 from ctsync.registry import ENTITIES
 from sandbox import DEFAULT_SEED, Sandbox
 from tests.docs.snippets import Snippet, pages, snippets
@@ -72,7 +73,7 @@ class Environment:
             store = hub.get_store().exact
             if not store.records.count("sandbox", "customers"):
                 for name, documents in seed_pages():
-                    records = [ENTITIES[name].record(document) for document in documents]
+                    records = [record_of(ENTITIES[name], document) for document in documents]
                     store.records.upsert_page("sandbox", name, records, run_id="docs-seed")
             self.hubs[dialect] = hub
         return self.hubs[dialect]

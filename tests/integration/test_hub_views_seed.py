@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ctsync.hub import HubStore
+from ctsync.hub.documents import record_of
 from ctsync.hub.views import view_names
 from ctsync.registry import ENTITIES, entity_of_type
 from sandbox import SANDBOX_DIR
@@ -40,7 +41,7 @@ def seeded_hub(hub_url: str, seed: list[tuple[str, list[dict[str, Any]]]]) -> It
     hub = HubStore.connect(hub_url)
     for entity_name, documents in seed:
         entity = ENTITIES[entity_name]
-        records = [entity.record(document) for document in documents]
+        records = [record_of(entity, document) for document in documents]
         hub.records.upsert_page(PROJECT_KEY, entity_name, records, run_id="seed")
     install_views(hub)
     yield hub

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from ctsync.hub import HubStore
+from ctsync.hub.documents import record_of
 from ctsync.registry import ENTITIES
 from deployments.demo import TOP_CUSTOMERS
 from tests.docs.snippets import snippets
@@ -31,12 +32,12 @@ def seeded(hub_url: str) -> Iterator[HubStore]:
     for name, documents in seed_pages():
         entity = ENTITIES[name]
         hub.records.upsert_page(
-            PROJECT_KEY, name, [entity.record(d) for d in documents], run_id="seed"
+            PROJECT_KEY, name, [record_of(entity, d) for d in documents], run_id="seed"
         )
     # Another project in the same hub (copy_project pulls two): the examples must not mix it in.
     orders = [d for name, docs in seed_pages() if name == "orders" for d in docs][:50]
     hub.records.upsert_page(
-        "other", "orders", [ENTITIES["orders"].record(d) for d in orders], run_id="o"
+        "other", "orders", [record_of(ENTITIES["orders"], d) for d in orders], run_id="o"
     )
     yield hub
     hub.close()

@@ -11,6 +11,7 @@ import pytest
 from blocks import hub as hub_block
 from blocks.hub import HubDatabase
 from ctsync.hub import HubRecord, HubStore, HubUnavailable
+from ctsync.hub.documents import record_of
 
 SECRET = "hub-password-XYZ-987"
 
@@ -144,7 +145,7 @@ def test_a_relative_sqlite_hub_stays_the_file_of_the_directory_it_was_opened_in(
         "email": "ada@example.com",
     }
     first.records.upsert_page(
-        "p", "customers", [ENTITIES["customers"].record(customer)], run_id="r"
+        "p", "customers", [record_of(ENTITIES["customers"], customer)], run_id="r"
     )
     assert (
         HubStore.connect(f"sqlite:///{first_dir}/data/hub.db").exact.records.count("p", "customers")

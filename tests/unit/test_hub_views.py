@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
 
 from ctsync.hub import HubRecord, HubStore
+from ctsync.hub.documents import record_of
 from ctsync.hub.schema import records_table
 from ctsync.hub.views import (
     LOCALIZED_FIELDS,
@@ -168,7 +169,7 @@ def write(
     hub: HubStore, entity: str, *documents: dict[str, Any], project_key: str = "shop"
 ) -> None:
     if entity == "project":
-        records = [ENTITIES["project"].record(document) for document in documents]
+        records = [record_of(ENTITIES["project"], document) for document in documents]
     else:
         records = [HubRecord.from_document(document) for document in documents]
     hub.records.upsert_page(project_key, entity, records, run_id="r1")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ctsync.hub.documents import checked_record, records_of
 from ctsync.hub.views.catalog import LOCALIZED_FIELDS, VIEWS
 from ctsync.hub.views.main_views import main_view
 from ctsync.registry import (
@@ -116,11 +117,11 @@ def test_a_custom_object_is_known_by_container_and_key() -> None:
         "key": "payment-methods",
         "value": None,  # any JSON value, null included
     }
-    record = objects.to_record(document)
+    record = checked_record(objects, document)
     assert not isinstance(record, str)
     assert record.key == "checkout-config/payment-methods"
     assert record.document is document
-    reason = objects.to_record({k: v for k, v in document.items() if k != "container"})
+    reason = checked_record(objects, {k: v for k, v in document.items() if k != "container"})
     assert reason == "container: Field required"
 
 
@@ -151,15 +152,15 @@ def test_records_of_a_page_are_what_to_record_makes_of_each_document() -> None:
     for entity in ENTITIES.values():
         if entity.singleton:
             continue
-        records, invalid = entity.records_of(documents)
-        expected = [entity.to_record(document) for document in documents]
+        records, invalid = records_of(entity, documents)
+        expected = [checked_record(entity, document) for document in documents]
         assert records == [r for r in expected if not isinstance(r, str)], entity.name
         assert [reason for _, reason in invalid] == [r for r in expected if isinstance(r, str)]
         assert [d for d, _ in invalid] == [
             d for d, r in zip(documents, expected, strict=True) if isinstance(r, str)
         ]
     customers = get_entity("customers")  # keyed by email
-    records, invalid = customers.records_of(documents)
+    records, invalid = records_of(customers, documents)
     assert [(r.id, r.key) for r in records] == [("c-1", "a@example.com"), ("c-3", "a@example.com")]
     assert records[0].document is good
     assert [reason.split(":")[0] for _, reason in invalid] == [
@@ -171,7 +172,7 @@ def test_records_of_a_page_are_what_to_record_makes_of_each_document() -> None:
         "lastModifiedAt",
     ]
     objects = get_entity("custom-objects")  # keyed by container and key
-    records, _ = objects.records_of([good, {**good, "id": "c-6", "container": 5}])
+    records, _ = records_of(objects, [good, {**good, "id": "c-6", "container": 5}])
     assert [r.key for r in records] == ["box/k-1"]
 
 

@@ -34,8 +34,8 @@ from flows._heap import frozen_heap
 
 THREADS = "threads"
 _LOCAL_WORKER_CONFIG = {
-    # Dask's statistical profiler samples every worker thread's stack 100 times a second: on
-    # partitions that parse and write pages it cost a tenth of the workers' CPU.
+    # Dask's statistical profiler samples every worker thread's stack 100 times a second: CPU
+    # taken from the partitions that parse and write pages, for a profile no run reads.
     "distributed.worker.profile.enabled": False,
     # Worker processes set their loggers' levels as they import distributed, before a Nanny's
     # `env` or `silence_logs` reach them: only the environment they are spawned with keeps

@@ -35,8 +35,8 @@ __all__ = [
     "export_changes",
     "export_new_orders",
     "push_entity",
-    *PUSH_FLOWS_BY_FUNCTION,
     "sync_all",
     "sync_entity",
-    *SYNC_FLOWS_BY_FUNCTION,
 ]
+__all__.extend(SYNC_FLOWS_BY_FUNCTION)  # sync_customers, …: the flows of the registries
+__all__.extend(PUSH_FLOWS_BY_FUNCTION)  # push_customers, …

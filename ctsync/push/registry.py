@@ -20,6 +20,18 @@ def _discovered() -> dict[str, PushEntity[Any]]:
             continue
         push = importlib.import_module(f"{resources.__name__}.{module.name}").PUSH
         pushes[push.name] = push
+    return in_registry_order(pushes)
+
+
+def in_registry_order(pushes: dict[str, PushEntity[Any]]) -> dict[str, PushEntity[Any]]:
+    """The pushes in the registry's order of entities; a push of an entity the registry does not
+    know is a mistake in its module, refused by name rather than left out."""
+    unknown = sorted(set(pushes) - set(ENTITIES))
+    if unknown:
+        raise ValueError(
+            f"push of {', '.join(map(repr, unknown))}: no registry entity has that name; "
+            "name the PUSH of ctsync.push.resources after its registry entity"
+        )
     return {name: pushes[name] for name in ENTITIES if name in pushes}
 
 

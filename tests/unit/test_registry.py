@@ -12,6 +12,7 @@ import pytest
 from ctsync.hub.documents import checked_record, records_of
 from ctsync.hub.views.catalog import LOCALIZED_FIELDS, VIEWS
 from ctsync.hub.views.main_views import main_view
+from ctsync.push.registry import PUSH_ENTITIES
 from ctsync.registry import (
     ENTITIES,
     Entity,
@@ -214,3 +215,31 @@ def test_the_docs_entity_table_is_what_the_registry_generates() -> None:
     assert (ROOT / "docs" / "entities.md").read_text() == expected("docs/entities.md"), (
         f"docs/entities.md's entity table drifted from the registry: {WRITE_COMMAND}"
     )
+
+
+# Where the docs count the entities in prose (measurements in production.md and performance.md
+# name the count of their own runs, and stay as measured).
+_COUNTED = re.compile(
+    r"\b(\d+) entities\b|\b(\d+) in all\b|per entity \((\d+)\)|sync_customers`, …\s+(\d+)\)"
+)
+_PUSHES_COUNTED = re.compile(r"push_customers`, …\s+(\d+)\)")
+
+
+@pytest.mark.parametrize(
+    "page", ["README.md", "docs/entities.md", "docs/hub.md", "docs/index.md", "docs/pull.md"]
+)
+def test_the_docs_count_the_entities_the_registry_has(page: str) -> None:
+    counts = [int(next(g for g in m.groups() if g)) for m in _COUNTED.finditer(_read(page))]
+    assert counts, f"{page} no longer counts the entities: drop it from this test"
+    assert set(counts) == {len(ENTITIES)}, (
+        f"{page} counts {counts}, the registry has {len(ENTITIES)}"
+    )
+
+
+def _read(page: str) -> str:
+    return (ROOT / page).read_text()
+
+
+def test_the_docs_count_the_pushes_the_push_registry_has() -> None:
+    counts = [int(m.group(1)) for m in _PUSHES_COUNTED.finditer(_read("docs/index.md"))]
+    assert counts == [len(PUSH_ENTITIES)], f"docs/index.md counts {counts} pushes"

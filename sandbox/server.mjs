@@ -13,7 +13,6 @@ import { onRequest, preHandler, projectWithSlash } from "./adapter/hooks.mjs";
 import { app } from "./adapter/mock-app.mjs";
 import { omitTotal } from "./adapter/query-params.mjs";
 import { applyProject, loadSeedFile } from "./adapter/seeding.mjs";
-import { recordWrite } from "./adapter/writes.mjs";
 
 registerControl(app);
 keepDraftFields();
@@ -23,8 +22,6 @@ registerGraphql(app);
 app.addHook("onRequest", onRequest);
 app.addHook("preHandler", preHandler);
 app.addHook("preSerialization", omitTotal);
-// Messages and notifications first: a write whose answer is then lost was still committed.
-app.addHook("onSend", recordWrite);
 app.addHook("onSend", loseAnswer);
 
 const shutdown = async (code = 0) => {

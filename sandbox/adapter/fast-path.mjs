@@ -60,8 +60,7 @@ const fastTypeFor = async (projectKey, segments, query) => {
 	return typeId;
 };
 
-/** A collection page of `typeId` from storage, answered from cached per-resource JSON. */
-export const fastQuery = async (reply, projectKey, typeId, query) => {
+const fastQuery = async (reply, projectKey, typeId, query) => {
 	let page;
 	try {
 		page = await storage.page(projectKey, typeId, collectionParams(query));

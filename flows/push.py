@@ -9,6 +9,7 @@ failures, a plan table on a dry run, and a `commercetools.push.completed` / `.fa
 
 from __future__ import annotations
 
+import inspect
 import time
 import uuid
 from typing import Any
@@ -41,7 +42,6 @@ from ctsync.run.counts import MAX_PLAN_ROWS, PushCounts
 from ctsync.run.options import PushOptions
 from ctsync.run.push_report import PushReport
 from ctsync.run.report import RunFailed
-from flows._bound import entity_bound
 from flows._engine import run_with_client
 from flows._heap import frozen_heap
 from flows._naming import (
@@ -241,20 +241,24 @@ def push_entity(
 
 
 def _entity_flow(name: str) -> Flow[..., PushReport]:
-    """`push_<entity>`: push_entity for one entity, in a flow of its own."""
-    return entity_bound(
-        push_entity,
-        name,
-        verb="push",
-        doc=(
-            f"Bring commercetools {name} in line with drafts from a .jsonl/.csv file, a list, or "
-            "(source=None) the hub outbox's pending drafts: "
-            "create what is missing, update with minimal actions, leave equal records alone. "
-            "Bad rows go to the hub's dead letters; `dry_run` writes nothing and shows the plan."
-        ),
-        run_name=_run_name,
-        task_runner=_TASK_RUNNER,
+    """`push_<entity>`: push_entity for one entity, in a flow of its own. Its signature, which
+    Prefect builds the Run form from, is push_entity's without `entity`."""
+
+    def push(*args: Any, **kwargs: Any) -> PushReport:
+        return push_entity.fn(name, *args, **kwargs)
+
+    signature = inspect.signature(push_entity.fn, eval_str=True)
+    push.__signature__ = signature.replace(
+        parameters=[p for key, p in signature.parameters.items() if key != "entity"]
     )
+    push.__name__ = push.__qualname__ = "push_" + name.replace("-", "_")
+    push.__doc__ = (
+        f"Bring commercetools {name} in line with drafts from a .jsonl/.csv file, a list, or "
+        "(source=None) the hub outbox's pending drafts: "
+        "create what is missing, update with minimal actions, leave equal records alone. "
+        "Bad rows go to the hub's dead letters; `dry_run` writes nothing and shows the plan."
+    )
+    return flow(name=f"push-{name}", flow_run_name=_run_name, task_runner=_TASK_RUNNER)(push)
 
 
 PUSH_FLOWS = {name: _entity_flow(name) for name in PUSH_ENTITIES}

@@ -9,6 +9,7 @@ markdown summary with the first failures, and a `commercetools.sync.completed` /
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,6 @@ from ctsync.run.report import RunFailed, plural
 from ctsync.run.sync_all_report import SyncAllReport
 from ctsync.run.sync_report import SyncReport
 from flows import _parameters as param
-from flows._bound import entity_bound
 from flows._entity_sync import EntitySync, run_locked
 from flows._heap import frozen_heap
 from flows._naming import artifact_key, rename_flow_run
@@ -107,19 +107,24 @@ def sync_entity(
 
 
 def _entity_flow(entity: Entity) -> Flow[..., SyncReport]:
-    """`sync_<entity>`: sync_entity for one entity, in a flow of its own."""
-    return entity_bound(
-        sync_entity,
-        entity.name,
-        verb="sync",
-        doc=(
-            f"Pull commercetools {entity.name} into the hub: a delta since the watermark by "
-            "default, a full keyset read (in parallel id ranges) on the first run or with "
-            "mode='full'."
-        ),
-        run_name=entity_run_name,
-        task_runner=_TASK_RUNNER,
+    """`sync_<entity>`: sync_entity for one entity, in a flow of its own. Its signature, which
+    Prefect builds the Run form from, is sync_entity's without `entity`."""
+
+    def sync(*args: Any, **kwargs: Any) -> SyncReport:
+        return sync_entity.fn(entity.name, *args, **kwargs)
+
+    signature = inspect.signature(sync_entity.fn, eval_str=True)
+    sync.__signature__ = signature.replace(
+        parameters=[p for name, p in signature.parameters.items() if name != "entity"]
     )
+    sync.__name__ = sync.__qualname__ = "sync_" + entity.name.replace("-", "_")
+    sync.__doc__ = (
+        f"Pull commercetools {entity.name} into the hub: a delta since the watermark by default, "
+        "a full keyset read (in parallel id ranges) on the first run or with mode='full'."
+    )
+    return flow(
+        name=f"sync-{entity.name}", flow_run_name=entity_run_name, task_runner=_TASK_RUNNER
+    )(sync)
 
 
 ENTITY_FLOWS = {name: _entity_flow(entity) for name, entity in ENTITIES.items()}

@@ -37,7 +37,7 @@ demo: install
 ## subprocesses: on 2 cores 3 workers took 11.3 min, 2 took 12.5, 4 took 13.7 (more contention).
 TEST_WORKERS ?= 3
 test: install lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=30
 
 ## check: lint and the tests that need neither the sandbox nor a Prefect server (1-3 min on 2 cores)
 check: $(VENV)/.installed lint

@@ -1,42 +1,53 @@
-"""Prefect flows of prefect-commercetools, callable ad hoc: `sync_customers(credentials="prod")`."""
+"""Prefect flows of prefect-commercetools, callable ad hoc: `sync_customers(credentials="prod")`.
 
-from ctsync.run.options import PullOptions, PushOptions
-from ctsync.run.push_report import PushReport
-from ctsync.run.report import RunFailed
-from ctsync.run.sync_all_report import SyncAllReport
-from ctsync.run.sync_report import SyncReport
-from flows.check import ConnectionCheckFailed, ConnectionReport, check_connection
-from flows.copy import copy_project
-from flows.export import export_changes, export_new_orders
-from flows.push import PUSH_FLOWS_BY_FUNCTION, push_entity
-from flows.sync import ENTITY_FLOWS, SYNC_FLOWS_BY_FUNCTION, sync_all, sync_entity
+Each name is imported from its module when first used: a flow-run process that runs
+`flows.sync:sync_customers` loads the sync, not the push, copy, export and check flows too.
+"""
 
-SyncFailed = PushFailed = RunFailed
-"""The names 0.1.0 raised under: both are `RunFailed`, which every failed run raises."""
+from __future__ import annotations
 
-globals().update(SYNC_FLOWS_BY_FUNCTION)  # sync_customers, …: one per entity (flows.sync)
+import importlib
+from typing import Any
 
-globals().update(PUSH_FLOWS_BY_FUNCTION)  # push_customers, …: one per push (flows.push)
+from ctsync.push.registry import PUSH_ENTITIES
+from ctsync.registry import ENTITIES
+from flows._bound import function_name
 
-__all__ = [
-    "ENTITY_FLOWS",
-    "ConnectionCheckFailed",
-    "ConnectionReport",
-    "PullOptions",
-    "PushFailed",
-    "PushOptions",
-    "PushReport",
-    "RunFailed",
-    "SyncAllReport",
-    "SyncFailed",
-    "SyncReport",
-    "check_connection",
-    "copy_project",
-    "export_changes",
-    "export_new_orders",
-    "push_entity",
-    "sync_all",
-    "sync_entity",
-]
-__all__.extend(SYNC_FLOWS_BY_FUNCTION)  # sync_customers, …: the flows of the registries
-__all__.extend(PUSH_FLOWS_BY_FUNCTION)  # push_customers, …
+_HOMES = {
+    "PullOptions": "ctsync.run.options",
+    "PushOptions": "ctsync.run.options",
+    "PushReport": "ctsync.run.push_report",
+    "RunFailed": "ctsync.run.report",
+    "SyncFailed": "ctsync.run.report",  # the names 0.1.0 raised under: both are `RunFailed`
+    "PushFailed": "ctsync.run.report",
+    "SyncAllReport": "ctsync.run.sync_all_report",
+    "SyncReport": "ctsync.run.sync_report",
+    "ConnectionCheckFailed": "flows.check",
+    "ConnectionReport": "flows.check",
+    "check_connection": "flows.check",
+    "copy_project": "flows.copy",
+    "export_changes": "flows.export",
+    "export_new_orders": "flows.export",
+    "push_entity": "flows.push",
+    "ENTITY_FLOWS": "flows.sync",
+    "sync_all": "flows.sync",
+    "sync_entity": "flows.sync",
+}
+_HOMES.update({function_name("sync", name): "flows.sync" for name in ENTITIES})
+_HOMES.update({function_name("push", name): "flows.push" for name in PUSH_ENTITIES})
+_ALIASES = {"SyncFailed": "RunFailed", "PushFailed": "RunFailed"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    """A flow, report or option class of the package, imported from its module on first use."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), _ALIASES.get(name, name))
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -9,7 +9,6 @@ failures, a plan table on a dry run, and a `commercetools.push.completed` / `.fa
 
 from __future__ import annotations
 
-import inspect
 import time
 import uuid
 from typing import Any
@@ -42,6 +41,7 @@ from ctsync.run.counts import MAX_PLAN_ROWS, PushCounts
 from ctsync.run.options import PushOptions
 from ctsync.run.push_report import PushReport
 from ctsync.run.report import RunFailed
+from flows._bound import BoundFlows, entity_bound
 from flows._engine import run_with_client
 from flows._heap import frozen_heap
 from flows._naming import (
@@ -241,29 +241,28 @@ def push_entity(
 
 
 def _entity_flow(name: str) -> Flow[..., PushReport]:
-    """`push_<entity>`: push_entity for one entity, in a flow of its own. Its signature, which
-    Prefect builds the Run form from, is push_entity's without `entity`."""
-
-    def push(*args: Any, **kwargs: Any) -> PushReport:
-        return push_entity.fn(name, *args, **kwargs)
-
-    signature = inspect.signature(push_entity.fn, eval_str=True)
-    push.__signature__ = signature.replace(
-        parameters=[p for key, p in signature.parameters.items() if key != "entity"]
-    )
-    push.__name__ = push.__qualname__ = "push_" + name.replace("-", "_")
-    push.__doc__ = (
+    """`push_<entity>`: push_entity for one entity, in a flow of its own."""
+    doc = (
         f"Bring commercetools {name} in line with drafts from a .jsonl/.csv file, a list, or "
         "(source=None) the hub outbox's pending drafts: "
         "create what is missing, update with minimal actions, leave equal records alone. "
         "Bad rows go to the hub's dead letters; `dry_run` writes nothing and shows the plan."
     )
-    return flow(name=f"push-{name}", flow_run_name=_run_name, task_runner=_TASK_RUNNER)(push)
+    return entity_bound(
+        push_entity, name, verb="push", doc=doc, run_name=_run_name, task_runner=_TASK_RUNNER
+    )
 
 
-PUSH_FLOWS = {name: _entity_flow(name) for name in PUSH_ENTITIES}
-"""Every push flow, by entity."""
-PUSH_FLOWS_BY_FUNCTION = {push.fn.__name__: push for push in PUSH_FLOWS.values()}
-"""The same flows by function name: each is also this module's `push_<entity>`, the name
-prefect.yaml's entrypoints (`flows.push:push_customers`) and `from flows import …` use."""
-globals().update(PUSH_FLOWS_BY_FUNCTION)
+PUSH_FLOWS = BoundFlows("push", PUSH_ENTITIES, _entity_flow)
+"""Every push flow, by entity, built when first asked for."""
+PUSH_FLOW_NAMES = PUSH_FLOWS.function_names
+"""`push_customers`, …: each also a name of this module, the name prefect.yaml's entrypoints
+(`flows.push:push_customers`) and `from flows import …` use."""
+
+
+def __getattr__(name: str) -> Flow[..., PushReport]:
+    """`flows.push.push_<entity>`, built on first access."""
+    try:
+        return PUSH_FLOWS.by_function(name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

@@ -9,7 +9,6 @@ markdown summary with the first failures, and a `commercetools.sync.completed` /
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,12 +24,13 @@ from prefect.utilities.annotations import allow_failure
 
 from blocks import CommercetoolsCredentials, HubDatabase
 from blocks.resolve import resolve_hub
-from ctsync.registry import ENTITIES, Entity, dependency_levels, get_entity
+from ctsync.registry import ENTITIES, dependency_levels, get_entity
 from ctsync.run.options import DEFAULT_PAGE_BYTES, Mode, PullOptions
 from ctsync.run.report import RunFailed, plural
 from ctsync.run.sync_all_report import SyncAllReport
 from ctsync.run.sync_report import SyncReport
 from flows import _parameters as param
+from flows._bound import BoundFlows, entity_bound
 from flows._entity_sync import EntitySync, run_locked
 from flows._heap import frozen_heap
 from flows._naming import artifact_key, rename_flow_run
@@ -106,42 +106,37 @@ def sync_entity(
     return run_sync(entity, block, hub, options, workers)
 
 
-def _entity_flow(entity: Entity) -> Flow[..., SyncReport]:
-    """`sync_<entity>`: sync_entity for one entity, in a flow of its own. Its signature, which
-    Prefect builds the Run form from, is sync_entity's without `entity`."""
-
-    def sync(*args: Any, **kwargs: Any) -> SyncReport:
-        return sync_entity.fn(entity.name, *args, **kwargs)
-
-    signature = inspect.signature(sync_entity.fn, eval_str=True)
-    sync.__signature__ = signature.replace(
-        parameters=[p for name, p in signature.parameters.items() if name != "entity"]
-    )
-    sync.__name__ = sync.__qualname__ = "sync_" + entity.name.replace("-", "_")
-    sync.__doc__ = (
-        f"Pull commercetools {entity.name} into the hub: a delta since the watermark by default, "
+def _entity_flow(entity: str) -> Flow[..., SyncReport]:
+    """`sync_<entity>`: sync_entity for one entity, in a flow of its own."""
+    doc = (
+        f"Pull commercetools {entity} into the hub: a delta since the watermark by default, "
         "a full keyset read (in parallel id ranges) on the first run or with mode='full'."
     )
-    return flow(
-        name=f"sync-{entity.name}", flow_run_name=entity_run_name, task_runner=_TASK_RUNNER
-    )(sync)
+    return entity_bound(
+        sync_entity,
+        entity,
+        verb="sync",
+        doc=doc,
+        run_name=entity_run_name,
+        task_runner=_TASK_RUNNER,
+    )
 
 
-ENTITY_FLOWS = {name: _entity_flow(entity) for name, entity in ENTITIES.items()}
-"""The flow of each registry entity by its name: `sync_customers` is ENTITY_FLOWS["customers"]."""
-SYNC_FLOWS_BY_FUNCTION = {
-    entity_flow.fn.__name__: entity_flow for entity_flow in ENTITY_FLOWS.values()
-}
-"""The same flows by their function names, each a name of this module (`flows.sync:sync_orders`
-is a deployment's entrypoint)."""
-globals().update(SYNC_FLOWS_BY_FUNCTION)
-__all__ = [
-    "ENTITY_FLOWS",
-    "SYNC_FLOWS_BY_FUNCTION",
-    "sync_all",
-    "sync_entity",
-    *SYNC_FLOWS_BY_FUNCTION,
-]
+ENTITY_FLOWS = BoundFlows("sync", ENTITIES, _entity_flow)
+"""The flow of each registry entity by its name: `sync_customers` is ENTITY_FLOWS["customers"],
+built when first asked for."""
+SYNC_FLOW_NAMES = ENTITY_FLOWS.function_names
+"""`sync_customers`, …: each also a name of this module (`flows.sync:sync_orders` is a
+deployment's entrypoint)."""
+__all__ = ["ENTITY_FLOWS", "SYNC_FLOW_NAMES", "sync_all", "sync_entity", *SYNC_FLOW_NAMES]
+
+
+def __getattr__(name: str) -> Flow[..., SyncReport]:
+    """`flows.sync.sync_<entity>`, built on first access."""
+    try:
+        return ENTITY_FLOWS.by_function(name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
 @task(name="sync-entity", cache_policy=NO_CACHE, task_run_name="sync-{entity}")

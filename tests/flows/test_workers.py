@@ -69,14 +69,16 @@ def test_partitions_on_two_worker_processes_hold_one_budget(blank, tmp_path: Pat
     assert hub_documents(hub, blank.project_key, "customers") == source(blank, "customers")
     assert most_in_any_window(arrivals, 1.0) <= 12
     assert stats["max_in_flight"] <= 3
-    # One budget, not one per process: the partitions' pages (after the cluster's start, the
-    # widest gap) come near the block's rate, also once partitions finish and leave budget to the
-    # others. A budget split between the 2 processes gives 6/s; 70 % of 12 leaves room for a
-    # loaded machine (10.5/s measured with the suite on 3 workers on 2 cores).
+    # One budget, not one per process: the partitions' pages (after the widest gap: the cluster's
+    # start, or Dask handing the partitions to the second process once the first finished its
+    # share) come faster than a budget split between the 2 processes could send them (6/s). The
+    # bar is that split rate plus 10 %, not a share of 12/s: a loaded machine slows the pages (8.2/s
+    # measured with the suite on 3 workers on 2 cores, 10.5/s on a quiet one), a split budget
+    # cannot pass it however fast the machine.
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     pages = arrivals[gaps.index(max(gaps)) + 1 :]
     assert len(pages) >= 30
-    assert (len(pages) - 1) / (pages[-1] - pages[0]) >= 0.7 * 12
+    assert (len(pages) - 1) / (pages[-1] - pages[0]) > 1.1 * 12 / 2
 
     lines = asyncio.run(log_lines(str(report.flow_run_id), 8, start=("customers partition",)))
     pids = {m.group(1) for line in lines if (m := re.search(r"\(pid (\d+)\)", line))}

@@ -33,11 +33,12 @@ demo: install
 	$(PY) -m deployments.demo
 
 ## test: lint, then every test (unit, sandbox integration, Prefect flows, docs examples, end to end)
-## on TEST_WORKERS processes (pytest-xdist, a module per worker): most tests wait on servers and
-## subprocesses: on 2 cores 3 workers took 11.3 min, 2 took 12.5, 4 took 13.7 (more contention).
+## on TEST_WORKERS processes (pytest-xdist, a module per worker, the heaviest first:
+## tests/schedule.py): most tests wait on servers and subprocesses: on 2 cores 3 workers took
+## 11.3 min, 2 took 12.5, 4 took 13.7 (more contention).
 TEST_WORKERS ?= 3
 test: install lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=30
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=30
 
 ## check: lint and the tests that need neither the sandbox nor a Prefect server (1-3 min on 2 cores)
 check: $(VENV)/.installed lint

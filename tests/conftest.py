@@ -31,6 +31,7 @@ from deployments.ephemeral import send_queued  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 from tests.postgres import fresh_database, postgres_bin, running_postgres  # noqa: E402
 from tests.prefect_servers import DRAIN_SECONDS, server_answers, stray_events_worker  # noqa: E402
+from tests.schedule import heaviest_modules_first  # noqa: E402
 
 # Tiers: `make check` runs what needs neither the sandbox nor a Prefect server. A test that takes
 # either through a fixture is marked here, so no test has to remember it.
@@ -45,16 +46,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.prefect)
         if fixtures & _NEEDS_SANDBOX:
             item.add_marker(pytest.mark.sandbox)
-    # The longest tests first (a real server, worker or browser each: minutes, mostly waiting)
-    # in a serial run. Under `make test` xdist hands out whole modules, those with the most tests
-    # first; starting the end-to-end, simultaneous and browser modules together instead
-    # (`--no-loadscope-reorder`) was measured slower: they contend for the 2 cores.
-    items.sort(key=_start_rank)
-
-
-def _start_rank(item: pytest.Item) -> int:
-    markers = {marker.name for marker in item.iter_markers()}
-    return 0 if "e2e" in markers else 1 if "browser" in markers else 2
+    heaviest_modules_first(items)  # tests/schedule.py: what keeps make test's workers busy
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ concurrency limit (the rest of the runs wait as Scheduled and start as slots fre
 
 Here, as a user runs it from the repository root: `prefect server start` (SQLite), `make deploy`,
 `make worker`, the 36 runs created through the API as Scheduled for one moment (what the server's
-scheduler does), 20 000 customers in the sandbox, one SQLite hub.
+scheduler does), 5 000 customers in the sandbox, one SQLite hub.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from tests.deployments.stack import (
     wait_final,
 )
 
-CUSTOMERS = 20_000
+CUSTOMERS = 5_000
 SCHEDULED = [spec.name for spec in DEPLOYMENTS if spec.interval]
 LEAD_SECONDS = 10  # the runs are due this long after they were created
 RUNS_TIMEOUT = 420

@@ -70,12 +70,33 @@ class ControlApi:
         result: dict[str, Any] = self._call("POST", "/faults", rule)
         return result
 
+    def inject_delivery(
+        self, *, duplicate: float = 0, reorder: float = 0, delay_ms: float = 0
+    ) -> dict[str, Any]:
+        """Faults of change-notification delivery, until cleared: the share (0..1) of
+        notifications sent twice, the share held back and sent after the next one, and a delay
+        before each is sent. `clear_faults()` clears them too."""
+        body = {"duplicate": duplicate, "reorder": reorder, "delayMs": delay_ms}
+        result: dict[str, Any] = self._call("POST", "/deliveries/faults", body)["faults"]
+        return result
+
+    def clear_delivery_faults(self) -> None:
+        self._call("DELETE", "/deliveries/faults")
+
+    def deliveries(self) -> dict[str, Any]:
+        """Notification delivery: `faults` (the settings) and the counters since the last stats
+        reset: sent, failed, duplicated, reordered, delayed, tested (test notifications of
+        `changeDestination`), and pending (not yet sent)."""
+        result: dict[str, Any] = self._call("GET", "/deliveries")
+        return result
+
     def faults(self) -> list[dict[str, Any]]:
         """The rules with their remaining/served counters."""
         result: list[dict[str, Any]] = self._call("GET", "/faults")["faults"]
         return result
 
     def clear_faults(self) -> None:
+        """Remove every fault rule and the delivery faults."""
         self._call("DELETE", "/faults")
 
     def revoke_tokens(self) -> None:

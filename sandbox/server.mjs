@@ -13,15 +13,22 @@ import { onRequest, preHandler, projectWithSlash } from "./adapter/hooks.mjs";
 import { app } from "./adapter/mock-app.mjs";
 import { omitTotal } from "./adapter/query-params.mjs";
 import { applyProject, loadSeedFile } from "./adapter/seeding.mjs";
+import { manageSubscriptions } from "./adapter/subscriptions.mjs";
+import { keepAnswer, recordWrite } from "./adapter/writes.mjs";
 
 registerControl(app);
 keepDraftFields();
 refuseDuplicateKeys();
+manageSubscriptions();
 app.get("/:projectKey/", projectWithSlash);
 registerGraphql(app);
 app.addHook("onRequest", onRequest);
 app.addHook("preHandler", preHandler);
 app.addHook("preSerialization", omitTotal);
+// Last of its kind: a write's answer as sent, so that its messages need not parse it again.
+app.addHook("preSerialization", keepAnswer);
+// Messages and notifications first: a write whose answer is then lost was still committed.
+app.addHook("onSend", recordWrite);
 app.addHook("onSend", loseAnswer);
 
 const shutdown = async (code = 0) => {

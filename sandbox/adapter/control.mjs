@@ -1,7 +1,14 @@
 // Control endpoints under /_sandbox: no auth, no faults, not counted.
 import { revokeTokens } from "./auth.mjs";
 import { ALLOWED_SCOPES, CLIENT_ID, CONTROL_PREFIX, PROJECT_KEY, TOKEN_TTL } from "./config.mjs";
+import {
+	clearDeliveryFaults,
+	deliveries,
+	resetDeliveryStats,
+	setDeliveryFaults,
+} from "./delivery-faults.mjs";
 import { addFault, clearFaults, faults } from "./faults.mjs";
+import { forgetSequences } from "./messages.mjs";
 import { storage } from "./mock-app.mjs";
 import { loadResources } from "./seeding.mjs";
 import { SERVED_TYPES } from "./served-types.mjs";
@@ -29,6 +36,7 @@ const info = async () => {
 /** POST /reset: empty the storage, then load the body if it is a non-empty seed document. */
 const reset = async (request) => {
 	await storage.clear();
+	forgetSequences();
 	const body = request.body;
 	const result = body && Object.keys(body).length ? await loadResources(body) : { loaded: {} };
 	return { reset: true, ...result };
@@ -39,12 +47,21 @@ const controlRoutes = async (control) => {
 	control.post("/faults", async (request, reply) =>
 		reply.status(201).send(addFault(request.body ?? {})),
 	);
-	control.delete("/faults", async () => ({ cleared: clearFaults() }));
+	control.delete("/faults", async () => {
+		clearDeliveryFaults();
+		return { cleared: clearFaults() };
+	});
+	control.get("/deliveries", async () => deliveries());
+	control.post("/deliveries/faults", async (request) => ({
+		faults: setDeliveryFaults(request.body ?? {}),
+	}));
+	control.delete("/deliveries/faults", async () => ({ faults: clearDeliveryFaults() }));
 	control.post("/revoke-tokens", async () => ({ revoked: revokeTokens() }));
 	control.get("/stats", async () => stats);
 	control.get("/arrivals", async () => ({ arrivals }));
 	control.post("/stats/reset", async () => {
 		resetStats();
+		resetDeliveryStats();
 		return stats;
 	});
 	control.post("/load", { bodyLimit: BIG_BODY }, async (request) =>

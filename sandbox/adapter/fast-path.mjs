@@ -60,7 +60,8 @@ const fastTypeFor = async (projectKey, segments, query) => {
 	return typeId;
 };
 
-const fastQuery = async (reply, projectKey, typeId, query) => {
+/** A collection page of `typeId` from storage, answered from cached per-resource JSON. */
+export const fastQuery = async (reply, projectKey, typeId, query) => {
 	let page;
 	try {
 		page = await storage.page(projectKey, typeId, collectionParams(query));

@@ -7,6 +7,7 @@ import { isControl } from "./control.mjs";
 import { serveFast } from "./fast-path.mjs";
 import { matchingFault, serveFault } from "./faults.mjs";
 import { acceptGraphql, isGraphql } from "./graphql.mjs";
+import { serveMessages } from "./messages.mjs";
 import { storage } from "./mock-app.mjs";
 import { checkPaging, passSortAndTotal } from "./query-params.mjs";
 import { sendJson } from "./replies.mjs";
@@ -23,11 +24,14 @@ const noTokenEndpoint = (reply, path) => {
 	});
 };
 
-/** An API GET past auth: its query checked and passed on, then the fast path if it applies. */
-const apiGet = (request, reply, projectKey, path) => {
+/** An API GET past auth: its query checked and passed on, then /messages (ours) or the fast
+ * path if it applies. */
+const apiGet = (request, reply, grant, projectKey, path) => {
 	const query = request.query;
 	const refused = checkPaging(query, reply) ?? passSortAndTotal(query, reply);
 	if (refused) return refused;
+	const segments = path.split("/").filter(Boolean).slice(1).map(decodeURIComponent);
+	if (segments[0] === "messages") return serveMessages(reply, grant, projectKey, segments, query);
 	return serveFast(reply, projectKey, path, query);
 };
 
@@ -58,7 +62,7 @@ export const onRequest = async (request, reply) => {
 	// GraphQL reads by POST, so not checkScope's write rule: its fields check their own scopes.
 	if (isGraphql(request, path)) return acceptGraphql(request, reply, grant, projectKey);
 	if (checkScope(request, reply, grant, projectKey)) return;
-	if (request.method === "GET") return apiGet(request, reply, projectKey, path);
+	if (request.method === "GET") return apiGet(request, reply, grant, projectKey, path);
 };
 
 /** Version checks for API writes; the token endpoint (only grantable scopes, our token store). */

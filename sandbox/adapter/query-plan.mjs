@@ -4,50 +4,56 @@
 import { conjuncts, LITERAL_BODY, valueOf } from "./predicates.mjs";
 
 // --- keyset skip-ahead ----------------------------------------------------------------------
-// Keyset pages (`sort=id asc` + `id > :last`, or `sort=lastModifiedAt asc&sort=id asc` +
-// `(lastModifiedAt > :t) or (lastModifiedAt = :t and id > :id)`) start by binary search in the
-// sorted view instead of testing every resource before the cursor. The full predicate is still
-// evaluated on what follows, so this only skips resources that cannot match.
+// Keyset pages (`sort=id asc` + `id > :last`; `sort=createdAt asc&sort=id asc` +
+// `createdAt >= :since`; `sort=lastModifiedAt asc&sort=id asc` +
+// `(lastModifiedAt > :t) or (lastModifiedAt = :t and id > :id)`, the first comparison with or
+// without its parentheses) start by binary search in the sorted view instead of testing every
+// resource before the cursor. The full predicate is still evaluated on what follows (a malformed
+// one still fails), so this only skips resources that cannot match. Values compare as strings, as
+// the mock compares them.
 
 const STRING_FIELDS = new Set(["id", "key", "createdAt", "lastModifiedAt"]);
 const VALUE = String.raw`(?:"(${LITERAL_BODY})"|:([-_A-Za-z0-9]+))`;
-const ID_BOUND = new RegExp(String.raw`^id\s*(>=?)\s*${VALUE}$`, "i");
+const LOWER_BOUND = new RegExp(String.raw`^([A-Za-z]+)\s*(>=?)\s*${VALUE}$`, "i");
 const DELTA_BOUND = new RegExp(
-	String.raw`^\(\s*([A-Za-z]+)\s*>\s*${VALUE}\s*\)\s+or\s+\(\s*([A-Za-z]+)\s*=\s*${VALUE}\s+and\s+id\s*>\s*${VALUE}\s*\)$`,
+	String.raw`^\(?\s*([A-Za-z]+)\s*>\s*${VALUE}\s*\)?\s+or\s+\(\s*([A-Za-z]+)\s*=\s*${VALUE}\s+and\s+id\s*>\s*${VALUE}\s*\)$`,
 	"i",
 );
+
+/** `field > v` / `field >= v` on the first sort field: skip what sorts before v. */
+const lowerBound = (field, part, vars) => {
+	const m = LOWER_BOUND.exec(part);
+	const value = m && m[1] === field && valueOf(m[3], m[4], vars);
+	if (typeof value !== "string") return null;
+	return m[2] === ">="
+		? (r) => typeof r[field] === "string" && r[field] < value
+		: (r) => typeof r[field] === "string" && r[field] <= value;
+};
+
+/** `(field > t) or (field = t and id > i)` with `sort=field asc&sort=id asc`. */
+const deltaBound = (field, clauses, part, vars) => {
+	const byIdNext = clauses[1]?.path.length === 1 && clauses[1].path[0] === "id";
+	if (field === "id" || !byIdNext || clauses[1].desc) return null;
+	const m = DELTA_BOUND.exec(part);
+	if (!m || m[1] !== field || m[4] !== field) return null;
+	const t = valueOf(m[2], m[3], vars);
+	const t2 = valueOf(m[5], m[6], vars);
+	const id = valueOf(m[7], m[8], vars);
+	if (typeof t !== "string" || t !== t2 || typeof id !== "string") return null;
+	return (r) => {
+		const f = r[field];
+		return typeof f === "string" && (f < t || (f === t && r.id <= id));
+	};
+};
 
 /** A `before(resource)` test for the sorted view's skippable prefix, or null. */
 export const keysetBound = (clauses, where, vars) => {
 	if (!where?.length || clauses[0].desc || clauses[0].path.length !== 1) return null;
 	const field = clauses[0].path[0];
+	if (!STRING_FIELDS.has(field)) return null;
 	for (const part of where.flatMap(conjuncts)) {
-		if (field === "id") {
-			const m = ID_BOUND.exec(part);
-			const value = m && valueOf(m[2], m[3], vars);
-			if (typeof value === "string") {
-				return m[1] === ">="
-					? (r) => typeof r.id === "string" && r.id < value
-					: (r) => typeof r.id === "string" && r.id <= value;
-			}
-		} else if (
-			STRING_FIELDS.has(field) &&
-			clauses.length > 1 &&
-			clauses[1].path.length === 1 &&
-			clauses[1].path[0] === "id" &&
-			!clauses[1].desc
-		) {
-			const m = DELTA_BOUND.exec(part);
-			if (!m || m[1] !== field || m[4] !== field) continue;
-			const t = valueOf(m[2], m[3], vars);
-			const t2 = valueOf(m[5], m[6], vars);
-			const id = valueOf(m[7], m[8], vars);
-			if (typeof t !== "string" || t !== t2 || typeof id !== "string") continue;
-			return (r) => {
-				const f = r[field];
-				return typeof f === "string" && (f < t || (f === t && r.id <= id));
-			};
-		}
+		const before = lowerBound(field, part, vars) ?? deltaBound(field, clauses, part, vars);
+		if (before) return before;
 	}
 	return null;
 };

@@ -43,12 +43,34 @@ export const parseSort = (sort) => {
 /** Order resources by parsed sort clauses, as the sorted views are ordered. */
 export const sortResources = (resources, clauses) => {
 	const decorated = resources.map((v) => ({ v, k: clauses.map((c) => resolvePath(v, c.path)) }));
-	decorated.sort((a, b) => {
-		for (let i = 0; i < clauses.length; i++) {
-			const result = compareValues(a.k[i], b.k[i]);
-			if (result !== 0) return clauses[i].desc ? -result : result;
-		}
-		return 0;
-	});
+	decorated.sort((a, b) => compareKeys(a.k, b.k, clauses));
 	return decorated.map((d) => d.v);
+};
+
+const compareKeys = (left, right, clauses) => {
+	for (let i = 0; i < clauses.length; i++) {
+		const result = compareValues(left[i], right[i]);
+		if (result !== 0) return clauses[i].desc ? -result : result;
+	}
+	return 0;
+};
+
+/** Insert `resource` into `sorted` (ordered by `clauses`) after every resource it does not sort
+ * before: where a full stable sort would put a resource added last. */
+export const insertSorted = (sorted, resource, clauses) => {
+	const key = clauses.map((c) => resolvePath(resource, c.path));
+	const keyOf = (r) => clauses.map((c) => resolvePath(r, c.path));
+	const last = sorted.length - 1;
+	if (last < 0 || compareKeys(keyOf(sorted[last]), key, clauses) <= 0) {
+		sorted.push(resource);
+		return;
+	}
+	let lo = 0;
+	let hi = last;
+	while (lo < hi) {
+		const mid = (lo + hi) >>> 1;
+		if (compareKeys(keyOf(sorted[mid]), key, clauses) <= 0) lo = mid + 1;
+		else hi = mid;
+	}
+	sorted.splice(lo, 0, resource);
 };

@@ -7,7 +7,7 @@ import { MAX_PREDICATED_TOTAL, QUERY_MODE, SORT_VAR, WITH_TOTAL_VAR } from "./co
 import { invalidInput } from "./mock-internals.mjs";
 import { PredicateCache } from "./predicates.mjs";
 import { keysetBound, lookupCandidates, sortedFrom, valueLookup } from "./query-plan.mjs";
-import { parseSort, sortResources } from "./sort.mjs";
+import { insertSorted, parseSort, sortResources } from "./sort.mjs";
 
 const clone = (o) => JSON.parse(JSON.stringify(o));
 export const asArray = (v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
@@ -90,8 +90,30 @@ export class SandboxStorage extends InMemoryStorage {
 
 		const items = sortResources([...map.values()], clauses);
 		if (this._sortCache.size >= 64) this._sortCache.delete(this._sortCache.keys().next().value);
-		this._sortCache.set(cacheKey, { gen, size: map.size, items });
+		const typeKey = `${projectKey}\u0000${typeId}`;
+		this._sortCache.set(cacheKey, { gen, size: map.size, items, typeKey, clauses });
 		return items;
+	}
+
+	/**
+	 * Store resources that are new and replace none (messages): the current sorted views of their
+	 * type take them by binary insertion (mostly at the end) instead of a full sort of the type at
+	 * its next query, which a poller reading after every few writes would pay each time.
+	 */
+	async addNew(projectKey, typeId, resources) {
+		const map = await this.rawMap(projectKey, typeId);
+		const typeKey = `${projectKey}\u0000${typeId}`;
+		const gen = this._generation.get(typeKey) ?? 0;
+		const current = [...this._sortCache.values()].filter(
+			(hit) => hit.typeKey === typeKey && hit.gen === gen && hit.size === map.size,
+		);
+		for (const resource of resources) map.set(resource.id, resource);
+		this._bump(projectKey, typeId);
+		for (const hit of current) {
+			for (const resource of resources) insertSorted(hit.items, resource, hit.clauses);
+			hit.gen = gen + 1;
+			hit.size = map.size;
+		}
 	}
 
 	/** The stored resources a query has to test, in sort order: the query plan. */

@@ -2,5 +2,6 @@
 
 from blocks.credentials import CommercetoolsCredentials
 from blocks.hub import HubDatabase
+from blocks.queue import SqsDestination
 
-__all__ = ["CommercetoolsCredentials", "HubDatabase"]
+__all__ = ["CommercetoolsCredentials", "HubDatabase", "SqsDestination"]

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from blocks._loading import BlockNotFound
 from blocks.credentials import CommercetoolsCredentials
 from blocks.hub import HubDatabase
+from blocks.queue import SqsDestination
 from ctsync.client.config import validation_message
 
 B = TypeVar("B", bound=Block)
@@ -85,3 +86,13 @@ def default_hub_name() -> str | None:
             f"Hub Database block (prefect variable set {HUB_VARIABLE} my-hub --overwrite)"
         )
     return value.strip()
+
+
+def resolve_destination(destination: SqsDestination | str) -> SqsDestination:
+    """The queue destination block given, or the saved one of that name."""
+    return _load(
+        SqsDestination,
+        destination,
+        "destination",
+        " Save one first: SqsDestination(queue_url=..., region=...).save('changes-queue').",
+    )

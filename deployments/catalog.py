@@ -22,6 +22,9 @@ WORK_POOL = "commercetools"
 DEFAULT_CREDENTIALS = "my-store"
 # The block copy-project writes into: another project (a new region, a test project).
 DEFAULT_TARGET_CREDENTIALS = "my-target-store"
+DEFAULT_DESTINATION = "changes-queue"
+FOLLOW_SECONDS = 600
+"""follow-changes: a run every 10 minutes that follows for 10 minutes."""
 COLLISION_STRATEGY = "CANCEL_NEW"
 # The most flow runs the work pool (`make deploy`) and `deployments.serve` start at once. The
 # entity syncs come due together on the hour: started all at once, Prefect's SQLite server
@@ -97,12 +100,12 @@ class DeploymentSpec:
 
 NEW_ORDERS_TRIGGER: dict[str, Any] = {
     "type": "event",
-    "name": "export-new-orders when a sync inserts orders",
+    "name": "export-new-orders when a sync or follow-changes inserts orders",
     "enabled": True,
     # Any project's orders sync (scheduled, sync_all, by hand) that inserted at least one order:
     # Prefect matches labels, not payload values, so the sync event labels its counts.
     "match": {"prefect.resource.id": "commercetools.*.orders", "commercetools.inserted": "!0"},
-    "expect": ["commercetools.sync.completed"],
+    "expect": ["commercetools.sync.completed", "commercetools.changes.applied"],
 }
 
 
@@ -204,6 +207,37 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         note=(
             "Started by its trigger: any orders sync that inserted orders (the event's label "
             'commercetools.inserted is not "0"). Runs that arrive while one runs wait their turn.'
+        ),
+    ),
+    DeploymentSpec(
+        name="ensure-subscription",
+        entrypoint="flows.follow:ensure_subscription",
+        description=(
+            "Create or update the project's subscription: change notifications of every "
+            "resource type the hub keeps, to the SQS queue of a destination block."
+        ),
+        parameters={"credentials": DEFAULT_CREDENTIALS, "destination": DEFAULT_DESTINATION},
+        note=(
+            f"Started by hand, once, with an SQS Destination block named {DEFAULT_DESTINATION} "
+            "(docs/changes.md); again after the queue or the registry changed."
+        ),
+    ),
+    DeploymentSpec(
+        name="follow-changes",
+        entrypoint="flows.follow:follow_changes",
+        description=(
+            "Apply the project's change notifications to the hub within seconds, until "
+            "cancelled; a plain delta of every entity when the subscription stops or the queue "
+            "stays silent."
+        ),
+        parameters={"credentials": DEFAULT_CREDENTIALS, "destination": DEFAULT_DESTINATION},
+        # A second run waits for the one following, then takes over.
+        collision_strategy="ENQUEUE",
+        note=(
+            "Started by hand after ensure-subscription; it follows until cancelled. For runs "
+            f"that renew themselves, give it a schedule every {FOLLOW_SECONDS // 60} minutes "
+            f"and run_for_seconds {FOLLOW_SECONDS}. Without a queue: source messages, "
+            "destination empty."
         ),
     ),
     *(_entity_deployment(entity) for entity in ENTITIES),

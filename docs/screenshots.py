@@ -305,7 +305,7 @@ def _automation_pages(page: Any, server: PrefectServer, shots: Shots) -> None:
 
     server.cli("--no-prompt", "deploy", "--name", "export-new-orders", timeout=180)
     page.goto(f"{server.ui_url}/automations")
-    name = "export-new-orders when a sync inserts orders"
+    name = "export-new-orders when a sync or follow-changes inserts orders"
     expect(page.get_by_text(name).first).to_be_visible()
     shots.take(page, "13-automations")
     # Its page says only "A custom trigger": the event and labels show in Edit, as JSON.

@@ -28,6 +28,8 @@ _HOMES = {
     "copy_project": "flows.copy",
     "export_changes": "flows.export",
     "export_new_orders": "flows.export",
+    "ensure_subscription": "flows.follow",
+    "follow_changes": "flows.follow",
     "push_entity": "flows.push",
     "ENTITY_FLOWS": "flows.sync",
     "sync_all": "flows.sync",

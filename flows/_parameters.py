@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, WithJsonSchema
 
-from blocks import CommercetoolsCredentials, HubDatabase
+from blocks import CommercetoolsCredentials, HubDatabase, SqsDestination
 from blocks._form import Shown
 from ctsync.push import PUSH_ENTITIES, DraftSource
 from ctsync.registry import ENTITIES
@@ -310,5 +310,81 @@ ResetConsumer = Annotated[
         "Start over",
         "Forget the consumer's cursor and write everything the hub holds again, into a new file "
         "(a file the consumer already wrote is refused).",
+    ),
+]
+
+# follow_changes and ensure_subscription
+Destination = Annotated[
+    SqsDestination | str | None,
+    Shown(string="Block name"),
+    _shown(
+        "Queue destination block",
+        "Name of a saved commercetools SQS Destination block: the queue commercetools sends "
+        "change notifications to. Empty with source messages.",
+    ),
+]
+RequiredDestination = Annotated[
+    SqsDestination | str,
+    Shown(string="Block name"),
+    _shown(
+        "Queue destination block",
+        "Name of a saved commercetools SQS Destination block: the queue the subscription sends to.",
+    ),
+]
+FollowSource = Annotated[
+    str,
+    WithJsonSchema({"type": "string", "enum": ["queue", "messages"]}),
+    _shown(
+        "Source",
+        "queue: the change notifications of the project's subscription (ensure-subscription "
+        "sets it up). messages: poll the Messages API (no queue; deletions of most types still "
+        "come from the scheduled syncs).",
+    ),
+]
+RunForSeconds = Annotated[
+    float | None,
+    _optional({"type": "number", "minimum": 1}),
+    _shown(
+        "Run for (seconds)",
+        "Stop after this long, e.g. 600 for a deployment that starts a fresh run every 10 "
+        "minutes. Empty: follow until cancelled.",
+    ),
+]
+BatchSeconds = Annotated[
+    float,
+    _shown(
+        "Batch window (seconds)",
+        "How long a batch collects notifications after its first: longer fetches more changes "
+        "per request, shorter applies them sooner. 0.2 to 10.",
+    ),
+]
+PollSeconds = Annotated[
+    float,
+    _shown("Poll interval (seconds)", "source messages: how often the Messages API is read."),
+]
+SilenceSeconds = Annotated[
+    float,
+    _shown(
+        "Silence before a safety delta (seconds)",
+        "A queue silent this long gets a plain delta of every entity, which finds what no "
+        "notification carried.",
+    ),
+]
+CheckSeconds = Annotated[
+    float,
+    _shown(
+        "Health check interval (seconds)",
+        "How often the subscription's status is read and the run's artifact refreshed.",
+    ),
+]
+SubscriptionKey = Annotated[
+    str, _shown("Subscription key", "The key of the project's subscription this run manages.")
+]
+SendSecret = Annotated[
+    bool,
+    _shown(
+        "Send the secret again",
+        "Update the subscription's destination even when only its secret changed (a rotated "
+        "access key).",
     ),
 ]

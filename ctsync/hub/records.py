@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from ctsync.hub.database import Database
@@ -21,12 +21,13 @@ from ctsync.hub.projects import ProjectKeys
 from ctsync.hub.record import HubRecord, StoredRecord, UpsertCounts
 from ctsync.hub.record_writes import (
     RecordWrites,
+    StoredVersions,
     chunks,
     highest_versions,
     plan_page,
     stored_versions,
 )
-from ctsync.hub.schema import driver_time, now, records_table
+from ctsync.hub.schema import dead_letters_table, driver_time, now, records_table
 from ctsync.hub.state import (
     UNSET,
     PartitionCheckpoint,
@@ -51,6 +52,9 @@ _RECORD_COLUMNS = tuple(
         "deleted_at",
     )
 )
+
+FOLLOWER_RUN_PREFIX = "follow-"
+"""The run ids of `follow_changes`' writes."""
 
 MARKS_PER_TRANSACTION = 100_000
 """Deletion marks written per transaction."""
@@ -136,11 +140,16 @@ class Records:
             )
 
     def mark_unseen_deleted(self, project_key: str, entity: str, run_id: str) -> int:
-        """After a complete full run: mark deleted what the run did not see; returns how many."""
+        """After a complete full run: mark deleted what the run did not see; returns how many.
+
+        Records `follow_changes` wrote (run ids `follow-…`) are no full run's to judge: one may
+        have come in after the run paged past its id. A deletion among them is the follower's
+        to see, or the next plain delta's (its deletion search counts, whoever wrote)."""
         unseen = select(records_table.c.id).where(
             *_scope(project_key, entity),
             records_table.c.deleted_at.is_(None),
             (records_table.c.last_seen_run != run_id) | records_table.c.last_seen_run.is_(None),
+            ~func.coalesce(records_table.c.last_seen_run, "").startswith(FOLLOWER_RUN_PREFIX),
         )
         with self._db.read() as conn:
             ids = sorted(conn.execute(unseen).scalars())
@@ -151,6 +160,38 @@ class Records:
         live until now."""
         live = self.live_ids(project_key, entity, among=ids)
         return self._mark_live(project_key, entity, sorted(live))
+
+    def versions(self, project_key: str, entity: str, ids: Collection[str]) -> StoredVersions:
+        """Stored (version, is deleted) of those of `ids` the hub has (project key as given)."""
+        with self._db.read() as conn:
+            return stored_versions(conn, self._db.dialect, project_key, entity, list(ids))
+
+    def erase(self, project_key: str, entity: str, ids: Collection[str]) -> int:
+        """A data-erasure deletion: the records are marked deleted and their content (document
+        and key) goes; id, version and dates stay. Returns how many records the hub had."""
+        self.mark_deleted(project_key, entity, ids)
+        erase = (
+            update(records_table)
+            .where(*_scope(project_key, entity), records_table.c.id == bindparam("erased_id"))
+            .values(document=bindparam("erased"), key=None)
+        )
+        # A dead letter of the record holds its content too (a push's or a pull's refusal).
+        forget = (
+            update(dead_letters_table)
+            .where(
+                dead_letters_table.c.project_key == project_key,
+                dead_letters_table.c.entity == entity,
+                dead_letters_table.c.record_id == bindparam("erased_id"),
+            )
+            .values(document=None)
+        )
+        erased = 0
+        for batch in chunks(sorted(ids), MARKS_PER_TRANSACTION):
+            rows = [{"erased_id": record_id, "erased": {"id": record_id}} for record_id in batch]
+            with self._db.begin() as conn:
+                erased += conn.execute(erase, rows).rowcount
+                conn.execute(forget, [{"erased_id": record_id} for record_id in batch])
+        return erased
 
     def _mark_live(self, project_key: str, entity: str, ids: list[str]) -> int:
         """Mark these live records deleted, in transactions of at most MARKS_PER_TRANSACTION

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
 
 from ctsync.client.http import CommercetoolsClient
-from ctsync.client.pages import MAX_PAGE_SIZE
+from ctsync.client.query_in import predicate_chunks, query_in
 from ctsync.registry import entity_of_type
-
-# commercetools answers 414 past ~8 KB of URL; predicates stay well below, whatever the keys.
-MAX_PREDICATE_CHARS = 3000
-MAX_VALUES_PER_PREDICATE = 100
 
 
 class ReferenceCache:
@@ -44,37 +38,4 @@ class ReferenceCache:
                 self.remember(type_id, found["key"], found["id"])
 
 
-def predicate_chunks(field_name: str, values: Sequence[str]) -> list[str]:
-    """`field in ("a", "b")` predicates, each short enough for a URL and a page."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for value in values:
-        literal = json.dumps(value, ensure_ascii=False)
-        full = len(current) >= MAX_VALUES_PER_PREDICATE
-        if current and (size + len(literal) > MAX_PREDICATE_CHARS or full):
-            chunks.append(f"{field_name} in ({', '.join(current)})")
-            current, size = [], 0
-        current.append(literal)
-        size += len(literal) + 2
-    if current:
-        chunks.append(f"{field_name} in ({', '.join(current)})")
-    return chunks
-
-
-async def query_in(
-    client: CommercetoolsClient, endpoint: str, field_name: str, values: Sequence[str]
-) -> list[dict[str, Any]]:
-    """Every resource whose `field_name` is one of `values`, in as few queries as fit a URL."""
-    found: list[dict[str, Any]] = []
-    for predicate in predicate_chunks(field_name, values):
-        # A chunk holds at most 100 values; inventory may hold several entries per SKU.
-        last_id: str | None = None
-        while True:
-            where = [predicate] if last_id is None else [predicate, f'id > "{last_id}"']
-            page = await client.query(endpoint, where=where, sort=["id asc"], limit=MAX_PAGE_SIZE)
-            found.extend(page.results)
-            if len(page.results) < MAX_PAGE_SIZE:
-                break
-            last_id = page.results[-1]["id"]
-    return found
+__all__ = ["ReferenceCache", "predicate_chunks", "query_in"]

@@ -247,8 +247,11 @@ def test_an_orders_sync_that_inserts_orders_starts_export_new_orders(stack: Stac
         export_id = deployment_id(client, "export-new-orders")
         # prefect deploy made the trigger an automation of the deployment.
         (automation,) = client.read_resource_related_automations(f"prefect.deployment.{export_id}")
-        assert automation.name == "export-new-orders when a sync inserts orders"
-        assert automation.enabled and automation.trigger.expect == {"commercetools.sync.completed"}
+        assert automation.name == "export-new-orders when a sync or follow-changes inserts orders"
+        assert automation.enabled and automation.trigger.expect == {
+            "commercetools.sync.completed",
+            "commercetools.changes.applied",
+        }
 
         # The hub holds the sandbox's orders and the consumer has taken them (runs by hand,
         # and any the trigger started meanwhile: one at a time, queued).

@@ -32,6 +32,7 @@ from bench import (
     deletions,
     delta,
     feed_cost,
+    follow,
     hub_views,
     memory,
     processes,
@@ -63,6 +64,7 @@ MEASURES = (
     "copy",
     "feed",
     "views",
+    "follow",
 )
 
 
@@ -215,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         pushes_and_memory(run, sb, size)
         scale_and_copy(run, sb, size)
     without_sandbox(run, size)
+    run.step("follow", lambda: follow.measure(quick=size.quick))  # its own sandbox and moto
     run.write()
     output.with_suffix(".json").write_text(json.dumps(plain(run.sections), indent=1) + "\n")
     log(f"all done in {time.perf_counter() - started:.0f} s; wrote {output} and its .json")

@@ -70,13 +70,13 @@ class Options:
     poll_seconds: float = 2.0
     seed: int = 28
     only: tuple[str, ...] = SCENARIOS
-    keep: bool = False
-    """Keep the work folder (journals, hubs, logs) for a closer look."""
+    keep: bool = False  # the work folder (journals, hubs, logs), for a closer look
     consumer_args: list[str] = field(default_factory=list)
 
     @classmethod
     def smoke(cls, **kw: Any) -> Options:
-        sizes: dict[str, Any] = {"seconds": 10.0, "lost_total": 1_000, "lost_deletes": 50}
+        sizes: dict[str, Any] = {"seconds": 6.0, "lost_total": 600, "lost_deletes": 30}
+        sizes["consumer_args"] = ["--visibility=10"]  # what a killed consumer held: back in 10 s
         return cls(quick=True, **{**sizes, **kw})
 
 
@@ -88,15 +88,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def moto_server(workdir: Path) -> Iterator[tuple[str, int]]:
+def moto_server() -> Iterator[tuple[str, int]]:
     """moto's SQS server in its own process (its CPU apart from the consumer's)."""
     port = free_port()
-    with (workdir / "moto.log").open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -338,7 +334,7 @@ def measure(quick: bool = False, **kw: Any) -> dict[str, Any]:
     options = Options.smoke(**kw) if quick else Options(**kw)
     workdir = Path(tempfile.mkdtemp(prefix="bench-follow-"))
     try:
-        with moto_server(workdir) as (sqs_url, moto_pid), Sandbox(seed=None) as sb:
+        with moto_server() as (sqs_url, moto_pid), Sandbox(seed=None) as sb:
             setup = Setup(sb, sqs_url, moto_pid, workdir, options)
             results = asyncio.run(scenarios(setup))
     finally:
@@ -371,8 +367,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def options_of(args: argparse.Namespace) -> dict[str, Any]:
-    chosen: dict[str, Any] = {"only": tuple(args.only.split(",")), "seed": args.seed}
-    chosen.update(keep=args.keep, consumer_args=args.consumer.split())
+    only = tuple(args.only.split(","))
+    chosen: dict[str, Any] = {"only": only, "seed": args.seed, "keep": args.keep}
+    if args.consumer:
+        chosen["consumer_args"] = args.consumer.split()
     if args.seconds:
         chosen["seconds"] = args.seconds
     if args.rates:

@@ -35,8 +35,8 @@ from ctsync.follow import (
     FollowedBatch,
     LoopSettings,
     follow,
+    follow_once,
 )
-from ctsync.follow.loop import parse_deliveries
 from ctsync.follow.messages import MessagesSource
 from ctsync.follow.sqs import SQS_MAX_PER_RECEIVE, SqsQueue
 from ctsync.hub import HubStore
@@ -188,19 +188,6 @@ async def collect_then_drain(
     return deliveries, time.monotonic() - started
 
 
-async def follow_drained(
-    queue: ChangeQueue, applier: ChangeApplier, settings: LoopSettings
-) -> FollowedBatch | None:
-    """The engine's `follow_once` with `collect_then_drain` for its `collect`."""
-    deliveries, waited = await collect_then_drain(queue, settings)
-    if not deliveries:
-        return None
-    changes, unreadable, other = parse_deliveries(deliveries, applier.project_key)
-    applied = await applier.apply(changes)
-    await queue.acknowledge(deliveries)
-    return FollowedBatch(applied, len(deliveries), unreadable, other, waited)
-
-
 async def follow_queue(args: argparse.Namespace, journal: Journal, stop: Stop) -> None:
     """The engine's loop on an SQS queue, each batch journaled with its timeline."""
     hub = HubStore.connect(args.hub)
@@ -239,7 +226,7 @@ async def follow_queue(args: argparse.Namespace, journal: Journal, stop: Stop) -
         if args.collect == "engine":
             await follow(queue, applier, settings, keep_going=stop.keep_going, on_batch=on_batch)
         while args.collect == "drain" and stop.keep_going():
-            on_batch(await follow_drained(queue, applier, settings))
+            on_batch(await follow_once(queue, applier, settings, collect_then_drain))
     await queue.close()
     hub.close()
 

@@ -8,7 +8,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench import hub_views, pull, report_delta, report_hub, report_pull, report_scale
+from bench import (
+    follow_report,
+    hub_views,
+    pull,
+    report_delta,
+    report_hub,
+    report_pull,
+    report_scale,
+)
 from bench import report_writes as writes
 from bench.common import Figure, Rendered, table
 
@@ -29,6 +37,7 @@ SECTIONS: tuple[tuple[str, Callable[[dict[str, Any]], Rendered]], ...] = (
     ("processes", report_scale.processes_section),
     ("cpu", report_scale.cpu_section),
     ("sdk", report_scale.sdk_section),
+    ("follow", follow_report.follow_section),
 )
 """A measure's section, in the page's order, when the measure ran."""
 

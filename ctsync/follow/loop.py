@@ -9,7 +9,7 @@ committed) is what makes a kill at any point lose nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ctsync.follow.apply import AppliedBatch, ChangeApplier
@@ -73,11 +73,15 @@ def parse_deliveries(
     return changes, unreadable, other
 
 
+Collect = Callable[[ChangeQueue, LoopSettings], Awaitable[tuple[list[Delivery], float]]]
+"""How a batch is gathered from the queue (`collect`, or a benchmark's variant)."""
+
+
 async def follow_once(
-    queue: ChangeQueue, applier: ChangeApplier, settings: LoopSettings
+    queue: ChangeQueue, applier: ChangeApplier, settings: LoopSettings, gather: Collect = collect
 ) -> FollowedBatch | None:
     """Receive, apply and acknowledge one batch; None when the queue stayed quiet."""
-    deliveries, waited = await collect(queue, settings)
+    deliveries, waited = await gather(queue, settings)
     if not deliveries:
         return None
     changes, unreadable, other = parse_deliveries(deliveries, applier.project_key)

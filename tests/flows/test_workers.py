@@ -29,10 +29,11 @@ from tests.processes import alive, descendants
 pytestmark = pytest.mark.sandbox
 
 
-ARRIVAL_JITTER = 0.05
+ARRIVAL_JITTER = 0.2
 """Seconds by which the sandbox may see two requests closer together than the client sent them
 (a loaded machine delays one request's arrival and not the next): the throttle keeps its window
-at send time, the tests count arrivals."""
+at send time, the tests count arrivals. 0.05 s let a CI run whose machine also ran a benchmark
+see 13 in a window. Budgets kept per process instead of shared would put up to 24 in one."""
 
 
 def most_in_any_window(times: list[float], seconds: float) -> int:
